@@ -1,0 +1,268 @@
+//! Reading the records of one chunk into frames: timestamp in nanoseconds, link type, data.
+//!
+//! Record boundaries were validated by the scanner; this reads contents only, so a record whose
+//! inside is inconsistent becomes an anomaly on that frame and reading goes on with the next.
+
+use super::{u16_at, u32_at, FormatState};
+use crate::anomaly::{Anomaly, AnomalyKind};
+
+/// One captured frame.
+#[derive(Clone, Copy, Debug)]
+pub struct RawFrame<'a> {
+    /// 1-based, as in Wireshark.
+    pub number: u64,
+    /// Capture timestamp, nanoseconds since the Unix epoch.
+    pub ts_ns: i64,
+    pub link: u16,
+    /// Length of the packet on the wire (may exceed `data.len()` when cut by the snap length).
+    pub orig_len: u32,
+    pub data: &'a [u8],
+}
+
+/// Iterates the frames of one chunk.
+pub struct RecordIter<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    state: FormatState,
+    next_frame: u64,
+    pub anomalies: Vec<Anomaly>,
+}
+
+const NS: i64 = 1_000_000_000;
+
+fn scaled_ns(units: u64, units_per_sec: u64, offset_s: i64) -> i64 {
+    let secs = (units / units_per_sec) as i128;
+    let frac = (units % units_per_sec) as i128 * NS as i128 / units_per_sec as i128;
+    let ns = (secs + offset_s as i128) * NS as i128 + frac;
+    ns.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+impl<'a> RecordIter<'a> {
+    pub fn new(buf: &'a [u8], state: FormatState, first_frame: u64) -> Self {
+        RecordIter {
+            buf,
+            pos: 0,
+            state,
+            next_frame: first_frame,
+            anomalies: Vec::new(),
+        }
+    }
+
+    fn record_len(&self) -> Option<usize> {
+        match &self.state {
+            FormatState::Pcap { big_endian, .. } => {
+                Some(16 + u32_at(self.buf, self.pos + 8, *big_endian)? as usize)
+            }
+            FormatState::PcapNg { big_endian, .. } => {
+                let kind = u32_at(self.buf, self.pos, *big_endian)?;
+                let order = if kind == 0x0A0D_0D0A {
+                    matches!(
+                        self.buf.get(self.pos + 8..self.pos + 12),
+                        Some([0x1a, 0x2b, 0x3c, 0x4d])
+                    )
+                } else {
+                    *big_endian
+                };
+                Some(u32_at(self.buf, self.pos + 4, order)? as usize)
+            }
+        }
+    }
+
+    fn anomaly(&mut self, kind: AnomalyKind, frame: u64, detail: String) {
+        self.anomalies.push(Anomaly::new(kind, frame, detail));
+    }
+
+    fn pcapng_frame(&mut self, record: &'a [u8], number: u64) -> RawFrame<'a> {
+        let FormatState::PcapNg {
+            big_endian,
+            interfaces,
+            last_ts_ns,
+        } = &mut self.state
+        else {
+            unreachable!("pcapng_frame on pcap state")
+        };
+        let be = *big_endian;
+        let kind = u32_at(record, 0, be).unwrap_or(0);
+        let empty = RawFrame {
+            number,
+            ts_ns: *last_ts_ns,
+            link: u16::MAX,
+            orig_len: 0,
+            data: &[],
+        };
+        // Enhanced (6) and obsolete (2) packet blocks share a layout but for the interface id width.
+        let (if_id, ts_high, ts_low, caplen, origlen, data_off) = match kind {
+            6 => (
+                u32_at(record, 8, be),
+                u32_at(record, 12, be),
+                u32_at(record, 16, be),
+                u32_at(record, 20, be),
+                u32_at(record, 24, be),
+                28usize,
+            ),
+            2 => (
+                u16_at(record, 8, be).map(u32::from),
+                u32_at(record, 12, be),
+                u32_at(record, 16, be),
+                u32_at(record, 20, be),
+                u32_at(record, 24, be),
+                28usize,
+            ),
+            _ => {
+                // Simple packet block: interface 0, no timestamp.
+                let origlen = u32_at(record, 8, be).unwrap_or(0);
+                let Some(iface) = interfaces.first() else {
+                    self.anomalies.push(Anomaly::new(
+                        AnomalyKind::BadInterface,
+                        number,
+                        "simple packet block before any interface description".into(),
+                    ));
+                    return empty;
+                };
+                let room = record.len().saturating_sub(16);
+                let mut caplen = (origlen as usize).min(room);
+                if iface.snaplen > 0 {
+                    caplen = caplen.min(iface.snaplen as usize);
+                }
+                return RawFrame {
+                    number,
+                    ts_ns: *last_ts_ns,
+                    link: iface.link,
+                    orig_len: origlen,
+                    data: record.get(12..12 + caplen).unwrap_or(&[]),
+                };
+            }
+        };
+        let (Some(if_id), Some(hi), Some(lo), Some(caplen), Some(origlen)) =
+            (if_id, ts_high, ts_low, caplen, origlen)
+        else {
+            self.anomalies.push(Anomaly::new(
+                AnomalyKind::DamagedRecord,
+                number,
+                "packet block too short for its header".into(),
+            ));
+            return empty;
+        };
+        let Some(data) = record.get(data_off..data_off + caplen as usize) else {
+            self.anomalies.push(Anomaly::new(
+                AnomalyKind::DamagedRecord,
+                number,
+                format!(
+                    "packet block claims {caplen} captured bytes but holds {}",
+                    record.len().saturating_sub(data_off + 4)
+                ),
+            ));
+            return empty;
+        };
+        let Some(iface) = interfaces.get(if_id as usize) else {
+            self.anomalies.push(Anomaly::new(
+                AnomalyKind::BadInterface,
+                number,
+                format!("packet on interface {if_id}, which was never described"),
+            ));
+            return RawFrame { data, ..empty };
+        };
+        let units = (u64::from(hi) << 32) | u64::from(lo);
+        let ts_ns = scaled_ns(units, iface.units_per_sec, iface.offset_s);
+        *last_ts_ns = ts_ns;
+        RawFrame {
+            number,
+            ts_ns,
+            link: iface.link,
+            orig_len: origlen,
+            data,
+        }
+    }
+
+    fn apply_block(&mut self, record: &[u8]) {
+        let FormatState::PcapNg {
+            big_endian,
+            interfaces,
+            ..
+        } = &mut self.state
+        else {
+            return;
+        };
+        match u32_at(record, 0, *big_endian) {
+            Some(0x0A0D_0D0A) => {
+                *big_endian = matches!(record.get(8..12), Some([0x1a, 0x2b, 0x3c, 0x4d]));
+                interfaces.clear();
+            }
+            Some(1) => interfaces.push(
+                super::scan::parse_interface(record, *big_endian)
+                    .unwrap_or(super::scan::UNKNOWN_INTERFACE),
+            ),
+            _ => {}
+        }
+    }
+}
+
+impl<'a> Iterator for RecordIter<'a> {
+    type Item = RawFrame<'a>;
+
+    fn next(&mut self) -> Option<RawFrame<'a>> {
+        loop {
+            let len = self.record_len()?;
+            let record = self.buf.get(self.pos..self.pos + len)?;
+            self.pos += len;
+            match &self.state {
+                FormatState::Pcap {
+                    big_endian,
+                    nanos,
+                    link,
+                    ..
+                } => {
+                    let number = self.next_frame;
+                    self.next_frame += 1;
+                    let parsed = if *big_endian {
+                        pcap_parser::parse_pcap_frame_be(record)
+                    } else {
+                        pcap_parser::parse_pcap_frame(record)
+                    };
+                    let Ok((_, rec)) = parsed else {
+                        self.anomaly(
+                            AnomalyKind::DamagedRecord,
+                            number,
+                            "record could not be read".into(),
+                        );
+                        continue;
+                    };
+                    let frac_ns = if *nanos {
+                        i64::from(rec.ts_usec)
+                    } else {
+                        i64::from(rec.ts_usec) * 1000
+                    };
+                    return Some(RawFrame {
+                        number,
+                        ts_ns: i64::from(rec.ts_sec) * NS + frac_ns,
+                        link: *link,
+                        orig_len: rec.origlen,
+                        data: rec.data,
+                    });
+                }
+                FormatState::PcapNg { big_endian, .. } => {
+                    let kind = u32_at(record, 0, *big_endian).unwrap_or(0);
+                    if matches!(kind, 2 | 3 | 6) {
+                        let number = self.next_frame;
+                        self.next_frame += 1;
+                        return Some(self.pcapng_frame(record, number));
+                    }
+                    self.apply_block(record);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_and_decimal_resolutions() {
+        assert_eq!(scaled_ns(1_500_000, 1_000_000, 0), 1_500_000_000);
+        // 2^-10 s units (if_tsresol = 0x8a)
+        assert_eq!(scaled_ns(1024 + 512, 1024, 0), 1_500_000_000);
+        assert_eq!(scaled_ns(3, 1_000_000_000, 10), 10_000_000_003);
+    }
+}

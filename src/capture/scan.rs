@@ -1,0 +1,444 @@
+//! The record scanner: walks record headers only, validates every length, re-synchronises after
+//! damage, and cuts the byte stream into chunks of whole records.
+//!
+//! Chunk boundaries depend only on the bytes and the chunk target size, never on the thread
+//! count, so every later stage sees the same chunks whatever the parallelism.
+
+use super::{u16_at, u32_at, FormatState, Interface, MAX_PCAPNG_BLOCK, MAX_PCAP_RECORD};
+use crate::anomaly::{Anomaly, AnomalyKind};
+
+/// A run of whole records that a worker can read on its own.
+#[derive(Clone, Debug)]
+pub struct Chunk {
+    /// Byte range in the buffer the scanner was given.
+    pub start: usize,
+    pub end: usize,
+    /// 1-based number of the chunk's first frame, as Wireshark numbers it.
+    pub first_frame: u64,
+    pub frames: u64,
+    /// Format state in force at `start`.
+    pub state: FormatState,
+}
+
+/// What one call of [`ChunkScanner::scan`] found.
+#[derive(Debug, Default)]
+pub struct ScanOutput {
+    pub chunks: Vec<Chunk>,
+    /// Bytes of the buffer consumed (whole records and skipped damage); the rest must be given
+    /// again, with more bytes behind it, on the next call.
+    pub consumed: usize,
+    pub anomalies: Vec<Anomaly>,
+}
+
+/// Walks record headers across calls, keeping the frame count and the format state.
+pub struct ChunkScanner {
+    state: FormatState,
+    target: usize,
+    next_frame: u64,
+    /// Bytes of the whole input consumed before the current buffer (for messages).
+    base_offset: u64,
+}
+
+const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
+const PCAPNG_IDB: u32 = 1;
+const PCAPNG_OBSOLETE_PB: u32 = 2;
+const PCAPNG_SPB: u32 = 3;
+const PCAPNG_EPB: u32 = 6;
+const KNOWN_BLOCKS: [u32; 11] = [
+    PCAPNG_SHB,
+    PCAPNG_IDB,
+    PCAPNG_OBSOLETE_PB,
+    PCAPNG_SPB,
+    4,
+    5,
+    PCAPNG_EPB,
+    7,
+    0x0A,
+    0x0BAD,
+    0x4000_0BAD,
+];
+
+/// What is at a position of the buffer.
+enum Probe {
+    /// A whole valid record of this length; `frame` when it holds a packet.
+    Record { len: usize, frame: bool },
+    /// A valid header whose record runs past the end of the buffer.
+    Incomplete { needed: usize },
+    /// Not a valid record header.
+    Damaged(String),
+}
+
+impl ChunkScanner {
+    pub fn new(state: FormatState, target_chunk_bytes: usize, base_offset: u64) -> Self {
+        ChunkScanner {
+            state,
+            target: target_chunk_bytes.max(1),
+            next_frame: 1,
+            base_offset,
+        }
+    }
+
+    pub fn state(&self) -> &FormatState {
+        &self.state
+    }
+
+    pub fn frames_seen(&self) -> u64 {
+        self.next_frame - 1
+    }
+
+    fn probe(&self, buf: &[u8], off: usize) -> Probe {
+        match &self.state {
+            FormatState::Pcap {
+                big_endian,
+                nanos,
+                snaplen,
+                ..
+            } => probe_pcap(buf, off, *big_endian, *nanos, *snaplen, false),
+            FormatState::PcapNg { big_endian, .. } => probe_pcapng(buf, off, *big_endian),
+        }
+    }
+
+    /// Looks for the next offset after `from` where records start again: a chain of valid record
+    /// headers (three, or up to the end of the buffer).
+    fn resync(&self, buf: &[u8], from: usize) -> Option<usize> {
+        let step = match self.state {
+            FormatState::Pcap { .. } => 1,
+            FormatState::PcapNg { .. } => 4,
+        };
+        let mut cand = from + step;
+        while cand + 12 <= buf.len() {
+            if self.chain_ok(buf, cand) {
+                return Some(cand);
+            }
+            cand += step;
+        }
+        None
+    }
+
+    fn chain_ok(&self, buf: &[u8], start: usize) -> bool {
+        let mut off = start;
+        for _ in 0..3 {
+            let probe = match &self.state {
+                FormatState::Pcap {
+                    big_endian,
+                    nanos,
+                    snaplen,
+                    ..
+                } => probe_pcap(buf, off, *big_endian, *nanos, *snaplen, true),
+                FormatState::PcapNg { big_endian, .. } => {
+                    let p = probe_pcapng(buf, off, *big_endian);
+                    let known = u32_at(buf, off, *big_endian)
+                        .map(|t| KNOWN_BLOCKS.contains(&t))
+                        .unwrap_or(false);
+                    if known {
+                        p
+                    } else {
+                        Probe::Damaged(String::new())
+                    }
+                }
+            };
+            match probe {
+                Probe::Record { len, .. } => {
+                    off += len;
+                    if off == buf.len() {
+                        return true;
+                    }
+                }
+                Probe::Incomplete { .. } => return off != start,
+                Probe::Damaged(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// Applies what a non-packet block changes (section header, interface description).
+    fn apply_block(&mut self, block: &[u8], anomalies: &mut Vec<Anomaly>) {
+        let FormatState::PcapNg {
+            big_endian,
+            interfaces,
+            ..
+        } = &mut self.state
+        else {
+            return;
+        };
+        let Some(kind) = u32_at(block, 0, *big_endian) else {
+            return;
+        };
+        if kind == PCAPNG_SHB {
+            match block.get(8..12) {
+                Some([0x1a, 0x2b, 0x3c, 0x4d]) => *big_endian = true,
+                Some([0x4d, 0x3c, 0x2b, 0x1a]) => *big_endian = false,
+                _ => {}
+            }
+            interfaces.clear();
+        } else if kind == PCAPNG_IDB {
+            interfaces.push(parse_interface(block, *big_endian).unwrap_or_else(|| {
+                anomalies.push(Anomaly::new(
+                    AnomalyKind::BadInterface,
+                    self.next_frame,
+                    "pcapng interface description block could not be read".into(),
+                ));
+                UNKNOWN_INTERFACE
+            }));
+        }
+    }
+
+    /// Scans `buf[from..]`. With `at_eof`, a record cut short at the end is reported as a
+    /// truncated tail; otherwise scanning stops before it and `consumed` says where.
+    pub fn scan(&mut self, buf: &[u8], from: usize, at_eof: bool) -> ScanOutput {
+        let mut out = ScanOutput::default();
+        let mut pos = from;
+        let mut chunk_start = pos;
+        let mut chunk_first = self.next_frame;
+        let mut chunk_state = self.state.clone();
+        let mut frames_in_chunk = 0u64;
+        let cut = |out: &mut ScanOutput,
+                       start: usize,
+                       end: usize,
+                       first: u64,
+                       frames: u64,
+                       state: &FormatState| {
+            if end > start {
+                out.chunks.push(Chunk {
+                    start,
+                    end,
+                    first_frame: first,
+                    frames,
+                    state: state.clone(),
+                });
+            }
+        };
+        loop {
+            if pos >= buf.len() {
+                break;
+            }
+            match self.probe(buf, pos) {
+                Probe::Record { len, frame } => {
+                    if !frame {
+                        let block = &buf[pos..pos + len];
+                        self.apply_block(block, &mut out.anomalies);
+                    } else {
+                        self.next_frame += 1;
+                        frames_in_chunk += 1;
+                    }
+                    pos += len;
+                    if pos - chunk_start >= self.target {
+                        cut(
+                            &mut out,
+                            chunk_start,
+                            pos,
+                            chunk_first,
+                            frames_in_chunk,
+                            &chunk_state,
+                        );
+                        chunk_start = pos;
+                        chunk_first = self.next_frame;
+                        chunk_state = self.state.clone();
+                        frames_in_chunk = 0;
+                    }
+                }
+                Probe::Incomplete { needed } => {
+                    if at_eof {
+                        out.anomalies.push(Anomaly::new(
+                            AnomalyKind::TruncatedRecord,
+                            self.next_frame,
+                            format!(
+                                "the capture ends inside a record at byte {}: {} more bytes were expected",
+                                self.base_offset + pos as u64,
+                                needed
+                            ),
+                        ));
+                        cut(
+                            &mut out,
+                            chunk_start,
+                            pos,
+                            chunk_first,
+                            frames_in_chunk,
+                            &chunk_state,
+                        );
+                        out.consumed = buf.len();
+                        return out;
+                    }
+                    break;
+                }
+                Probe::Damaged(why) => {
+                    cut(
+                        &mut out,
+                        chunk_start,
+                        pos,
+                        chunk_first,
+                        frames_in_chunk,
+                        &chunk_state,
+                    );
+                    match self.resync(buf, pos) {
+                        Some(next) => {
+                            out.anomalies.push(Anomaly::new(
+                                AnomalyKind::DamagedRecord,
+                                self.next_frame,
+                                format!(
+                                    "{why} at byte {}; skipped {} bytes to the next valid record",
+                                    self.base_offset + pos as u64,
+                                    next - pos
+                                ),
+                            ));
+                            pos = next;
+                        }
+                        None if at_eof || buf.len() - pos > 2 * MAX_PCAPNG_BLOCK as usize => {
+                            out.anomalies.push(Anomaly::new(
+                                AnomalyKind::DamagedRecord,
+                                self.next_frame,
+                                format!(
+                                    "{why} at byte {}; no valid record found in the {} bytes after it",
+                                    self.base_offset + pos as u64,
+                                    buf.len() - pos
+                                ),
+                            ));
+                            pos = if at_eof {
+                                buf.len()
+                            } else {
+                                buf.len() - MAX_PCAPNG_BLOCK as usize
+                            };
+                        }
+                        None => {
+                            // Not enough bytes to decide; come back with more.
+                            out.consumed = pos;
+                            self.base_offset += pos as u64;
+                            return out;
+                        }
+                    }
+                    chunk_start = pos;
+                    chunk_first = self.next_frame;
+                    chunk_state = self.state.clone();
+                    frames_in_chunk = 0;
+                }
+            }
+        }
+        cut(
+            &mut out,
+            chunk_start,
+            pos,
+            chunk_first,
+            frames_in_chunk,
+            &chunk_state,
+        );
+        out.consumed = pos;
+        self.base_offset += pos as u64;
+        out
+    }
+}
+
+fn probe_pcap(
+    buf: &[u8],
+    off: usize,
+    big_endian: bool,
+    nanos: bool,
+    snaplen: u32,
+    strict: bool,
+) -> Probe {
+    let (Some(frac), Some(caplen), Some(origlen)) = (
+        u32_at(buf, off + 4, big_endian),
+        u32_at(buf, off + 8, big_endian),
+        u32_at(buf, off + 12, big_endian),
+    ) else {
+        return Probe::Incomplete {
+            needed: off + 16 - buf.len(),
+        };
+    };
+    let frac_limit = if nanos { 1_000_000_000 } else { 1_000_000 };
+    if frac >= frac_limit {
+        return Probe::Damaged(format!("record header with sub-second field {frac}"));
+    }
+    let max = MAX_PCAP_RECORD.max(snaplen.min(MAX_PCAPNG_BLOCK));
+    if caplen > max {
+        return Probe::Damaged(format!("record header claiming {caplen} captured bytes"));
+    }
+    if strict && (origlen < caplen || origlen > 1 << 20) {
+        return Probe::Damaged(String::new());
+    }
+    let len = 16 + caplen as usize;
+    if off + len > buf.len() {
+        return Probe::Incomplete {
+            needed: off + len - buf.len(),
+        };
+    }
+    Probe::Record { len, frame: true }
+}
+
+fn probe_pcapng(buf: &[u8], off: usize, big_endian: bool) -> Probe {
+    let Some(kind) = u32_at(buf, off, big_endian) else {
+        return Probe::Incomplete {
+            needed: off + 12 - buf.len(),
+        };
+    };
+    let order = if kind == PCAPNG_SHB {
+        match buf.get(off + 8..off + 12) {
+            Some([0x1a, 0x2b, 0x3c, 0x4d]) => true,
+            Some([0x4d, 0x3c, 0x2b, 0x1a]) => false,
+            Some(_) => {
+                return Probe::Damaged("section header with an unknown byte-order magic".into())
+            }
+            None => {
+                return Probe::Incomplete {
+                    needed: off + 12 - buf.len(),
+                }
+            }
+        }
+    } else {
+        big_endian
+    };
+    let Some(len) = u32_at(buf, off + 4, order) else {
+        return Probe::Incomplete {
+            needed: off + 8 - buf.len(),
+        };
+    };
+    if len < 12 || len % 4 != 0 || len > MAX_PCAPNG_BLOCK {
+        return Probe::Damaged(format!("pcapng block of type {kind:#x} claiming {len} bytes"));
+    }
+    let len = len as usize;
+    if off + len > buf.len() {
+        return Probe::Incomplete {
+            needed: off + len - buf.len(),
+        };
+    }
+    if u32_at(buf, off + len - 4, order) != Some(len as u32) {
+        return Probe::Damaged(format!(
+            "pcapng block of type {kind:#x} whose trailing length does not match"
+        ));
+    }
+    let frame = matches!(kind, PCAPNG_EPB | PCAPNG_SPB | PCAPNG_OBSOLETE_PB);
+    Probe::Record { len, frame }
+}
+
+/// Stands in for an interface whose description could not be read, so later interface numbers
+/// still line up.
+pub(crate) const UNKNOWN_INTERFACE: Interface = Interface {
+    link: u16::MAX,
+    snaplen: 0,
+    units_per_sec: 1_000_000,
+    offset_s: 0,
+};
+
+pub(crate) fn parse_interface(block: &[u8], big_endian: bool) -> Option<Interface> {
+    let parsed = if big_endian {
+        pcap_parser::pcapng::parse_interfacedescriptionblock_be(block)
+    } else {
+        pcap_parser::pcapng::parse_interfacedescriptionblock_le(block)
+    };
+    match parsed {
+        Ok((_, idb)) => Some(Interface {
+            link: u16::try_from(idb.linktype.0).unwrap_or(u16::MAX),
+            snaplen: idb.snaplen,
+            units_per_sec: idb.ts_resolution().unwrap_or(1_000_000).max(1),
+            offset_s: idb.ts_offset(),
+        }),
+        Err(_) => {
+            // Fall back to the fixed part: link type and snap length are all we need to decode.
+            Some(Interface {
+                link: u16_at(block, 8, big_endian)?,
+                snaplen: u32_at(block, 12, big_endian)?,
+                units_per_sec: 1_000_000,
+                offset_s: 0,
+            })
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Decoding frames from the link layer to the transport payload, classifying each payload, and
+//! (in `fragments`, `tcp`, `sctp`, `websocket`) putting back together what the network split.
+//!
+//! Per-frame decoding is stateless and runs in parallel over chunks; it hands what needs state
+//! (IP fragments, TCP segments, SIP datagrams, fragmented SCTP messages) on as [`Event`]s that
+//! borrow the frame bytes. The in-order stage (`pipeline`) consumes those events.
+
+pub mod classify;
+pub mod fragments;
+pub mod ip;
+pub mod link;
+pub mod sctp;
+pub mod sip_frame;
+pub mod tcp;
+pub mod websocket;
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::anomaly::Anomaly;
+use crate::capture::RawFrame;
+
+pub use classify::PayloadClass;
+
+/// One direction of a transport conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Flow {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+}
+
+impl Flow {
+    pub fn reversed(self) -> Flow {
+        Flow {
+            src: self.dst,
+            dst: self.src,
+        }
+    }
+}
+
+/// The transport a SIP message came over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SipTransport {
+    Udp,
+    Tcp,
+    Sctp,
+    /// WebSocket (RFC 7118) over plain TCP.
+    Ws,
+}
+
+/// Where a frame stands: its number and time, and how deep in tunnels we are.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameCtx {
+    pub frame: u64,
+    pub ts_ns: i64,
+    pub depth: u8,
+}
+
+/// Tunnels inside tunnels beyond this depth are not followed (a crafted frame could nest forever).
+pub const MAX_TUNNEL_DEPTH: u8 = 8;
+
+/// One IP fragment, to be reassembled in capture order.
+#[derive(Clone, Debug)]
+pub struct FragmentPiece<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub id: u32,
+    pub protocol: u8,
+    pub offset: u32,
+    pub more: bool,
+    pub data: &'a [u8],
+    pub depth: u8,
+}
+
+/// One TCP segment that carries data or changes the connection (SYN, FIN, RST).
+#[derive(Clone, Debug)]
+pub struct TcpSegment<'a> {
+    pub flow: Flow,
+    pub seq: u32,
+    pub flags: u8,
+    pub data: &'a [u8],
+}
+
+pub const TCP_FIN: u8 = 0x01;
+pub const TCP_SYN: u8 = 0x02;
+pub const TCP_RST: u8 = 0x04;
+
+/// A piece of a fragmented SCTP user message (DATA chunk without both B and E flags).
+#[derive(Clone, Debug)]
+pub struct SctpPiece<'a> {
+    pub flow: Flow,
+    pub stream: u16,
+    pub tsn: u32,
+    pub begin: bool,
+    pub end: bool,
+    pub data: &'a [u8],
+}
+
+#[derive(Clone, Debug)]
+pub enum EventKind<'a> {
+    /// A whole SIP message in one datagram (UDP, or a complete SCTP DATA chunk).
+    SipDatagram {
+        flow: Flow,
+        transport: SipTransport,
+        data: &'a [u8],
+        /// The frame was cut by the snap length inside this payload.
+        cut: bool,
+    },
+    Fragment(FragmentPiece<'a>),
+    Tcp(TcpSegment<'a>),
+    Sctp(SctpPiece<'a>),
+}
+
+/// Something the in-order stage must see, in capture order.
+#[derive(Clone, Debug)]
+pub struct Event<'a> {
+    pub frame: u64,
+    pub ts_ns: i64,
+    pub kind: EventKind<'a>,
+}
+
+/// A SIP message as the network delivered it, put back together from fragments, segments or
+/// WebSocket frames where needed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SipMessage {
+    /// The frame that completed the message (where Wireshark shows it).
+    pub frame: u64,
+    /// Every frame that carried a part of it, in capture order.
+    pub frames: Vec<u64>,
+    pub ts_ns: i64,
+    pub flow: Flow,
+    pub transport: SipTransport,
+    pub data: Vec<u8>,
+    /// The message is incomplete (cut by the snap length, a gap, or the end of the capture).
+    pub truncated: bool,
+}
+
+/// What the in-order stage counts beside the per-frame counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamCounters {
+    pub tls_records: u64,
+    pub websocket_messages: u64,
+    pub tcp_retransmissions: u64,
+    pub tcp_gaps: u64,
+    pub reassembled_datagrams: u64,
+    pub sip_keepalives: u64,
+}
+
+/// Why a frame (or a packet inside a tunnel) carries nothing we analyze.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Undecoded {
+    LinkType(u16),
+    EtherType(u16),
+    Llc,
+    PppProtocol(u16),
+    IpProtocol(u8),
+    GreProtocol(u16),
+    Truncated(&'static str),
+    Malformed(&'static str),
+    TunnelTooDeep,
+}
+
+impl Undecoded {
+    /// The key used in the JSON `undecoded` object.
+    pub fn label(self) -> String {
+        match self {
+            Undecoded::LinkType(l) => format!("link type {l}"),
+            Undecoded::EtherType(0x0806) => "arp".into(),
+            Undecoded::EtherType(0x8035) => "rarp".into(),
+            Undecoded::EtherType(0x88cc) => "lldp".into(),
+            Undecoded::EtherType(0x8863) => "pppoe discovery".into(),
+            Undecoded::EtherType(0x888e) => "eapol".into(),
+            Undecoded::EtherType(0x8809) => "slow protocols (lacp)".into(),
+            Undecoded::EtherType(e) => format!("ethertype {e:#06x}"),
+            Undecoded::Llc => "802.3 llc (stp, cdp, ...)".into(),
+            Undecoded::PppProtocol(p) => format!("ppp protocol {p:#06x}"),
+            Undecoded::IpProtocol(1) => "icmp".into(),
+            Undecoded::IpProtocol(2) => "igmp".into(),
+            Undecoded::IpProtocol(58) => "icmpv6".into(),
+            Undecoded::IpProtocol(50) => "esp".into(),
+            Undecoded::IpProtocol(89) => "ospf".into(),
+            Undecoded::IpProtocol(112) => "vrrp".into(),
+            Undecoded::IpProtocol(p) => format!("ip protocol {p}"),
+            Undecoded::GreProtocol(p) => format!("gre protocol {p:#06x}"),
+            Undecoded::Truncated(layer) => format!("truncated {layer}"),
+            Undecoded::Malformed(layer) => format!("malformed {layer}"),
+            Undecoded::TunnelTooDeep => "tunnels nested too deep".into(),
+        }
+    }
+}
+
+/// Counts of what was seen; adding two gives the counts of both.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub frames: u64,
+    pub bytes: u64,
+    pub snaplen_cut_frames: u64,
+    pub first_ts_ns: Option<i64>,
+    pub last_ts_ns: Option<i64>,
+    pub link_types: Vec<u16>,
+    pub rtp_packets: u64,
+    pub rtcp_packets: u64,
+    pub stun_packets: u64,
+    pub dtls_packets: u64,
+    pub zrtp_packets: u64,
+    pub sip_keepalives: u64,
+    pub other_udp: u64,
+    pub tcp_segments: u64,
+    pub sctp_chunks: u64,
+    pub ip_fragments: u64,
+    pub undecoded: BTreeMap<Undecoded, u64>,
+}
+
+impl Counters {
+    pub fn undecoded(&mut self, why: Undecoded) {
+        *self.undecoded.entry(why).or_insert(0) += 1;
+    }
+
+    pub fn see_time(&mut self, ts: i64) {
+        self.first_ts_ns = Some(self.first_ts_ns.map_or(ts, |f| f.min(ts)));
+        self.last_ts_ns = Some(self.last_ts_ns.map_or(ts, |l| l.max(ts)));
+    }
+
+    pub fn add(&mut self, o: &Counters) {
+        self.frames += o.frames;
+        self.bytes += o.bytes;
+        self.snaplen_cut_frames += o.snaplen_cut_frames;
+        if let Some(t) = o.first_ts_ns {
+            self.see_time(t);
+        }
+        if let Some(t) = o.last_ts_ns {
+            self.see_time(t);
+        }
+        for l in &o.link_types {
+            if !self.link_types.contains(l) {
+                self.link_types.push(*l);
+            }
+        }
+        self.rtp_packets += o.rtp_packets;
+        self.rtcp_packets += o.rtcp_packets;
+        self.stun_packets += o.stun_packets;
+        self.dtls_packets += o.dtls_packets;
+        self.zrtp_packets += o.zrtp_packets;
+        self.sip_keepalives += o.sip_keepalives;
+        self.other_udp += o.other_udp;
+        self.tcp_segments += o.tcp_segments;
+        self.sctp_chunks += o.sctp_chunks;
+        self.ip_fragments += o.ip_fragments;
+        for (k, v) in &o.undecoded {
+            *self.undecoded.entry(*k).or_insert(0) += v;
+        }
+    }
+}
+
+/// What decoding one chunk (or one reassembled datagram) produced.
+#[derive(Debug, Default)]
+pub struct ChunkOut<'a> {
+    pub counters: Counters,
+    pub events: Vec<Event<'a>>,
+    pub anomalies: Vec<Anomaly>,
+}
+
+impl<'a> ChunkOut<'a> {
+    fn event(&mut self, ctx: FrameCtx, kind: EventKind<'a>) {
+        self.events.push(Event {
+            frame: ctx.frame,
+            ts_ns: ctx.ts_ns,
+            kind,
+        });
+    }
+}
+
+/// Decodes one frame into counters and events.
+pub fn decode_frame<'a>(frame: &RawFrame<'a>, out: &mut ChunkOut<'a>) {
+    let c = &mut out.counters;
+    c.frames += 1;
+    c.bytes += frame.data.len() as u64;
+    if (frame.data.len() as u64) < u64::from(frame.orig_len) {
+        c.snaplen_cut_frames += 1;
+    }
+    c.see_time(frame.ts_ns);
+    if c.link_types.last() != Some(&frame.link) && !c.link_types.contains(&frame.link) {
+        c.link_types.push(frame.link);
+    }
+    let ctx = FrameCtx {
+        frame: frame.number,
+        ts_ns: frame.ts_ns,
+        depth: 0,
+    };
+    link::decode_link(frame.link, frame.data, ctx, out);
+}

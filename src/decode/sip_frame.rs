@@ -1,0 +1,85 @@
+//! Where a SIP message ends in a byte stream: the blank line after the headers (CRLF or bare
+//! LF), then Content-Length (or its compact form `l`) bytes of body (RFC 3261 section 18.3).
+
+/// How far the message at the start of a buffer reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extent {
+    /// The message is `len` bytes long and all of them are there.
+    Complete { len: usize },
+    /// The headers end at `header_len` but the body needs `len` bytes in all.
+    NeedBody { header_len: usize, len: usize },
+    /// The blank line after the headers has not arrived yet.
+    NeedHeaders,
+}
+
+/// Offset just past the blank line that ends the headers, if present.
+pub fn header_end(data: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'\n', &data[from..]) {
+        let nl = from + i;
+        match data.get(nl + 1) {
+            Some(b'\n') => return Some(nl + 2),
+            Some(b'\r') if data.get(nl + 2) == Some(&b'\n') => return Some(nl + 3),
+            None => return None,
+            _ => from = nl + 1,
+        }
+    }
+    None
+}
+
+/// The Content-Length value in a header block, if any (the first one wins).
+pub fn content_length(headers: &[u8]) -> Option<usize> {
+    for line in headers.split(|b| *b == b'\n').skip(1) {
+        let Some(colon) = memchr::memchr(b':', line) else {
+            continue;
+        };
+        let name = line[..colon].trim_ascii();
+        if name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l") {
+            let value = line[colon + 1..].trim_ascii();
+            let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 || digits > 9 {
+                return None;
+            }
+            return std::str::from_utf8(&value[..digits]).ok()?.parse().ok();
+        }
+    }
+    None
+}
+
+/// How far the SIP message at the start of `data` reaches. A stream message without
+/// Content-Length is taken to have no body (the header is mandatory on streams).
+pub fn extent(data: &[u8]) -> Extent {
+    let Some(header_len) = header_end(data) else {
+        return Extent::NeedHeaders;
+    };
+    let body = content_length(&data[..header_len]).unwrap_or(0);
+    let len = header_len.saturating_add(body);
+    if data.len() >= len {
+        Extent::Complete { len }
+    } else {
+        Extent::NeedBody { header_len, len }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framing_by_content_length() {
+        let two = b"OPTIONS sip:a SIP/2.0\r\nl: 4\r\n\r\nbodyBYE sip:b SIP/2.0\r\nContent-Length : 0\r\n\r\n";
+        let Extent::Complete { len } = extent(two) else {
+            panic!()
+        };
+        assert_eq!(&two[..len], b"OPTIONS sip:a SIP/2.0\r\nl: 4\r\n\r\nbody");
+        assert_eq!(extent(&two[len..]), Extent::Complete { len: two.len() - len });
+        assert_eq!(extent(b"INVITE sip:a SIP/2.0\r\nVia: x\r\n"), Extent::NeedHeaders);
+        assert_eq!(
+            extent(b"INVITE sip:a SIP/2.0\nContent-Length: 10\n\nab"),
+            Extent::NeedBody {
+                header_len: 43,
+                len: 53
+            }
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! The range-parallel pipeline: the scanner cuts the capture into chunks of whole records,
+//! rayon decodes groups of chunks at once, and the in-order stage consumes each chunk's events
+//! in capture order (fragments, TCP, SCTP, SIP datagrams) while the next group is decoded.
+//!
+//! Chunk boundaries depend only on the bytes and `chunk_bytes`; results are merged in chunk
+//! order; so the output is the same for any thread count (and any chunk size).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use rayon::prelude::*;
+
+use crate::anomaly::{Anomaly, AnomalyKind, MAX_LISTED_ANOMALIES};
+use crate::capture::{self, CaptureError, Chunk, ChunkScanner, Container, FormatState, Input, RecordIter};
+use crate::decode::fragments::{FragmentTable, Reassembled};
+use crate::decode::ip::decode_transport;
+use crate::decode::sctp::SctpTable;
+use crate::decode::sip_frame::{extent, Extent};
+use crate::decode::tcp::{StreamOutput, TcpTable};
+use crate::decode::{self, ChunkOut, Counters, EventKind, FrameCtx, SipMessage, StreamCounters};
+
+/// Default bytes per chunk: big enough that per-chunk overhead vanishes, small enough that
+/// two threads get work from a few megabytes.
+pub const DEFAULT_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct PipelineOptions {
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    pub chunk_bytes: usize,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions {
+            threads: 0,
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
+        }
+    }
+}
+
+/// Anomalies: the first ones (by frame) listed, all of them counted by kind.
+#[derive(Debug, Default)]
+pub struct AnomalyLog {
+    listed: Vec<Anomaly>,
+    pub counts: BTreeMap<AnomalyKind, u64>,
+}
+
+impl AnomalyLog {
+    pub fn extend(&mut self, items: impl IntoIterator<Item = Anomaly>) {
+        for a in items {
+            *self.counts.entry(a.kind).or_insert(0) += 1;
+            self.listed.push(a);
+        }
+        if self.listed.len() > 2 * MAX_LISTED_ANOMALIES {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        self.listed.sort();
+        self.listed.truncate(MAX_LISTED_ANOMALIES);
+    }
+
+    pub fn into_sorted(mut self) -> (Vec<Anomaly>, BTreeMap<AnomalyKind, u64>) {
+        self.trim();
+        (self.listed, self.counts)
+    }
+}
+
+/// Everything the capture stage learned, apart from the SIP messages handed to the sink.
+#[derive(Debug)]
+pub struct CaptureRun {
+    pub container: Container,
+    pub compressed: bool,
+    pub counters: Counters,
+    pub streams: StreamCounters,
+    pub sip_messages: u64,
+    pub sip_by_transport: BTreeMap<decode::SipTransport, u64>,
+    pub anomalies: Vec<Anomaly>,
+    pub anomaly_counts: BTreeMap<AnomalyKind, u64>,
+    pub input_bytes: u64,
+}
+
+/// The in-order stage: everything that needs state across frames.
+struct InOrder<'s> {
+    frags: FragmentTable,
+    tcp: TcpTable,
+    sctp: SctpTable,
+    out: StreamOutput,
+    counters: Counters,
+    anomalies: AnomalyLog,
+    sip_messages: u64,
+    sip_by_transport: BTreeMap<decode::SipTransport, u64>,
+    last_frame: u64,
+    sink: &'s mut (dyn FnMut(SipMessage) + Send),
+}
+
+impl InOrder<'_> {
+    fn deliver(&mut self) {
+        self.anomalies.extend(self.out.anomalies.drain(..));
+        for m in self.out.messages.drain(..) {
+            self.sip_messages += 1;
+            *self.sip_by_transport.entry(m.transport).or_insert(0) += 1;
+            (self.sink)(m);
+        }
+    }
+
+    fn consume(&mut self, chunk: ChunkOut<'_>) {
+        self.counters.add(&chunk.counters);
+        self.anomalies.extend(chunk.anomalies);
+        for ev in chunk.events {
+            self.last_frame = ev.frame;
+            self.event(ev.frame, ev.ts_ns, &ev.kind, None);
+        }
+    }
+
+    /// `carried_by`: the frames of a reassembled datagram the event came from.
+    fn event(&mut self, frame: u64, ts: i64, kind: &EventKind<'_>, carried_by: Option<&[u64]>) {
+        match kind {
+            EventKind::SipDatagram {
+                flow,
+                transport,
+                data,
+                cut,
+            } => {
+                let declared = match extent(data) {
+                    Extent::Complete { len } => Some(len),
+                    _ => None,
+                };
+                let truncated = *cut || declared.is_none();
+                if truncated {
+                    self.out.anomalies.push(Anomaly::new(
+                        AnomalyKind::SipTruncated,
+                        frame,
+                        format!(
+                            "{} -> {}: SIP message {}",
+                            flow.src,
+                            flow.dst,
+                            if *cut {
+                                "cut by the snap length"
+                            } else {
+                                "shorter than its Content-Length"
+                            }
+                        ),
+                    ));
+                }
+                // A datagram holds one message; bytes after its Content-Length are not SIP.
+                let len = declared.unwrap_or(data.len());
+                self.out.messages.push(SipMessage {
+                    frame,
+                    frames: carried_by.map_or_else(|| vec![frame], <[u64]>::to_vec),
+                    ts_ns: ts,
+                    flow: *flow,
+                    transport: *transport,
+                    data: data[..len].to_vec(),
+                    truncated,
+                });
+            }
+            EventKind::Fragment(piece) => {
+                if let Some(r) = self.frags.add(piece, frame, ts, &mut self.out.anomalies) {
+                    self.out.counters.reassembled_datagrams += 1;
+                    self.reassembled(r, frame, ts);
+                }
+            }
+            EventKind::Tcp(seg) => self.tcp.segment(seg, frame, ts, &mut self.out),
+            EventKind::Sctp(piece) => self.sctp.piece(piece, frame, ts, &mut self.out),
+        }
+        self.deliver();
+    }
+
+    fn reassembled(&mut self, r: Reassembled, frame: u64, ts: i64) {
+        let mut sub = ChunkOut::default();
+        let ctx = FrameCtx {
+            frame,
+            ts_ns: ts,
+            depth: r.depth,
+        };
+        let (protocol, data) = skip_ipv6_extensions(r.protocol, &r.data);
+        decode_transport(protocol, r.src, r.dst, data, false, ctx, &mut sub);
+        self.counters.add(&sub.counters);
+        self.anomalies.extend(sub.anomalies);
+        for ev in sub.events {
+            self.event(ev.frame, ev.ts_ns, &ev.kind, Some(&r.frames));
+        }
+    }
+
+    fn finish(mut self) -> (Counters, StreamCounters, u64, BTreeMap<decode::SipTransport, u64>, AnomalyLog) {
+        self.frags.finish(&mut self.out.anomalies);
+        self.tcp.finish(self.last_frame, &mut self.out);
+        self.sctp.finish(&mut self.out);
+        self.deliver();
+        self.out.counters.sip_keepalives += self.counters.sip_keepalives;
+        (
+            self.counters,
+            self.out.counters,
+            self.sip_messages,
+            self.sip_by_transport,
+            self.anomalies,
+        )
+    }
+}
+
+/// The fragmentable part of an IPv6 datagram may start with more extension headers.
+fn skip_ipv6_extensions(mut protocol: u8, mut data: &[u8]) -> (u8, &[u8]) {
+    for _ in 0..8 {
+        if !matches!(protocol, 0 | 43 | 60) {
+            break;
+        }
+        let (Some(&next), Some(&units)) = (data.first(), data.get(1)) else {
+            break;
+        };
+        let len = (usize::from(units) + 1) * 8;
+        let Some(rest) = data.get(len..) else { break };
+        protocol = next;
+        data = rest;
+    }
+    (protocol, data)
+}
+
+fn decode_chunk<'a>(bytes: &'a [u8], chunk: &Chunk) -> ChunkOut<'a> {
+    let mut out = ChunkOut::default();
+    let mut records = RecordIter::new(bytes, chunk.state.clone(), chunk.first_frame);
+    for frame in &mut records {
+        decode::decode_frame(&frame, &mut out);
+    }
+    out.anomalies.append(&mut records.anomalies);
+    out
+}
+
+/// Decodes `chunks` of `bytes` group by group, overlapping the in-order stage of one group with
+/// the decoding of the next.
+fn run_chunks(bytes: &[u8], chunks: &[Chunk], group: usize, stage: &mut InOrder<'_>) {
+    let mut pending: Option<Vec<ChunkOut<'_>>> = None;
+    for g in chunks.chunks(group.max(1)) {
+        let (decoded, ()) = rayon::join(
+            || {
+                g.par_iter()
+                    .map(|c| decode_chunk(&bytes[c.start..c.end], c))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                if let Some(outs) = pending.take() {
+                    outs.into_iter().for_each(|o| stage.consume(o));
+                }
+            },
+        );
+        pending = Some(decoded);
+    }
+    if let Some(outs) = pending {
+        outs.into_iter().for_each(|o| stage.consume(o));
+    }
+}
+
+fn read_full(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize, name: &str) -> Result<bool, CaptureError> {
+    let mut eof = false;
+    while buf.len() < want {
+        let start = buf.len();
+        buf.resize(want, 0);
+        match reader.read(&mut buf[start..]) {
+            Ok(0) => {
+                buf.truncate(start);
+                eof = true;
+                break;
+            }
+            Ok(n) => buf.truncate(start + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
+            Err(e) => {
+                buf.truncate(start);
+                return Err(CaptureError::Io(name.to_string(), e));
+            }
+        }
+    }
+    Ok(eof)
+}
+
+/// Runs the capture stage over one input, handing every SIP message to `sink` in capture order.
+pub fn run(
+    name: &str,
+    input: Input,
+    opts: &PipelineOptions,
+    sink: &mut (dyn FnMut(SipMessage) + Send),
+) -> Result<CaptureRun, CaptureError> {
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CaptureError::Io(name.to_string(), std::io::Error::other(e)))?;
+    let group = threads * 2;
+    let mut stage = InOrder {
+        frags: FragmentTable::default(),
+        tcp: TcpTable::default(),
+        sctp: SctpTable::default(),
+        out: StreamOutput::default(),
+        counters: Counters::default(),
+        anomalies: AnomalyLog::default(),
+        sip_messages: 0,
+        sip_by_transport: BTreeMap::new(),
+        last_frame: 0,
+        sink,
+    };
+    let (container, compressed, input_bytes) = match input {
+        Input::Empty => return Err(CaptureError::Empty(name.to_string())),
+        Input::Mapped(map) => {
+            let bytes: &[u8] = &map;
+            let (state, header_len) = capture::read_file_header(name, bytes)?;
+            let container = state.container();
+            let mut scanner = ChunkScanner::new(state, opts.chunk_bytes, 0);
+            let scan = scanner.scan(bytes, header_len, true);
+            stage.anomalies.extend(scan.anomalies);
+            pool.install(|| run_chunks(bytes, &scan.chunks, group, &mut stage));
+            (container, false, bytes.len() as u64)
+        }
+        Input::Stream { mut reader, gzip } => {
+            let mut buf = Vec::new();
+            let mut total = 0u64;
+            read_full(reader.as_mut(), &mut buf, 32, name)?;
+            let (state, header_len): (FormatState, usize) = capture::read_file_header(name, &buf)?;
+            let container = state.container();
+            let mut scanner = ChunkScanner::new(state, opts.chunk_bytes, 0);
+            let mut from = header_len;
+            let mut want = (opts.chunk_bytes.saturating_mul(group)).clamp(1 << 16, 64 << 20);
+            loop {
+                let eof = read_full(reader.as_mut(), &mut buf, want, name)?;
+                let scan = scanner.scan(&buf, from, eof);
+                stage.anomalies.extend(scan.anomalies);
+                pool.install(|| run_chunks(&buf, &scan.chunks, group, &mut stage));
+                total += scan.consumed as u64;
+                if eof {
+                    break;
+                }
+                if scan.consumed <= from && buf.len() >= want {
+                    // one record larger than the buffer: make room (records are capped)
+                    want = want.saturating_mul(2).min(4 * crate::capture::MAX_PCAPNG_BLOCK as usize);
+                }
+                buf.drain(..scan.consumed);
+                from = 0;
+            }
+            (container, gzip, total)
+        }
+    };
+    let (counters, streams, sip_messages, sip_by_transport, anomalies) = stage.finish();
+    let (anomalies, anomaly_counts) = anomalies.into_sorted();
+    Ok(CaptureRun {
+        container,
+        compressed,
+        counters,
+        streams,
+        sip_messages,
+        sip_by_transport,
+        anomalies,
+        anomaly_counts,
+        input_bytes,
+    })
+}
