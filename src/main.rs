@@ -84,7 +84,7 @@ fn main() -> ExitCode {
             };
             let _ = std::io::stdout().write_all(text.as_bytes());
             if run.stats {
-                let mb = analysis.capture.bytes as f64 / 1e6;
+                let mb = analysis.capture.file_bytes as f64 / 1e6;
                 eprintln!(
                     "stats: {:.3} s, {:.1} MB/s, {:.0} packets/s, peak RSS {} KiB",
                     elapsed,

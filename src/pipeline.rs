@@ -106,12 +106,17 @@ impl InOrder<'_> {
         }
     }
 
-    fn consume(&mut self, chunk: ChunkOut<'_>) {
+    /// Takes one chunk's results; its frames were numbered from 1 and follow `frame_base`.
+    fn consume(&mut self, chunk: ChunkOut<'_>, frame_base: u64) {
         self.counters.add(&chunk.counters);
-        self.anomalies.extend(chunk.anomalies);
+        self.anomalies.extend(chunk.anomalies.into_iter().map(|mut a| {
+            a.frame += frame_base;
+            a
+        }));
         for ev in chunk.events {
-            self.last_frame = ev.frame;
-            self.event(ev.frame, ev.ts_ns, &ev.kind, None);
+            let frame = ev.frame + frame_base;
+            self.last_frame = frame;
+            self.event(frame, ev.ts_ns, &ev.kind, None);
         }
     }
 
@@ -218,37 +223,167 @@ fn skip_ipv6_extensions(mut protocol: u8, mut data: &[u8]) -> (u8, &[u8]) {
     (protocol, data)
 }
 
-fn decode_chunk<'a>(bytes: &'a [u8], chunk: &Chunk) -> ChunkOut<'a> {
+/// What decoding one range of records produced, and where its walk really ended.
+struct RangeOut<'a> {
+    out: ChunkOut<'a>,
+    start: usize,
+    end: usize,
+    frames: u64,
+    assumed: FormatState,
+    final_state: FormatState,
+    inherited_time: bool,
+}
+
+fn decode_range<'a>(bytes: &'a [u8], start: usize, stop: usize, at_eof: bool, state: &FormatState) -> RangeOut<'a> {
     let mut out = ChunkOut::default();
-    let mut records = RecordIter::new(bytes, chunk.state.clone(), chunk.first_frame);
+    let mut records = RecordIter::new(bytes, start, stop, at_eof, state.clone(), 1);
     for frame in &mut records {
         decode::decode_frame(&frame, &mut out);
     }
     out.anomalies.append(&mut records.anomalies);
-    out
+    RangeOut {
+        out,
+        start,
+        end: records.position(),
+        frames: records.next_frame() - 1,
+        assumed: state.clone(),
+        final_state: records.state().clone(),
+        inherited_time: records.inherited_time,
+    }
 }
 
-/// Decodes `chunks` of `bytes` group by group, overlapping the in-order stage of one group with
-/// the decoding of the next.
+/// Decodes whole-record chunks (found by the scanner) group by group, overlapping the in-order
+/// stage of one group with the decoding of the next.
 fn run_chunks(bytes: &[u8], chunks: &[Chunk], group: usize, stage: &mut InOrder<'_>) {
-    let mut pending: Option<Vec<ChunkOut<'_>>> = None;
+    let mut pending: Option<Vec<(RangeOut<'_>, u64)>> = None;
     for g in chunks.chunks(group.max(1)) {
         let (decoded, ()) = rayon::join(
             || {
                 g.par_iter()
-                    .map(|c| decode_chunk(&bytes[c.start..c.end], c))
+                    .map(|c| (decode_range(bytes, c.start, c.end, false, &c.state), c.first_frame - 1))
                     .collect::<Vec<_>>()
             },
             || {
                 if let Some(outs) = pending.take() {
-                    outs.into_iter().for_each(|o| stage.consume(o));
+                    outs.into_iter().for_each(|(o, base)| stage.consume(o.out, base));
                 }
             },
         );
         pending = Some(decoded);
     }
     if let Some(outs) = pending {
-        outs.into_iter().for_each(|o| stage.consume(o));
+        outs.into_iter().for_each(|(o, base)| stage.consume(o.out, base));
+    }
+}
+
+/// The state a walk that starts after the leading section header and interface blocks at
+/// `pos` would have: what a worker starting in the middle of the file assumes.
+fn leading_state(bytes: &[u8], pos: usize, state: &FormatState) -> FormatState {
+    let mut walk = RecordIter::new(bytes, pos, bytes.len(), true, state.clone(), 1);
+    let _ = walk.next();
+    let mut st = walk.state().clone();
+    if let FormatState::PcapNg { last_ts_ns, .. } = &mut st {
+        *last_ts_ns = crate::capture::records::UNKNOWN_TIME;
+    }
+    st
+}
+
+/// Two states that read records the same way (the previous packet's time aside).
+fn same_layout(a: &FormatState, b: &FormatState, inherited_time: bool) -> bool {
+    match (a, b) {
+        (
+            FormatState::PcapNg { big_endian: ba, interfaces: ia, last_ts_ns: ta },
+            FormatState::PcapNg { big_endian: bb, interfaces: ib, last_ts_ns: tb },
+        ) => ba == bb && ia == ib && (!inherited_time || ta == tb),
+        _ => a == b,
+    }
+}
+
+/// A mapped file: ranges start at guessed record boundaries and are walked and decoded in
+/// parallel; before a range is consumed, the walk of the range before it must have ended
+/// exactly where it began, with the same format state. When a guess was wrong, the rest is
+/// planned again from the true boundary, so the result is always the sequential one.
+fn run_mapped(
+    bytes: &[u8],
+    header_len: usize,
+    state: FormatState,
+    chunk_bytes: usize,
+    group: usize,
+    stage: &mut InOrder<'_>,
+    release: &(dyn Fn(usize, usize) + Sync),
+) {
+    let mut pos = header_len;
+    let mut st = state;
+    let mut frame_base = 0u64;
+    let mut released = 0usize;
+    while pos < bytes.len() {
+        let lead = leading_state(bytes, pos, &st);
+        let mut plan: Vec<(usize, usize, FormatState)> = Vec::new();
+        let mut start = pos;
+        let mut cand = pos.saturating_add(chunk_bytes);
+        while cand < bytes.len() {
+            match crate::capture::scan::find_sync(&lead, bytes, cand, cand.saturating_add(chunk_bytes)) {
+                Some(next) => {
+                    let assumed = if start == pos { st.clone() } else { lead.clone() };
+                    plan.push((start, next, assumed));
+                    start = next;
+                    cand = next.saturating_add(chunk_bytes);
+                }
+                None => cand = cand.saturating_add(chunk_bytes),
+            }
+        }
+        let assumed = if start == pos { st.clone() } else { lead.clone() };
+        plan.push((start, bytes.len(), assumed));
+
+        let mut expected = (pos, st.clone());
+        let mut mismatch = false;
+        let mut consume = |outs: Vec<RangeOut<'_>>, stage: &mut InOrder<'_>, mismatch: &mut bool| {
+            for r in outs {
+                if *mismatch {
+                    return;
+                }
+                if r.start != expected.0 || !same_layout(&r.assumed, &expected.1, r.inherited_time) {
+                    *mismatch = true;
+                    return;
+                }
+                stage.consume(r.out, frame_base);
+                frame_base += r.frames;
+                expected = (r.end, r.final_state);
+                // the pages of consumed ranges are not needed again: keep resident memory flat
+                let upto = r.start & !0xFFFF;
+                if upto > released {
+                    release(released, upto);
+                    released = upto;
+                }
+            }
+        };
+        let mut pending: Option<Vec<RangeOut<'_>>> = None;
+        for g in plan.chunks(group.max(1)) {
+            let (decoded, ()) = rayon::join(
+                || {
+                    g.par_iter()
+                        .map(|(a, b, s)| decode_range(bytes, *a, *b, true, s))
+                        .collect::<Vec<_>>()
+                },
+                || {
+                    if let Some(outs) = pending.take() {
+                        consume(outs, stage, &mut mismatch);
+                    }
+                },
+            );
+            if mismatch {
+                break;
+            }
+            pending = Some(decoded);
+        }
+        if let Some(outs) = pending.take() {
+            consume(outs, stage, &mut mismatch);
+        }
+        if !mismatch {
+            return;
+        }
+        pos = expected.0;
+        st = expected.1;
     }
 }
 
@@ -309,10 +444,15 @@ pub fn run(
             let bytes: &[u8] = &map;
             let (state, header_len) = capture::read_file_header(name, bytes)?;
             let container = state.container();
-            let mut scanner = ChunkScanner::new(state, opts.chunk_bytes, 0);
-            let scan = scanner.scan(bytes, header_len, true);
-            stage.anomalies.extend(scan.anomalies);
-            pool.install(|| run_chunks(bytes, &scan.chunks, group, &mut stage));
+            let release = |from: usize, to: usize| {
+                // SAFETY: a read-only file mapping; dropping its pages only means they are read
+                // again from the page cache if touched (they are not).
+                #[cfg(unix)]
+                unsafe {
+                    let _ = map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from);
+                }
+            };
+            pool.install(|| run_mapped(bytes, header_len, state, opts.chunk_bytes, group, &mut stage, &release));
             (container, false, bytes.len() as u64)
         }
         Input::Stream { mut reader, gzip } => {

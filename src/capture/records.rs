@@ -3,6 +3,7 @@
 //! Record boundaries were validated by the scanner; this reads contents only, so a record whose
 //! inside is inconsistent becomes an anomaly on that frame and reading goes on with the next.
 
+use super::scan::{probe, resync, Probe};
 use super::{u16_at, u32_at, FormatState};
 use crate::anomaly::{Anomaly, AnomalyKind};
 
@@ -19,16 +20,24 @@ pub struct RawFrame<'a> {
     pub data: &'a [u8],
 }
 
-/// Iterates the frames of one chunk.
+/// Walks records from `start`, validating each header as it goes (re-synchronising after
+/// damage), and yields the frames of records that start before `stop_at`.
 pub struct RecordIter<'a> {
     buf: &'a [u8],
     pos: usize,
+    stop_at: usize,
+    /// The buffer ends where the input ends: a record cut short there is a truncated tail.
+    at_eof: bool,
     state: FormatState,
     next_frame: u64,
     pub anomalies: Vec<Anomaly>,
+    /// A packet block took its time from an earlier packet this walk never saw.
+    pub inherited_time: bool,
 }
 
 const NS: i64 = 1_000_000_000;
+/// `last_ts_ns` of a walk that starts without knowing the previous packet's time.
+pub const UNKNOWN_TIME: i64 = i64::MIN;
 
 fn scaled_ns(units: u64, units_per_sec: u64, offset_s: i64) -> i64 {
     let secs = (units / units_per_sec) as i128;
@@ -38,34 +47,38 @@ fn scaled_ns(units: u64, units_per_sec: u64, offset_s: i64) -> i64 {
 }
 
 impl<'a> RecordIter<'a> {
-    pub fn new(buf: &'a [u8], state: FormatState, first_frame: u64) -> Self {
+    /// Frames are numbered from `first_frame`.
+    pub fn new(
+        buf: &'a [u8],
+        start: usize,
+        stop_at: usize,
+        at_eof: bool,
+        state: FormatState,
+        first_frame: u64,
+    ) -> Self {
         RecordIter {
             buf,
-            pos: 0,
+            pos: start,
+            stop_at,
+            at_eof,
             state,
             next_frame: first_frame,
             anomalies: Vec::new(),
+            inherited_time: false,
         }
     }
 
-    fn record_len(&self) -> Option<usize> {
-        match &self.state {
-            FormatState::Pcap { big_endian, .. } => {
-                Some(16 + u32_at(self.buf, self.pos + 8, *big_endian)? as usize)
-            }
-            FormatState::PcapNg { big_endian, .. } => {
-                let kind = u32_at(self.buf, self.pos, *big_endian)?;
-                let order = if kind == 0x0A0D_0D0A {
-                    matches!(
-                        self.buf.get(self.pos + 8..self.pos + 12),
-                        Some([0x1a, 0x2b, 0x3c, 0x4d])
-                    )
-                } else {
-                    *big_endian
-                };
-                Some(u32_at(self.buf, self.pos + 4, order)? as usize)
-            }
-        }
+    /// Where the walk stands: after the last record read (or the end of the buffer).
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    pub fn state(&self) -> &FormatState {
+        &self.state
+    }
+
+    pub fn next_frame(&self) -> u64 {
+        self.next_frame
     }
 
     fn anomaly(&mut self, kind: AnomalyKind, frame: u64, detail: String) {
@@ -123,6 +136,9 @@ impl<'a> RecordIter<'a> {
                 let mut caplen = (origlen as usize).min(room);
                 if iface.snaplen > 0 {
                     caplen = caplen.min(iface.snaplen as usize);
+                }
+                if *last_ts_ns == UNKNOWN_TIME {
+                    self.inherited_time = true;
                 }
                 return RawFrame {
                     number,
@@ -202,54 +218,105 @@ impl<'a> Iterator for RecordIter<'a> {
 
     fn next(&mut self) -> Option<RawFrame<'a>> {
         loop {
-            let len = self.record_len()?;
-            let record = self.buf.get(self.pos..self.pos + len)?;
-            self.pos += len;
-            match &self.state {
-                FormatState::Pcap {
-                    big_endian,
-                    nanos,
-                    link,
-                    ..
-                } => {
+            if self.pos >= self.stop_at || self.pos >= self.buf.len() {
+                return None;
+            }
+            match probe(&self.state, self.buf, self.pos) {
+                Probe::Record { len, frame } => {
+                    let record = &self.buf[self.pos..self.pos + len];
+                    self.pos += len;
+                    if !frame {
+                        self.apply_block(record);
+                        continue;
+                    }
                     let number = self.next_frame;
                     self.next_frame += 1;
-                    let parsed = if *big_endian {
-                        pcap_parser::parse_pcap_frame_be(record)
-                    } else {
-                        pcap_parser::parse_pcap_frame(record)
-                    };
-                    let Ok((_, rec)) = parsed else {
-                        self.anomaly(
-                            AnomalyKind::DamagedRecord,
-                            number,
-                            "record could not be read".into(),
-                        );
-                        continue;
-                    };
-                    let frac_ns = if *nanos {
-                        i64::from(rec.ts_usec)
-                    } else {
-                        i64::from(rec.ts_usec) * 1000
-                    };
-                    return Some(RawFrame {
-                        number,
-                        ts_ns: i64::from(rec.ts_sec) * NS + frac_ns,
-                        link: *link,
-                        orig_len: rec.origlen,
-                        data: rec.data,
-                    });
-                }
-                FormatState::PcapNg { big_endian, .. } => {
-                    let kind = u32_at(record, 0, *big_endian).unwrap_or(0);
-                    if matches!(kind, 2 | 3 | 6) {
-                        let number = self.next_frame;
-                        self.next_frame += 1;
-                        return Some(self.pcapng_frame(record, number));
+                    if let Some(f) = self.frame(record, number) {
+                        return Some(f);
                     }
-                    self.apply_block(record);
                 }
+                Probe::Incomplete { needed } => {
+                    if self.at_eof {
+                        self.anomalies.push(Anomaly::new(
+                            AnomalyKind::TruncatedRecord,
+                            self.next_frame,
+                            format!(
+                                "the capture ends inside a record at byte {}: {needed} more bytes were expected",
+                                self.pos
+                            ),
+                        ));
+                        self.pos = self.buf.len();
+                    }
+                    return None;
+                }
+                Probe::Damaged(why) => match resync(&self.state, self.buf, self.pos) {
+                    Some(next) => {
+                        self.anomalies.push(Anomaly::new(
+                            AnomalyKind::DamagedRecord,
+                            self.next_frame,
+                            format!(
+                                "{why} at byte {}; skipped {} bytes to the next valid record",
+                                self.pos,
+                                next - self.pos
+                            ),
+                        ));
+                        self.pos = next;
+                    }
+                    None => {
+                        self.anomalies.push(Anomaly::new(
+                            AnomalyKind::DamagedRecord,
+                            self.next_frame,
+                            format!(
+                                "{why} at byte {}; no valid record in the {} bytes after it",
+                                self.pos,
+                                self.buf.len() - self.pos
+                            ),
+                        ));
+                        self.pos = self.buf.len();
+                        return None;
+                    }
+                },
             }
+        }
+    }
+}
+
+impl<'a> RecordIter<'a> {
+    fn frame(&mut self, record: &'a [u8], number: u64) -> Option<RawFrame<'a>> {
+        match &self.state {
+            FormatState::Pcap {
+                big_endian,
+                nanos,
+                link,
+                ..
+            } => {
+                let parsed = if *big_endian {
+                    pcap_parser::parse_pcap_frame_be(record)
+                } else {
+                    pcap_parser::parse_pcap_frame(record)
+                };
+                let Ok((_, rec)) = parsed else {
+                    self.anomaly(
+                        AnomalyKind::DamagedRecord,
+                        number,
+                        "record could not be read".into(),
+                    );
+                    return None;
+                };
+                let frac_ns = if *nanos {
+                    i64::from(rec.ts_usec)
+                } else {
+                    i64::from(rec.ts_usec) * 1000
+                };
+                Some(RawFrame {
+                    number,
+                    ts_ns: i64::from(rec.ts_sec) * NS + frac_ns,
+                    link: *link,
+                    orig_len: rec.origlen,
+                    data: rec.data,
+                })
+            }
+            FormatState::PcapNg { .. } => Some(self.pcapng_frame(record, number)),
         }
     }
 }

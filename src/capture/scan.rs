@@ -59,7 +59,7 @@ const KNOWN_BLOCKS: [u32; 11] = [
 ];
 
 /// What is at a position of the buffer.
-enum Probe {
+pub(crate) enum Probe {
     /// A whole valid record of this length; `frame` when it holds a packet.
     Record { len: usize, frame: bool },
     /// A valid header whose record runs past the end of the buffer.
@@ -87,68 +87,11 @@ impl ChunkScanner {
     }
 
     fn probe(&self, buf: &[u8], off: usize) -> Probe {
-        match &self.state {
-            FormatState::Pcap {
-                big_endian,
-                nanos,
-                snaplen,
-                ..
-            } => probe_pcap(buf, off, *big_endian, *nanos, *snaplen, false),
-            FormatState::PcapNg { big_endian, .. } => probe_pcapng(buf, off, *big_endian),
-        }
+        probe(&self.state, buf, off)
     }
 
-    /// Looks for the next offset after `from` where records start again: a chain of valid record
-    /// headers (three, or up to the end of the buffer).
     fn resync(&self, buf: &[u8], from: usize) -> Option<usize> {
-        let step = match self.state {
-            FormatState::Pcap { .. } => 1,
-            FormatState::PcapNg { .. } => 4,
-        };
-        let mut cand = from + step;
-        while cand + 12 <= buf.len() {
-            if self.chain_ok(buf, cand) {
-                return Some(cand);
-            }
-            cand += step;
-        }
-        None
-    }
-
-    fn chain_ok(&self, buf: &[u8], start: usize) -> bool {
-        let mut off = start;
-        for _ in 0..3 {
-            let probe = match &self.state {
-                FormatState::Pcap {
-                    big_endian,
-                    nanos,
-                    snaplen,
-                    ..
-                } => probe_pcap(buf, off, *big_endian, *nanos, *snaplen, true),
-                FormatState::PcapNg { big_endian, .. } => {
-                    let p = probe_pcapng(buf, off, *big_endian);
-                    let known = u32_at(buf, off, *big_endian)
-                        .map(|t| KNOWN_BLOCKS.contains(&t))
-                        .unwrap_or(false);
-                    if known {
-                        p
-                    } else {
-                        Probe::Damaged(String::new())
-                    }
-                }
-            };
-            match probe {
-                Probe::Record { len, .. } => {
-                    off += len;
-                    if off == buf.len() {
-                        return true;
-                    }
-                }
-                Probe::Incomplete { .. } => return off != start,
-                Probe::Damaged(_) => return false,
-            }
-        }
-        true
+        resync(&self.state, buf, from)
     }
 
     /// Applies what a non-packet block changes (section header, interface description).
@@ -325,6 +268,106 @@ impl ChunkScanner {
         self.base_offset += pos as u64;
         out
     }
+}
+
+/// What is at `off`: a whole valid record, one cut by the end of the buffer, or damage.
+pub(crate) fn probe(state: &FormatState, buf: &[u8], off: usize) -> Probe {
+    match state {
+        FormatState::Pcap {
+            big_endian,
+            nanos,
+            snaplen,
+            ..
+        } => probe_pcap(buf, off, *big_endian, *nanos, *snaplen, false),
+        FormatState::PcapNg { big_endian, .. } => probe_pcapng(buf, off, *big_endian),
+    }
+}
+
+/// Looks for the next offset after `from` where records start again: a chain of valid record
+/// headers (three, or up to the end of the buffer).
+pub(crate) fn resync(state: &FormatState, buf: &[u8], from: usize) -> Option<usize> {
+    let step = match state {
+        FormatState::Pcap { .. } => 1,
+        FormatState::PcapNg { .. } => 4,
+    };
+    let mut cand = from + step;
+    while cand + 12 <= buf.len() {
+        if chain_ok(state, buf, cand, 3) {
+            return Some(cand);
+        }
+        cand += step;
+    }
+    None
+}
+
+/// Where a worker starting near `from` should begin: the first offset at or after it where
+/// eight records in a row (or all up to the end) look valid, with timestamps within a day of
+/// each other. A wrong guess is caught when the previous range's walk does not end there.
+pub fn find_sync(state: &FormatState, buf: &[u8], from: usize, limit: usize) -> Option<usize> {
+    let (step, mut cand) = match state {
+        FormatState::Pcap { .. } => (1, from),
+        FormatState::PcapNg { .. } => (4, from.next_multiple_of(4)),
+    };
+    let end = limit.min(buf.len());
+    while cand + 16 <= end {
+        if chain_ok(state, buf, cand, 8) && times_close(state, buf, cand) {
+            return Some(cand);
+        }
+        cand += step;
+    }
+    None
+}
+
+fn times_close(state: &FormatState, buf: &[u8], start: usize) -> bool {
+    let FormatState::Pcap { big_endian, .. } = state else {
+        return true;
+    };
+    let mut off = start;
+    let mut first = None;
+    for _ in 0..8 {
+        let (Some(sec), Some(caplen)) = (u32_at(buf, off, *big_endian), u32_at(buf, off + 8, *big_endian)) else {
+            return true;
+        };
+        let f = *first.get_or_insert(sec);
+        if sec.abs_diff(f) > 86_400 {
+            return false;
+        }
+        off += 16 + caplen as usize;
+    }
+    true
+}
+
+fn chain_ok(state: &FormatState, buf: &[u8], start: usize, records: usize) -> bool {
+    let mut off = start;
+    for _ in 0..records {
+        let probe = match state {
+            FormatState::Pcap {
+                big_endian,
+                nanos,
+                snaplen,
+                ..
+            } => probe_pcap(buf, off, *big_endian, *nanos, *snaplen, true),
+            FormatState::PcapNg { big_endian, .. } => {
+                let known = u32_at(buf, off, *big_endian).is_some_and(|t| KNOWN_BLOCKS.contains(&t));
+                if known {
+                    probe_pcapng(buf, off, *big_endian)
+                } else {
+                    Probe::Damaged(String::new())
+                }
+            }
+        };
+        match probe {
+            Probe::Record { len, .. } => {
+                off += len;
+                if off == buf.len() {
+                    return true;
+                }
+            }
+            Probe::Incomplete { .. } => return off != start,
+            Probe::Damaged(_) => return false,
+        }
+    }
+    true
 }
 
 fn probe_pcap(

@@ -17,9 +17,12 @@ pub enum PayloadClass {
 }
 
 /// Ports whose traffic is never RTP even when its first bytes happen to look like it.
-const NOT_MEDIA_PORTS: [u16; 18] = [
-    53, 67, 68, 69, 123, 137, 138, 161, 162, 500, 514, 520, 1812, 1813, 1900, 4500, 5353, 5355,
-];
+fn not_media_port(p: u16) -> bool {
+    matches!(
+        p,
+        53 | 67 | 68 | 69 | 123 | 137 | 138 | 161 | 162 | 500 | 514 | 520 | 1812 | 1813 | 1900 | 4500 | 5353 | 5355
+    )
+}
 
 /// True if `data` begins with a SIP request line (`METHOD URI SIP/2.0`) or status line
 /// (`SIP/2.0 NNN`). Lenient about case and the line ending; strict enough that HTTP, RTSP and
@@ -125,7 +128,7 @@ pub fn classify_udp(sport: u16, dport: u16, p: &[u8]) -> PayloadClass {
         16..=19 if is_zrtp(p) => return PayloadClass::Zrtp,
         20..=63 if is_dtls(p) => return PayloadClass::Dtls,
         128..=191 => {
-            if NOT_MEDIA_PORTS.contains(&sport) || NOT_MEDIA_PORTS.contains(&dport) {
+            if not_media_port(sport) || not_media_port(dport) {
                 return PayloadClass::Other;
             }
             if is_rtcp(p) {
