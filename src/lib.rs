@@ -104,7 +104,10 @@ fn summarize(path: &str, run: pipeline::CaptureRun) -> Analysis {
         file,
         format: run.container.name().to_string(),
         compressed: run.compressed,
-        link_types: link_types.iter().map(|l| capture::link_type_name(*l)).collect(),
+        link_types: link_types
+            .iter()
+            .map(|l| capture::link_type_name(*l))
+            .collect(),
         frames: c.frames,
         bytes: c.bytes,
         file_bytes: run.input_bytes,

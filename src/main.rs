@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use voipscope::{report, Options, PipelineOptions};
 
 #[derive(Parser)]
-#[command(name = "voipscope", version, about = "Passive VoIP analyzer for pcap/pcapng captures")]
+#[command(
+    name = "voipscope",
+    version,
+    about = "Passive VoIP analyzer for pcap/pcapng captures"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -68,7 +72,11 @@ fn peak_rss_kib() -> Option<u64> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Analyze { capture, format, run } => {
+        Command::Analyze {
+            capture,
+            format,
+            run,
+        } => {
             let started = std::time::Instant::now();
             let analysis = match voipscope::analyze(&capture, &run.options()) {
                 Ok(a) => a,

@@ -11,7 +11,9 @@ use std::io::Read;
 use rayon::prelude::*;
 
 use crate::anomaly::{Anomaly, AnomalyKind, MAX_LISTED_ANOMALIES};
-use crate::capture::{self, CaptureError, Chunk, ChunkScanner, Container, FormatState, Input, RecordIter};
+use crate::capture::{
+    self, CaptureError, Chunk, ChunkScanner, Container, FormatState, Input, RecordIter,
+};
 use crate::decode::fragments::{FragmentTable, Reassembled};
 use crate::decode::ip::decode_transport;
 use crate::decode::sctp::SctpTable;
@@ -109,10 +111,11 @@ impl InOrder<'_> {
     /// Takes one chunk's results; its frames were numbered from 1 and follow `frame_base`.
     fn consume(&mut self, chunk: ChunkOut<'_>, frame_base: u64) {
         self.counters.add(&chunk.counters);
-        self.anomalies.extend(chunk.anomalies.into_iter().map(|mut a| {
-            a.frame += frame_base;
-            a
-        }));
+        self.anomalies
+            .extend(chunk.anomalies.into_iter().map(|mut a| {
+                a.frame += frame_base;
+                a
+            }));
         for ev in chunk.events {
             let frame = ev.frame + frame_base;
             self.last_frame = frame;
@@ -190,7 +193,15 @@ impl InOrder<'_> {
         }
     }
 
-    fn finish(mut self) -> (Counters, StreamCounters, u64, BTreeMap<decode::SipTransport, u64>, AnomalyLog) {
+    fn finish(
+        mut self,
+    ) -> (
+        Counters,
+        StreamCounters,
+        u64,
+        BTreeMap<decode::SipTransport, u64>,
+        AnomalyLog,
+    ) {
         self.frags.finish(&mut self.out.anomalies);
         self.tcp.finish(self.last_frame, &mut self.out);
         self.sctp.finish(&mut self.out);
@@ -234,7 +245,13 @@ struct RangeOut<'a> {
     inherited_time: bool,
 }
 
-fn decode_range<'a>(bytes: &'a [u8], start: usize, stop: usize, at_eof: bool, state: &FormatState) -> RangeOut<'a> {
+fn decode_range<'a>(
+    bytes: &'a [u8],
+    start: usize,
+    stop: usize,
+    at_eof: bool,
+    state: &FormatState,
+) -> RangeOut<'a> {
     let mut out = ChunkOut::default();
     let mut records = RecordIter::new(bytes, start, stop, at_eof, state.clone(), 1);
     for frame in &mut records {
@@ -260,19 +277,26 @@ fn run_chunks(bytes: &[u8], chunks: &[Chunk], group: usize, stage: &mut InOrder<
         let (decoded, ()) = rayon::join(
             || {
                 g.par_iter()
-                    .map(|c| (decode_range(bytes, c.start, c.end, false, &c.state), c.first_frame - 1))
+                    .map(|c| {
+                        (
+                            decode_range(bytes, c.start, c.end, false, &c.state),
+                            c.first_frame - 1,
+                        )
+                    })
                     .collect::<Vec<_>>()
             },
             || {
                 if let Some(outs) = pending.take() {
-                    outs.into_iter().for_each(|(o, base)| stage.consume(o.out, base));
+                    outs.into_iter()
+                        .for_each(|(o, base)| stage.consume(o.out, base));
                 }
             },
         );
         pending = Some(decoded);
     }
     if let Some(outs) = pending {
-        outs.into_iter().for_each(|(o, base)| stage.consume(o.out, base));
+        outs.into_iter()
+            .for_each(|(o, base)| stage.consume(o.out, base));
     }
 }
 
@@ -292,8 +316,16 @@ fn leading_state(bytes: &[u8], pos: usize, state: &FormatState) -> FormatState {
 fn same_layout(a: &FormatState, b: &FormatState, inherited_time: bool) -> bool {
     match (a, b) {
         (
-            FormatState::PcapNg { big_endian: ba, interfaces: ia, last_ts_ns: ta },
-            FormatState::PcapNg { big_endian: bb, interfaces: ib, last_ts_ns: tb },
+            FormatState::PcapNg {
+                big_endian: ba,
+                interfaces: ia,
+                last_ts_ns: ta,
+            },
+            FormatState::PcapNg {
+                big_endian: bb,
+                interfaces: ib,
+                last_ts_ns: tb,
+            },
         ) => ba == bb && ia == ib && (!inherited_time || ta == tb),
         _ => a == b,
     }
@@ -322,9 +354,18 @@ fn run_mapped(
         let mut start = pos;
         let mut cand = pos.saturating_add(chunk_bytes);
         while cand < bytes.len() {
-            match crate::capture::scan::find_sync(&lead, bytes, cand, cand.saturating_add(chunk_bytes)) {
+            match crate::capture::scan::find_sync(
+                &lead,
+                bytes,
+                cand,
+                cand.saturating_add(chunk_bytes),
+            ) {
                 Some(next) => {
-                    let assumed = if start == pos { st.clone() } else { lead.clone() };
+                    let assumed = if start == pos {
+                        st.clone()
+                    } else {
+                        lead.clone()
+                    };
                     plan.push((start, next, assumed));
                     start = next;
                     cand = next.saturating_add(chunk_bytes);
@@ -332,17 +373,24 @@ fn run_mapped(
                 None => cand = cand.saturating_add(chunk_bytes),
             }
         }
-        let assumed = if start == pos { st.clone() } else { lead.clone() };
+        let assumed = if start == pos {
+            st.clone()
+        } else {
+            lead.clone()
+        };
         plan.push((start, bytes.len(), assumed));
 
         let mut expected = (pos, st.clone());
         let mut mismatch = false;
-        let mut consume = |outs: Vec<RangeOut<'_>>, stage: &mut InOrder<'_>, mismatch: &mut bool| {
+        let mut consume = |outs: Vec<RangeOut<'_>>,
+                           stage: &mut InOrder<'_>,
+                           mismatch: &mut bool| {
             for r in outs {
                 if *mismatch {
                     return;
                 }
-                if r.start != expected.0 || !same_layout(&r.assumed, &expected.1, r.inherited_time) {
+                if r.start != expected.0 || !same_layout(&r.assumed, &expected.1, r.inherited_time)
+                {
                     *mismatch = true;
                     return;
                 }
@@ -387,7 +435,12 @@ fn run_mapped(
     }
 }
 
-fn read_full(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize, name: &str) -> Result<bool, CaptureError> {
+fn read_full(
+    reader: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    want: usize,
+    name: &str,
+) -> Result<bool, CaptureError> {
     let mut eof = false;
     while buf.len() < want {
         let start = buf.len();
@@ -449,10 +502,24 @@ pub fn run(
                 // again from the page cache if touched (they are not).
                 #[cfg(unix)]
                 unsafe {
-                    let _ = map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from);
+                    let _ = map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        from,
+                        to - from,
+                    );
                 }
             };
-            pool.install(|| run_mapped(bytes, header_len, state, opts.chunk_bytes, group, &mut stage, &release));
+            pool.install(|| {
+                run_mapped(
+                    bytes,
+                    header_len,
+                    state,
+                    opts.chunk_bytes,
+                    group,
+                    &mut stage,
+                    &release,
+                )
+            });
             (container, false, bytes.len() as u64)
         }
         Input::Stream { mut reader, gzip } => {
@@ -475,7 +542,9 @@ pub fn run(
                 }
                 if scan.consumed <= from && buf.len() >= want {
                     // one record larger than the buffer: make room (records are capped)
-                    want = want.saturating_mul(2).min(4 * crate::capture::MAX_PCAPNG_BLOCK as usize);
+                    want = want
+                        .saturating_mul(2)
+                        .min(4 * crate::capture::MAX_PCAPNG_BLOCK as usize);
                 }
                 buf.drain(..scan.consumed);
                 from = 0;

@@ -157,7 +157,13 @@ impl<W: Write> PcapOut<W> {
         })
     }
 
-    fn udp(&mut self, ts_ns: i64, src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), payload: &[u8]) -> std::io::Result<()> {
+    fn udp(
+        &mut self,
+        ts_ns: i64,
+        src: (Ipv4Addr, u16),
+        dst: (Ipv4Addr, u16),
+        payload: &[u8],
+    ) -> std::io::Result<()> {
         self.buf.clear();
         let builder = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
             .ipv4(src.0.octets(), dst.0.octets(), 64)
@@ -191,13 +197,56 @@ fn sdp(ip: Ipv4Addr, port: u16, session: u64) -> String {
 
 fn sip_message(call: &Call, step: Step, cseq_invite: u32) -> (String, bool) {
     let (from_caller, start, cseq, body) = match step {
-        Step::Invite => (true, format!("INVITE sip:callee@{} SIP/2.0", call.callee), format!("{cseq_invite} INVITE"), Some(sdp(call.caller, call.caller_rtp, u64::from(call.legs[0].ssrc)))),
-        Step::Trying => (false, "SIP/2.0 100 Trying".to_string(), format!("{cseq_invite} INVITE"), None),
-        Step::Ringing => (false, "SIP/2.0 180 Ringing".to_string(), format!("{cseq_invite} INVITE"), None),
-        Step::Ok => (false, "SIP/2.0 200 OK".to_string(), format!("{cseq_invite} INVITE"), Some(sdp(call.callee, call.callee_rtp, u64::from(call.legs[1].ssrc)))),
-        Step::Ack => (true, format!("ACK sip:callee@{}:5060 SIP/2.0", call.callee), format!("{cseq_invite} ACK"), None),
-        Step::Bye => (true, format!("BYE sip:callee@{}:5060 SIP/2.0", call.callee), format!("{} BYE", cseq_invite + 1), None),
-        Step::ByeOk => (false, "SIP/2.0 200 OK".to_string(), format!("{} BYE", cseq_invite + 1), None),
+        Step::Invite => (
+            true,
+            format!("INVITE sip:callee@{} SIP/2.0", call.callee),
+            format!("{cseq_invite} INVITE"),
+            Some(sdp(
+                call.caller,
+                call.caller_rtp,
+                u64::from(call.legs[0].ssrc),
+            )),
+        ),
+        Step::Trying => (
+            false,
+            "SIP/2.0 100 Trying".to_string(),
+            format!("{cseq_invite} INVITE"),
+            None,
+        ),
+        Step::Ringing => (
+            false,
+            "SIP/2.0 180 Ringing".to_string(),
+            format!("{cseq_invite} INVITE"),
+            None,
+        ),
+        Step::Ok => (
+            false,
+            "SIP/2.0 200 OK".to_string(),
+            format!("{cseq_invite} INVITE"),
+            Some(sdp(
+                call.callee,
+                call.callee_rtp,
+                u64::from(call.legs[1].ssrc),
+            )),
+        ),
+        Step::Ack => (
+            true,
+            format!("ACK sip:callee@{}:5060 SIP/2.0", call.callee),
+            format!("{cseq_invite} ACK"),
+            None,
+        ),
+        Step::Bye => (
+            true,
+            format!("BYE sip:callee@{}:5060 SIP/2.0", call.callee),
+            format!("{} BYE", cseq_invite + 1),
+            None,
+        ),
+        Step::ByeOk => (
+            false,
+            "SIP/2.0 200 OK".to_string(),
+            format!("{} BYE", cseq_invite + 1),
+            None,
+        ),
         Step::Rtp(_) => unreachable!("not SIP"),
     };
     let branch = match step {
@@ -205,19 +254,37 @@ fn sip_message(call: &Call, step: Step, cseq_invite: u32) -> (String, bool) {
         Step::Ack => "z9hG4bK-a",
         _ => "z9hG4bK-i",
     };
-    let to_tag = if matches!(step, Step::Invite) { String::new() } else { ";tag=callee".to_string() };
+    let to_tag = if matches!(step, Step::Invite) {
+        String::new()
+    } else {
+        ";tag=callee".to_string()
+    };
     let body = body.unwrap_or_default();
     let mut m = String::with_capacity(600 + body.len());
     m.push_str(&start);
     m.push_str("\r\n");
-    m.push_str(&format!("Via: SIP/2.0/UDP {}:5060;branch={branch}{}\r\n", call.caller, call.id.len()));
-    m.push_str(&format!("From: \"Caller\" <sip:caller@{}>;tag=caller\r\n", call.caller));
+    m.push_str(&format!(
+        "Via: SIP/2.0/UDP {}:5060;branch={branch}{}\r\n",
+        call.caller,
+        call.id.len()
+    ));
+    m.push_str(&format!(
+        "From: \"Caller\" <sip:caller@{}>;tag=caller\r\n",
+        call.caller
+    ));
     m.push_str(&format!("To: <sip:callee@{}>{to_tag}\r\n", call.callee));
     m.push_str(&format!("Call-ID: {}\r\n", call.id));
     m.push_str(&format!("CSeq: {cseq}\r\n"));
     if matches!(step, Step::Invite | Step::Ok) {
-        let who = if from_caller { call.caller } else { call.callee };
-        m.push_str(&format!("Contact: <sip:{}@{who}:5060>\r\n", if from_caller { "caller" } else { "callee" }));
+        let who = if from_caller {
+            call.caller
+        } else {
+            call.callee
+        };
+        m.push_str(&format!(
+            "Contact: <sip:{}@{who}:5060>\r\n",
+            if from_caller { "caller" } else { "callee" }
+        ));
         m.push_str("Content-Type: application/sdp\r\n");
     }
     m.push_str("User-Agent: voipscope-synth\r\n");
@@ -236,30 +303,31 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
     // (due time, call index, step, nominal time for RTP)
     let mut queue: BinaryHeap<Reverse<(i64, usize, Step, i64)>> = BinaryHeap::new();
     let mut started = 0u64;
-    let mut start_call = |calls: &mut Vec<Call>, queue: &mut BinaryHeap<_>, rng: &mut Rng, at: i64| {
-        let n = started;
-        started += 1;
-        let caller = Ipv4Addr::from(0x0A00_0000u32 + 1 + (n % 60_000) as u32);
-        let callee = Ipv4Addr::from(0xAC10_0000u32 + 1 + (n % 60_000) as u32);
-        let leg = |rng: &mut Rng| Leg {
-            ssrc: rng.next() as u32,
-            seq: rng.next() as u16,
-            ts: rng.next() as u32,
-            sent: 0,
-            received: 0,
+    let mut start_call =
+        |calls: &mut Vec<Call>, queue: &mut BinaryHeap<_>, rng: &mut Rng, at: i64| {
+            let n = started;
+            started += 1;
+            let caller = Ipv4Addr::from(0x0A00_0000u32 + 1 + (n % 60_000) as u32);
+            let callee = Ipv4Addr::from(0xAC10_0000u32 + 1 + (n % 60_000) as u32);
+            let leg = |rng: &mut Rng| Leg {
+                ssrc: rng.next() as u32,
+                seq: rng.next() as u16,
+                ts: rng.next() as u32,
+                sent: 0,
+                received: 0,
+            };
+            calls.push(Call {
+                id: format!("synth-{n}-{:08x}@voipscope.test", rng.next() as u32),
+                caller,
+                callee,
+                caller_rtp: 10_000 + 2 * (n % 20_000) as u16,
+                callee_rtp: 30_000 + 2 * (n % 15_000) as u16,
+                legs: [leg(rng), leg(rng)],
+                end_ns: at + call_ns,
+            });
+            let i = calls.len() - 1;
+            queue.push(Reverse((at, i, Step::Invite, 0)));
         };
-        calls.push(Call {
-            id: format!("synth-{n}-{:08x}@voipscope.test", rng.next() as u32),
-            caller,
-            callee,
-            caller_rtp: 10_000 + 2 * (n % 20_000) as u16,
-            callee_rtp: 30_000 + 2 * (n % 15_000) as u16,
-            legs: [leg(rng), leg(rng)],
-            end_ns: at + call_ns,
-        });
-        let i = calls.len() - 1;
-        queue.push(Reverse((at, i, Step::Invite, 0)));
-    };
     for k in 0..args.calls.max(1) {
         let at = START_NS + i64::from(k) * 10_000_000;
         start_call(&mut calls, &mut queue, &mut rng, at);
@@ -283,9 +351,15 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
                 }
                 let d = usize::from(dir);
                 let (src, dst) = if d == 0 {
-                    ((call.caller, call.caller_rtp), (call.callee, call.callee_rtp))
+                    (
+                        (call.caller, call.caller_rtp),
+                        (call.callee, call.callee_rtp),
+                    )
                 } else {
-                    ((call.callee, call.callee_rtp), (call.caller, call.caller_rtp))
+                    (
+                        (call.callee, call.callee_rtp),
+                        (call.caller, call.caller_rtp),
+                    )
                 };
                 let leg = &mut call.legs[d];
                 let mut pkt = [0xD5u8; 172];
@@ -303,7 +377,11 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
                     truth.rtp_packets += 1;
                 }
                 let next = nominal + PTIME_NS;
-                let delay = if jitter_ns > 0 { (rng.next() % jitter_ns as u64) as i64 } else { 0 };
+                let delay = if jitter_ns > 0 {
+                    (rng.next() % jitter_ns as u64) as i64
+                } else {
+                    0
+                };
                 queue.push(Reverse((next + delay, i, step, next)));
             }
             _ => {
@@ -332,7 +410,9 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
                     Step::Rtp(_) => None,
                 };
                 match next {
-                    Some((at, Step::Bye)) => queue.push(Reverse((at.max(call.end_ns), i, Step::Bye, 0))),
+                    Some((at, Step::Bye)) => {
+                        queue.push(Reverse((at.max(call.end_ns), i, Step::Bye, 0)))
+                    }
                     Some((at, s)) => queue.push(Reverse((at, i, s, 0))),
                     None => {
                         if !stopping {
@@ -353,9 +433,15 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
         });
         for (d, leg) in c.legs.iter().enumerate() {
             let (src, dst) = if d == 0 {
-                (format!("{}:{}", c.caller, c.caller_rtp), format!("{}:{}", c.callee, c.callee_rtp))
+                (
+                    format!("{}:{}", c.caller, c.caller_rtp),
+                    format!("{}:{}", c.callee, c.callee_rtp),
+                )
             } else {
-                (format!("{}:{}", c.callee, c.callee_rtp), format!("{}:{}", c.caller, c.caller_rtp))
+                (
+                    format!("{}:{}", c.callee, c.callee_rtp),
+                    format!("{}:{}", c.caller, c.caller_rtp),
+                )
             };
             if leg.sent > 0 {
                 truth.streams.push(TruthStream {
@@ -376,7 +462,10 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
 pub fn run(args: &SynthArgs) -> anyhow::Result<String> {
     let file = File::create(&args.output)?;
     let truth = write_capture(args, BufWriter::with_capacity(1 << 20, file))?;
-    let truth_path = args.truth.clone().unwrap_or_else(|| format!("{}.truth.json", args.output));
+    let truth_path = args
+        .truth
+        .clone()
+        .unwrap_or_else(|| format!("{}.truth.json", args.output));
     std::fs::write(&truth_path, serde_json::to_string_pretty(&truth)? + "\n")?;
     Ok(format!(
         "{}: {} frames, {} bytes, {} calls, {} SIP messages, {} RTP packets (truth in {})",

@@ -13,7 +13,10 @@ pub enum Input {
     /// An empty regular file (cannot be mapped).
     Empty,
     /// gzip or stdin: read front to back. `gzip` says whether it was compressed.
-    Stream { reader: Box<dyn Read + Send>, gzip: bool },
+    Stream {
+        reader: Box<dyn Read + Send>,
+        gzip: bool,
+    },
 }
 
 fn io_err(name: &str, e: io::Error) -> CaptureError {
@@ -56,6 +59,8 @@ pub fn open_input(path: &str) -> Result<Input, CaptureError> {
             }
             got += n;
         }
+        // flate2 reads the gzip header while it is constructed: the lock must be gone by then
+        drop(stdin);
         let head = head[..got].to_vec();
         let gzip = is_gzip(&head);
         let raw = Prefixed {

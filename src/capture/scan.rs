@@ -136,11 +136,11 @@ impl ChunkScanner {
         let mut chunk_state = self.state.clone();
         let mut frames_in_chunk = 0u64;
         let cut = |out: &mut ScanOutput,
-                       start: usize,
-                       end: usize,
-                       first: u64,
-                       frames: u64,
-                       state: &FormatState| {
+                   start: usize,
+                   end: usize,
+                   first: u64,
+                   frames: u64,
+                   state: &FormatState| {
             if end > start {
                 out.chunks.push(Chunk {
                     start,
@@ -325,7 +325,10 @@ fn times_close(state: &FormatState, buf: &[u8], start: usize) -> bool {
     let mut off = start;
     let mut first = None;
     for _ in 0..8 {
-        let (Some(sec), Some(caplen)) = (u32_at(buf, off, *big_endian), u32_at(buf, off + 8, *big_endian)) else {
+        let (Some(sec), Some(caplen)) = (
+            u32_at(buf, off, *big_endian),
+            u32_at(buf, off + 8, *big_endian),
+        ) else {
             return true;
         };
         let f = *first.get_or_insert(sec);
@@ -348,7 +351,8 @@ fn chain_ok(state: &FormatState, buf: &[u8], start: usize, records: usize) -> bo
                 ..
             } => probe_pcap(buf, off, *big_endian, *nanos, *snaplen, true),
             FormatState::PcapNg { big_endian, .. } => {
-                let known = u32_at(buf, off, *big_endian).is_some_and(|t| KNOWN_BLOCKS.contains(&t));
+                let known =
+                    u32_at(buf, off, *big_endian).is_some_and(|t| KNOWN_BLOCKS.contains(&t));
                 if known {
                     probe_pcapng(buf, off, *big_endian)
                 } else {
@@ -435,7 +439,9 @@ fn probe_pcapng(buf: &[u8], off: usize, big_endian: bool) -> Probe {
         };
     };
     if len < 12 || len % 4 != 0 || len > MAX_PCAPNG_BLOCK {
-        return Probe::Damaged(format!("pcapng block of type {kind:#x} claiming {len} bytes"));
+        return Probe::Damaged(format!(
+            "pcapng block of type {kind:#x} claiming {len} bytes"
+        ));
     }
     let len = len as usize;
     if off + len > buf.len() {
@@ -461,6 +467,18 @@ pub(crate) const UNKNOWN_INTERFACE: Interface = Interface {
     offset_s: 0,
 };
 
+/// `if_tsresol` as units per second: 10^n, or 2^n when the top bit is set. pcap-parser 0.17's
+/// own `ts_resolution()` compares the unmasked byte with 63 and so rejects every binary
+/// resolution; see the test below.
+pub(crate) fn ts_units_per_sec(tsresol: u8) -> Option<u64> {
+    let n = u32::from(tsresol & 0x7F);
+    if tsresol & 0x80 != 0 {
+        (n <= 63).then(|| 1u64 << n)
+    } else {
+        10u64.checked_pow(n)
+    }
+}
+
 pub(crate) fn parse_interface(block: &[u8], big_endian: bool) -> Option<Interface> {
     let parsed = if big_endian {
         pcap_parser::pcapng::parse_interfacedescriptionblock_be(block)
@@ -471,7 +489,7 @@ pub(crate) fn parse_interface(block: &[u8], big_endian: bool) -> Option<Interfac
         Ok((_, idb)) => Some(Interface {
             link: u16::try_from(idb.linktype.0).unwrap_or(u16::MAX),
             snaplen: idb.snaplen,
-            units_per_sec: idb.ts_resolution().unwrap_or(1_000_000).max(1),
+            units_per_sec: ts_units_per_sec(idb.if_tsresol).unwrap_or(1_000_000),
             offset_s: idb.ts_offset(),
         }),
         Err(_) => {
@@ -483,5 +501,33 @@ pub(crate) fn parse_interface(block: &[u8], big_endian: bool) -> Option<Interfac
                 offset_s: 0,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_with_binary_resolution() {
+        let mut b = 1u32.to_le_bytes().to_vec();
+        b.extend(32u32.to_le_bytes());
+        b.extend(101u16.to_le_bytes());
+        b.extend([0, 0]);
+        b.extend(65535u32.to_le_bytes());
+        b.extend(9u16.to_le_bytes());
+        b.extend(1u16.to_le_bytes());
+        b.extend([0x8a, 0, 0, 0]);
+        b.extend([0, 0, 0, 0]);
+        b.extend(32u32.to_le_bytes());
+        // what pcap-parser itself makes of it: the option is read, the resolution refused
+        let (_, idb) = pcap_parser::pcapng::parse_interfacedescriptionblock_le(&b).unwrap();
+        assert_eq!(idb.if_tsresol, 0x8a);
+        assert_eq!(idb.ts_resolution(), None);
+        let i = parse_interface(&b, false).unwrap();
+        assert_eq!((i.link, i.units_per_sec), (101, 1024));
+        assert_eq!(ts_units_per_sec(6), Some(1_000_000));
+        assert_eq!(ts_units_per_sec(9), Some(1_000_000_000));
+        assert_eq!(ts_units_per_sec(20), None);
     }
 }

@@ -20,7 +20,23 @@ pub enum PayloadClass {
 fn not_media_port(p: u16) -> bool {
     matches!(
         p,
-        53 | 67 | 68 | 69 | 123 | 137 | 138 | 161 | 162 | 500 | 514 | 520 | 1812 | 1813 | 1900 | 4500 | 5353 | 5355
+        53 | 67
+            | 68
+            | 69
+            | 123
+            | 137
+            | 138
+            | 161
+            | 162
+            | 500
+            | 514
+            | 520
+            | 1812
+            | 1813
+            | 1900
+            | 4500
+            | 5353
+            | 5355
     )
 }
 
@@ -52,9 +68,13 @@ pub fn looks_like_sip_start(data: &[u8]) -> bool {
         return false;
     };
     sp > 0
-        && line[..sp]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'))
+        && line[..sp].iter().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+                )
+        })
         && line[sp + 1..line.len() - 8].iter().all(|b| *b > b' ')
 }
 
@@ -120,7 +140,9 @@ pub fn classify_udp(sport: u16, dport: u16, p: &[u8]) -> PayloadClass {
     if first.is_ascii_alphabetic() && looks_like_sip_start(p) {
         return PayloadClass::Sip;
     }
-    if (p == b"\r\n" || p == b"\r\n\r\n" || p == b"\n") && (sport >= 1024 || dport >= 1024 || sport == 5060 || dport == 5060) {
+    if (p == b"\r\n" || p == b"\r\n\r\n" || p == b"\n")
+        && (sport >= 1024 || dport >= 1024 || sport == 5060 || dport == 5060)
+    {
         return PayloadClass::SipKeepalive;
     }
     match first {
@@ -149,7 +171,9 @@ mod tests {
 
     #[test]
     fn sip_start_lines() {
-        assert!(looks_like_sip_start(b"INVITE sip:bob@example.com SIP/2.0\r\nVia: x\r\n"));
+        assert!(looks_like_sip_start(
+            b"INVITE sip:bob@example.com SIP/2.0\r\nVia: x\r\n"
+        ));
         assert!(looks_like_sip_start(b"SIP/2.0 200 OK\r\n"));
         assert!(looks_like_sip_start(b"FOOBAR tel:+4930123 SIP/2.0\n"));
         assert!(!looks_like_sip_start(b"GET / HTTP/1.1\r\nHost: x\r\n"));
@@ -170,6 +194,9 @@ mod tests {
         assert_eq!(classify_udp(3478, 50000, &stun), PayloadClass::Stun);
         let dtls = [22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1];
         assert_eq!(classify_udp(5000, 6000, &dtls), PayloadClass::Dtls);
-        assert_eq!(classify_udp(5060, 5060, b"\r\n\r\n"), PayloadClass::SipKeepalive);
+        assert_eq!(
+            classify_udp(5060, 5060, b"\r\n\r\n"),
+            PayloadClass::SipKeepalive
+        );
     }
 }

@@ -162,11 +162,17 @@ impl FragmentTable {
                 depth: piece.depth,
             }
         });
-        if p.pieces.iter().any(|(o, d)| *o == piece.offset && d.len() != piece.data.len()) {
+        if p.pieces
+            .iter()
+            .any(|(o, d)| *o == piece.offset && d.len() != piece.data.len())
+        {
             anomalies.push(Anomaly::new(
                 AnomalyKind::FragmentOverlap,
                 frame,
-                format!("IP fragment at offset {} overlaps an earlier one", piece.offset),
+                format!(
+                    "IP fragment at offset {} overlaps an earlier one",
+                    piece.offset
+                ),
             ));
         }
         p.frames.push(frame);

@@ -8,8 +8,8 @@ use etherparse::{Ipv6ExtensionSlice, LaxIpSlice};
 
 use super::classify::{classify_udp, PayloadClass};
 use super::{
-    link, ChunkOut, EventKind, Flow, FragmentPiece, FrameCtx, SctpPiece, SipTransport,
-    TcpSegment, Undecoded,
+    link, ChunkOut, EventKind, Flow, FragmentPiece, FrameCtx, SctpPiece, SipTransport, TcpSegment,
+    Undecoded,
 };
 
 /// Decodes an IP packet (version from the first nibble).
@@ -40,7 +40,9 @@ pub fn decode_ip<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
                     _ => None,
                 });
                 let Some(f) = frag else {
-                    return out.counters.undecoded(Undecoded::Malformed("ipv6 fragment header"));
+                    return out
+                        .counters
+                        .undecoded(Undecoded::Malformed("ipv6 fragment header"));
                 };
                 (
                     f.identification(),
@@ -65,7 +67,15 @@ pub fn decode_ip<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
         );
         return;
     }
-    decode_transport(protocol, src, dst, payload.payload, payload.incomplete, ctx, out);
+    decode_transport(
+        protocol,
+        src,
+        dst,
+        payload.payload,
+        payload.incomplete,
+        ctx,
+        out,
+    );
 }
 
 fn be16(b: &[u8], off: usize) -> Option<u16> {
@@ -97,8 +107,16 @@ pub fn decode_transport<'a>(
     }
 }
 
-fn udp<'a>(src: IpAddr, dst: IpAddr, data: &'a [u8], cut: bool, ctx: FrameCtx, out: &mut ChunkOut<'a>) {
-    let (Some(sport), Some(dport), Some(len)) = (be16(data, 0), be16(data, 2), be16(data, 4)) else {
+fn udp<'a>(
+    src: IpAddr,
+    dst: IpAddr,
+    data: &'a [u8],
+    cut: bool,
+    ctx: FrameCtx,
+    out: &mut ChunkOut<'a>,
+) {
+    let (Some(sport), Some(dport), Some(len)) = (be16(data, 0), be16(data, 2), be16(data, 4))
+    else {
         return out.counters.undecoded(Undecoded::Truncated("udp header"));
     };
     let len = len as usize;
@@ -107,7 +125,11 @@ fn udp<'a>(src: IpAddr, dst: IpAddr, data: &'a [u8], cut: bool, ctx: FrameCtx, o
     }
     // Length 0 is used by jumbograms; otherwise never read past what the header says nor past
     // what was captured.
-    let end = if len == 0 { data.len() } else { len.min(data.len()) };
+    let end = if len == 0 {
+        data.len()
+    } else {
+        len.min(data.len())
+    };
     let cut = cut || (len != 0 && len > data.len());
     let payload = &data[8.min(end)..end];
     if (sport == 2152 || dport == 2152) && link::gtp_u(payload, ctx, out) {

@@ -17,7 +17,9 @@ pub fn decode_link<'a>(link: u16, data: &'a [u8], ctx: FrameCtx, out: &mut Chunk
             match (be16(data, 2), be16(data, 14), data.get(16..)) {
                 (Some(778), Some(proto), Some(rest)) => gre_payload(proto, rest, ctx, out),
                 (Some(_), Some(proto), Some(rest)) => ethertype(proto, rest, ctx, out),
-                _ => out.counters.undecoded(Undecoded::Truncated("linux cooked header")),
+                _ => out
+                    .counters
+                    .undecoded(Undecoded::Truncated("linux cooked header")),
             }
         }
         276 => {
@@ -25,13 +27,16 @@ pub fn decode_link<'a>(link: u16, data: &'a [u8], ctx: FrameCtx, out: &mut Chunk
             match (be16(data, 0), be16(data, 8), data.get(20..)) {
                 (Some(proto), Some(778), Some(rest)) => gre_payload(proto, rest, ctx, out),
                 (Some(proto), Some(_), Some(rest)) => ethertype(proto, rest, ctx, out),
-                _ => out.counters.undecoded(Undecoded::Truncated("linux cooked v2 header")),
+                _ => out
+                    .counters
+                    .undecoded(Undecoded::Truncated("linux cooked v2 header")),
             }
         }
         0 | 108 => {
             // BSD loopback: the address family in host order (null) or network order (loop).
             let Some(fam) = data.get(0..4) else {
-                out.counters.undecoded(Undecoded::Truncated("loopback header"));
+                out.counters
+                    .undecoded(Undecoded::Truncated("loopback header"));
                 return;
             };
             let family = if fam[0] != 0 || fam[1] != 0 {
@@ -46,7 +51,11 @@ pub fn decode_link<'a>(link: u16, data: &'a [u8], ctx: FrameCtx, out: &mut Chunk
         }
         12 | 14 | 101 | 228 | 229 => ip::decode_ip(data, ctx, out),
         9 | 50 | 204 => {
-            let body = if link == 204 { data.get(1..) } else { Some(data) };
+            let body = if link == 204 {
+                data.get(1..)
+            } else {
+                Some(data)
+            };
             match body {
                 Some(b) => ppp(b, ctx, out),
                 None => out.counters.undecoded(Undecoded::Truncated("ppp header")),
@@ -61,7 +70,9 @@ pub fn ethernet<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
     match (be16(data, 12), data.get(14..)) {
         (Some(et), Some(rest)) if et >= 0x0600 => ethertype(et, rest, ctx, out),
         (Some(_), Some(_)) => out.counters.undecoded(Undecoded::Llc),
-        _ => out.counters.undecoded(Undecoded::Truncated("ethernet header")),
+        _ => out
+            .counters
+            .undecoded(Undecoded::Truncated("ethernet header")),
     }
 }
 
@@ -169,18 +180,24 @@ pub fn gre<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
         // neither.
         0x88BE if seq_present => match rest.get(8..) {
             Some(inner) => ethernet(inner, ctx, out),
-            None => out.counters.undecoded(Undecoded::Truncated("erspan header")),
+            None => out
+                .counters
+                .undecoded(Undecoded::Truncated("erspan header")),
         },
         0x88BE => ethernet(rest, ctx, out),
         0x22EB => {
             // ERSPAN type III: 12 bytes, plus an 8-byte platform sub-header when O is set.
             let Some(last) = rest.get(11) else {
-                return out.counters.undecoded(Undecoded::Truncated("erspan header"));
+                return out
+                    .counters
+                    .undecoded(Undecoded::Truncated("erspan header"));
             };
             let skip = if last & 1 == 1 { 20 } else { 12 };
             match rest.get(skip..) {
                 Some(inner) => ethernet(inner, ctx, out),
-                None => out.counters.undecoded(Undecoded::Truncated("erspan header")),
+                None => out
+                    .counters
+                    .undecoded(Undecoded::Truncated("erspan header")),
             }
         }
         _ => gre_payload(proto, rest, ctx, out),

@@ -30,7 +30,10 @@ impl SctpTable {
                 out.anomalies.push(Anomaly::new(
                     AnomalyKind::SctpIncomplete,
                     frame,
-                    format!("{} -> {}: a fragmented SCTP message never ended", p.flow.src, p.flow.dst),
+                    format!(
+                        "{} -> {}: a fragmented SCTP message never ended",
+                        p.flow.src, p.flow.dst
+                    ),
                 ));
             }
             if self.partial.len() >= MAX_SCTP_PARTIAL {
@@ -54,7 +57,10 @@ impl SctpTable {
             out.anomalies.push(Anomaly::new(
                 AnomalyKind::SctpIncomplete,
                 frame,
-                format!("{} -> {}: a fragment of an SCTP message is missing", p.flow.src, p.flow.dst),
+                format!(
+                    "{} -> {}: a fragment of an SCTP message is missing",
+                    p.flow.src, p.flow.dst
+                ),
             ));
             return;
         }
@@ -64,7 +70,9 @@ impl SctpTable {
             part.frames.push(frame);
         }
         if p.end {
-            let Some(done) = self.partial.remove(&key) else { return };
+            let Some(done) = self.partial.remove(&key) else {
+                return;
+            };
             if looks_like_sip_start(&done.data) {
                 out.messages.push(SipMessage {
                     frame,
@@ -86,7 +94,10 @@ impl SctpTable {
             out.anomalies.push(Anomaly::new(
                 AnomalyKind::SctpIncomplete,
                 part.frames.first().copied().unwrap_or(0),
-                format!("{} -> {}: a fragmented SCTP message never ended", flow.src, flow.dst),
+                format!(
+                    "{} -> {}: a fragmented SCTP message never ended",
+                    flow.src, flow.dst
+                ),
             ));
         }
     }

@@ -72,13 +72,21 @@ mod tests {
             panic!()
         };
         assert_eq!(&two[..len], b"OPTIONS sip:a SIP/2.0\r\nl: 4\r\n\r\nbody");
-        assert_eq!(extent(&two[len..]), Extent::Complete { len: two.len() - len });
-        assert_eq!(extent(b"INVITE sip:a SIP/2.0\r\nVia: x\r\n"), Extent::NeedHeaders);
+        assert_eq!(
+            extent(&two[len..]),
+            Extent::Complete {
+                len: two.len() - len
+            }
+        );
+        assert_eq!(
+            extent(b"INVITE sip:a SIP/2.0\r\nVia: x\r\n"),
+            Extent::NeedHeaders
+        );
         assert_eq!(
             extent(b"INVITE sip:a SIP/2.0\nContent-Length: 10\n\nab"),
             Extent::NeedBody {
-                header_len: 43,
-                len: 53
+                header_len: 41,
+                len: 51
             }
         );
     }

@@ -10,7 +10,9 @@ use std::collections::{HashMap, VecDeque};
 use super::classify::looks_like_sip_start;
 use super::sip_frame::{extent, Extent};
 use super::websocket::{parse_frame, upgrade_header_len, WsParse};
-use super::{Flow, SipMessage, SipTransport, StreamCounters, TcpSegment, TCP_FIN, TCP_RST, TCP_SYN};
+use super::{
+    Flow, SipMessage, SipTransport, StreamCounters, TcpSegment, TCP_FIN, TCP_RST, TCP_SYN,
+};
 use crate::anomaly::{Anomaly, AnomalyKind};
 
 /// Directions tracked at once; idle ones are dropped first when this is reached.
@@ -84,7 +86,11 @@ impl StreamBuf {
         let len = len.min(self.bytes().len());
         self.head += len;
         self.pos += len as u64;
-        while self.segs.front().is_some_and(|(end, _, _)| *end <= self.pos) {
+        while self
+            .segs
+            .front()
+            .is_some_and(|(end, _, _)| *end <= self.pos)
+        {
             self.segs.pop_front();
         }
         if self.head == self.data.len() {
@@ -198,7 +204,8 @@ impl TcpTable {
             } else {
                 if !dir.out_of_order.iter().any(|(s, _, _, _)| *s == seg.seq) {
                     dir.ooo_bytes += seg.data.len();
-                    dir.out_of_order.push((seg.seq, seg.data.to_vec(), frame, ts));
+                    dir.out_of_order
+                        .push((seg.seq, seg.data.to_vec(), frame, ts));
                 }
                 if dir.ooo_bytes > MAX_OUT_OF_ORDER_BYTES
                     || dir.out_of_order.len() > MAX_OUT_OF_ORDER_SEGMENTS
@@ -312,15 +319,14 @@ fn lose_sync(dir: &mut Direction) {
 fn drain_in_order(flow: Flow, dir: &mut Direction, out: &mut StreamOutput) {
     loop {
         let Some(next) = dir.next_seq else { return };
-        let Some(i) = dir
-            .out_of_order
-            .iter()
-            .position(|(s, d, _, _)| seq_diff(*s, next) <= 0 && seq_diff(s.wrapping_add(d.len() as u32), next) > 0
-                || seq_diff(*s, next) <= 0 && d.is_empty())
-        else {
+        let Some(i) = dir.out_of_order.iter().position(|(s, d, _, _)| {
+            seq_diff(*s, next) <= 0 && seq_diff(s.wrapping_add(d.len() as u32), next) > 0
+                || seq_diff(*s, next) <= 0 && d.is_empty()
+        }) else {
             // discard fully old segments
             let before = dir.out_of_order.len();
-            dir.out_of_order.retain(|(s, d, _, _)| seq_diff(s.wrapping_add(d.len() as u32), next) > 0);
+            dir.out_of_order
+                .retain(|(s, d, _, _)| seq_diff(s.wrapping_add(d.len() as u32), next) > 0);
             if dir.out_of_order.len() != before {
                 dir.ooo_bytes = dir.out_of_order.iter().map(|(_, d, _, _)| d.len()).sum();
             }
@@ -336,7 +342,14 @@ fn drain_in_order(flow: Flow, dir: &mut Direction, out: &mut StreamOutput) {
 }
 
 /// Takes in-order bytes into the stream.
-fn accept(flow: Flow, dir: &mut Direction, bytes: &[u8], frame: u64, ts: i64, out: &mut StreamOutput) {
+fn accept(
+    flow: Flow,
+    dir: &mut Direction,
+    bytes: &[u8],
+    frame: u64,
+    ts: i64,
+    out: &mut StreamOutput,
+) {
     dir.next_seq = dir.next_seq.map(|n| n.wrapping_add(bytes.len() as u32));
     match dir.mode {
         Mode::Other => {}
@@ -421,7 +434,10 @@ fn process(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) 
 /// Decides what a stream carries from its first bytes. Returns true when the mode changed.
 fn recognise(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) -> bool {
     let data = dir.buf.bytes();
-    let lead = data.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+    let lead = data
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .count();
     let data = &data[lead..];
     if data.is_empty() {
         return false;
@@ -468,7 +484,9 @@ fn recognise(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput
         from = at;
     }
     let undecided = data.len() < SNIFF_BYTES
-        && (memchr::memchr(b'\n', data).is_none() || data.starts_with(b"GET ") || data.starts_with(b"HTTP/"));
+        && (memchr::memchr(b'\n', data).is_none()
+            || data.starts_with(b"GET ")
+            || data.starts_with(b"HTTP/"));
     if undecided {
         return false;
     }
@@ -481,7 +499,10 @@ fn recognise(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput
 fn frame_sip(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) -> bool {
     loop {
         let data = dir.buf.bytes();
-        let lead = data.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+        let lead = data
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
         if lead > 0 {
             if lead >= 2 {
                 out.counters.sip_keepalives += 1;
@@ -584,7 +605,10 @@ fn frame_websocket(flow: Flow, dir: &mut Direction, frame: u64, out: &mut Stream
                 out.anomalies.push(Anomaly::new(
                     AnomalyKind::WebSocketMalformed,
                     frame,
-                    format!("{} -> {}: {why}; stream no longer followed", flow.src, flow.dst),
+                    format!(
+                        "{} -> {}: {why}; stream no longer followed",
+                        flow.src, flow.dst
+                    ),
                 ));
                 dir.mode = Mode::Other;
                 dir.buf.clear();
@@ -611,7 +635,10 @@ fn frame_websocket(flow: Flow, dir: &mut Direction, frame: u64, out: &mut Stream
                     out.anomalies.push(Anomaly::new(
                         AnomalyKind::SipOversized,
                         frame,
-                        format!("{} -> {}: WebSocket message over the cap; dropped", flow.src, flow.dst),
+                        format!(
+                            "{} -> {}: WebSocket message over the cap; dropped",
+                            flow.src, flow.dst
+                        ),
                     ));
                     dir.ws_message.clear();
                     dir.ws_frames.clear();
@@ -688,7 +715,10 @@ mod tests {
         both.extend_from_slice(MSG);
         t.segment(&seg(flow(), 5, 0, &both), 7, 0, &mut out);
         assert_eq!(out.messages.len(), 2);
-        assert!(out.messages.iter().all(|m| m.frames == vec![7] && m.data == MSG));
+        assert!(out
+            .messages
+            .iter()
+            .all(|m| m.frames == vec![7] && m.data == MSG));
         assert_eq!(out.counters.sip_keepalives, 1);
     }
 

@@ -76,19 +76,20 @@ pub fn parse_frame(data: &[u8]) -> WsParse {
 /// If `data` starts with a complete HTTP request or response header that upgrades to
 /// WebSocket, returns its length.
 pub fn upgrade_header_len(data: &[u8]) -> Option<usize> {
-    if !(data.starts_with(b"GET ") || data.starts_with(b"HTTP/1.1 101") || data.starts_with(b"HTTP/1.0 101")) {
+    if !(data.starts_with(b"GET ")
+        || data.starts_with(b"HTTP/1.1 101")
+        || data.starts_with(b"HTTP/1.0 101"))
+    {
         return None;
     }
     let end = memchr::memmem::find(data, b"\r\n\r\n")? + 4;
     let head = &data[..end];
-    let is_ws = head
-        .split(|b| *b == b'\n')
-        .any(|l| {
-            let l = l.trim_ascii();
-            l.len() > 8
-                && l[..8].eq_ignore_ascii_case(b"upgrade:")
-                && l[8..].trim_ascii().eq_ignore_ascii_case(b"websocket")
-        });
+    let is_ws = head.split(|b| *b == b'\n').any(|l| {
+        let l = l.trim_ascii();
+        l.len() > 8
+            && l[..8].eq_ignore_ascii_case(b"upgrade:")
+            && l[8..].trim_ascii().eq_ignore_ascii_case(b"websocket")
+    });
     is_ws.then_some(end)
 }
 
@@ -104,7 +105,12 @@ mod tests {
         frame.extend(mask);
         frame.extend(msg.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
         match parse_frame(&frame) {
-            WsParse::Frame { fin, opcode, payload, len } => {
+            WsParse::Frame {
+                fin,
+                opcode,
+                payload,
+                len,
+            } => {
                 assert!(fin);
                 assert_eq!(opcode, 1);
                 assert_eq!(payload, msg);
@@ -119,6 +125,9 @@ mod tests {
     fn upgrade() {
         let req = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: sip\r\n\r\n\x81";
         assert_eq!(upgrade_header_len(req), Some(req.len() - 1));
-        assert_eq!(upgrade_header_len(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"), None);
+        assert_eq!(
+            upgrade_header_len(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+            None
+        );
     }
 }

@@ -15,7 +15,11 @@ pub fn summary(a: &Analysis) -> String {
         if c.compressed { " (gzip)" } else { "" },
         c.frames,
         c.bytes,
-        if c.link_types.is_empty() { "-".to_string() } else { c.link_types.join(", ") }
+        if c.link_types.is_empty() {
+            "-".to_string()
+        } else {
+            c.link_types.join(", ")
+        }
     );
     if let (Some(first), Some(last)) = (&c.first_time, &c.last_time) {
         let _ = writeln!(s, "  time      {first} .. {last} ({:.3} s)", c.duration_s);
@@ -29,8 +33,16 @@ pub fn summary(a: &Analysis) -> String {
         s,
         "  SIP       {} messages{}{}",
         c.sip_messages,
-        if transports.is_empty() { String::new() } else { format!(" ({})", transports.join(", ")) },
-        if c.sip_keepalives > 0 { format!(", {} keep-alives", c.sip_keepalives) } else { String::new() }
+        if transports.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", transports.join(", "))
+        },
+        if c.sip_keepalives > 0 {
+            format!(", {} keep-alives", c.sip_keepalives)
+        } else {
+            String::new()
+        }
     );
     let _ = writeln!(
         s,
@@ -56,17 +68,31 @@ pub fn summary(a: &Analysis) -> String {
         c.other_udp_packets
     );
     if !c.undecoded.is_empty() {
-        let parts: Vec<String> = c.undecoded.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let parts: Vec<String> = c
+            .undecoded
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         let _ = writeln!(s, "  not VoIP  {}", parts.join(", "));
     }
     if c.snaplen_cut_frames > 0 {
-        let _ = writeln!(s, "  cut       {} frames shorter than on the wire (snap length)", c.snaplen_cut_frames);
+        let _ = writeln!(
+            s,
+            "  cut       {} frames shorter than on the wire (snap length)",
+            c.snaplen_cut_frames
+        );
     }
     if !a.anomalies.is_empty() {
         let total: u64 = c.anomaly_counts.values().sum();
         let _ = writeln!(s, "  anomalies {total}");
         for an in a.anomalies.iter().take(20) {
-            let _ = writeln!(s, "    frame {:>7}  {:<20} {}", an.frame, an.kind.as_str(), an.detail);
+            let _ = writeln!(
+                s,
+                "    frame {:>7}  {:<20} {}",
+                an.frame,
+                an.kind.as_str(),
+                an.detail
+            );
         }
         if total > 20 {
             let _ = writeln!(s, "    ... {} more (see --format json)", total - 20);

@@ -1,0 +1,357 @@
+//! Captures built byte by byte for the cases the shared set lacks or that must fail cleanly:
+//! IPv4 fragments out of order, QinQ, SLL2, big-endian nanosecond pcap, pcapng with two
+//! sections and binary timestamp resolution, truncated and damaged records, snap-length cuts,
+//! gzip, stdin, TCP framing, and inputs that are not captures at all.
+
+mod common;
+
+use std::io::Write;
+
+use common::*;
+
+const ALICE: [u8; 4] = [10, 0, 0, 1];
+const BOB: [u8; 4] = [10, 0, 0, 2];
+
+fn sip_messages(path: &str) -> Vec<voipscope::SipMessage> {
+    let mut v = Vec::new();
+    voipscope::analyze_with(path, &Default::default(), &mut |m| v.push(m)).unwrap();
+    v
+}
+
+/// Ethernet/IPv4 fragments of one UDP datagram, cut every `size` bytes of IP payload.
+fn ipv4_fragments(payload: &[u8], size: usize) -> Vec<Vec<u8>> {
+    let mut udp = Vec::new();
+    udp.extend(5060u16.to_be_bytes());
+    udp.extend(5060u16.to_be_bytes());
+    udp.extend(((payload.len() + 8) as u16).to_be_bytes());
+    udp.extend([0, 0]);
+    udp.extend_from_slice(payload);
+    let mut frames = Vec::new();
+    for (i, piece) in udp.chunks(size).enumerate() {
+        let offset = i * size;
+        let more = offset + piece.len() < udp.len();
+        let mut ip = etherparse::Ipv4Header::new(
+            piece.len() as u16,
+            64,
+            etherparse::IpNumber::UDP,
+            ALICE,
+            BOB,
+        )
+        .unwrap();
+        ip.identification = 0x4242;
+        ip.more_fragments = more;
+        ip.fragment_offset = etherparse::IpFragOffset::try_new((offset / 8) as u16).unwrap();
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        ip.write(&mut f).unwrap();
+        f.extend_from_slice(piece);
+        frames.push(f);
+    }
+    frames
+}
+
+#[test]
+fn ipv4_fragmented_sip_out_of_order() {
+    let invite = sip_invite("frag-1");
+    let frags = ipv4_fragments(&invite, 200);
+    assert!(frags.len() >= 2);
+    let mut p = Pcap::new(1);
+    // last fragment first, then the rest from the first on
+    p.frame(1, frags.last().unwrap());
+    for (i, f) in frags[..frags.len() - 1].iter().enumerate() {
+        p.frame(2 + i as u64, f);
+    }
+    let t = TempFile::new("frag.pcap", &p.bytes);
+    let msgs = sip_messages(t.path());
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].data, invite);
+    assert_eq!(msgs[0].frames.len(), frags.len());
+    assert_eq!(msgs[0].frame, frags.len() as u64);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["capture"]["ip_fragments"], frags.len());
+    assert_eq!(a["capture"]["reassembled_datagrams"], 1);
+}
+
+#[test]
+fn qinq_and_deep_vlan_stacks() {
+    let inner = udp4(ALICE, 5060, BOB, 5060, &sip_invite("qinq"));
+    let mut f = inner[..12].to_vec();
+    f.extend([0x88, 0xA8, 0x00, 0x64]); // service tag
+    f.extend([0x81, 0x00, 0x00, 0x0A]); // customer tag
+    f.extend([0x81, 0x00, 0x00, 0x0B]); // a third tag (etherparse stops at three)
+    f.extend([0x81, 0x00, 0x00, 0x0C]); // and a fourth
+    f.extend_from_slice(&inner[12..]);
+    let mut p = Pcap::new(1);
+    p.frame(1, &f);
+    let t = TempFile::new("qinq.pcap", &p.bytes);
+    assert_eq!(analyze_json(t.path(), &[])["capture"]["sip_messages"], 1);
+}
+
+#[test]
+fn linux_cooked_v2() {
+    let eth = udp4(ALICE, 5060, BOB, 5060, &sip_invite("sll2"));
+    let mut f = vec![
+        0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0,
+    ];
+    f.extend_from_slice(&eth[14..]);
+    let mut p = Pcap::new(276);
+    p.frame(1, &f);
+    let t = TempFile::new("sll2.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["capture"]["sip_messages"], 1);
+    assert_eq!(
+        a["capture"]["link_types"],
+        serde_json::json!(["LINUX_SLL2"])
+    );
+}
+
+#[test]
+fn big_endian_nanosecond_pcap() {
+    let mut p = Pcap::with(1, true, true, 65535);
+    p.frame(1_500_000, &udp4(ALICE, 5060, BOB, 5060, &sip_invite("be")));
+    p.frame(
+        2_750_001,
+        &udp4(
+            BOB,
+            5060,
+            ALICE,
+            5060,
+            b"SIP/2.0 100 Trying\r\nCall-ID: be\r\nContent-Length: 0\r\n\r\n",
+        ),
+    );
+    let t = TempFile::new("be-ns.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["capture"]["sip_messages"], 2);
+    assert_eq!(a["capture"]["first_time"], "1970-01-01T00:00:01.500000000Z");
+    assert_eq!(a["capture"]["last_time"], "1970-01-01T00:00:02.750001000Z");
+}
+
+/// A pcapng block: type, length, body padded to 4, length again.
+fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+    let mut body = body.to_vec();
+    while !body.len().is_multiple_of(4) {
+        body.push(0);
+    }
+    let len = (12 + body.len()) as u32;
+    let mut b = kind.to_le_bytes().to_vec();
+    b.extend(len.to_le_bytes());
+    b.extend(body);
+    b.extend(len.to_le_bytes());
+    b
+}
+
+fn shb() -> Vec<u8> {
+    let mut body = 0x1A2B_3C4Du32.to_le_bytes().to_vec();
+    body.extend(1u16.to_le_bytes());
+    body.extend(0u16.to_le_bytes());
+    body.extend((-1i64).to_le_bytes());
+    block(0x0A0D_0D0A, &body)
+}
+
+fn idb(link: u16, tsresol: Option<u8>) -> Vec<u8> {
+    let mut body = link.to_le_bytes().to_vec();
+    body.extend([0, 0]);
+    body.extend(65535u32.to_le_bytes());
+    if let Some(r) = tsresol {
+        body.extend(9u16.to_le_bytes());
+        body.extend(1u16.to_le_bytes());
+        body.extend([r, 0, 0, 0]);
+        body.extend([0, 0, 0, 0]);
+    }
+    block(1, &body)
+}
+
+fn epb(iface: u32, ts: u64, data: &[u8]) -> Vec<u8> {
+    let mut body = iface.to_le_bytes().to_vec();
+    body.extend(((ts >> 32) as u32).to_le_bytes());
+    body.extend((ts as u32).to_le_bytes());
+    body.extend((data.len() as u32).to_le_bytes());
+    body.extend((data.len() as u32).to_le_bytes());
+    body.extend_from_slice(data);
+    block(6, &body)
+}
+
+#[test]
+fn pcapng_sections_interfaces_and_binary_resolution() {
+    let sip = udp4(ALICE, 5060, BOB, 5060, &sip_invite("ng"));
+    let mut f = shb();
+    f.extend(idb(1, None)); // microseconds
+    f.extend(idb(101, Some(0x80 | 10))); // raw IP, 2^-10 s
+    f.extend(epb(0, 3_000_000, &sip));
+    f.extend(epb(1, 4 * 1024 + 512, &sip[14..]));
+    // a second section with its own interface: nanoseconds (if_tsresol 9)
+    f.extend(shb());
+    f.extend(idb(1, Some(9)));
+    f.extend(epb(0, 5_000_000_001, &sip));
+    let t = TempFile::new("two-sections.pcapng", &f);
+    let a = analyze_json(t.path(), &[]);
+    let c = &a["capture"];
+    assert_eq!(c["format"], "pcapng");
+    assert_eq!(c["frames"], 3);
+    assert_eq!(c["sip_messages"], 3);
+    assert_eq!(c["link_types"], serde_json::json!(["EN10MB", "RAW"]));
+    assert_eq!(c["first_time"], "1970-01-01T00:00:03.000000000Z");
+    assert_eq!(c["last_time"], "1970-01-01T00:00:05.000000001Z");
+    assert!(a["anomalies"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn pcapng_block_claiming_4_gb_is_damage_not_a_crash() {
+    let sip = udp4(ALICE, 5060, BOB, 5060, &sip_invite("big"));
+    let mut f = shb();
+    f.extend(idb(1, None));
+    f.extend(epb(0, 1, &sip));
+    let mut bad = epb(0, 2, &sip);
+    bad[4..8].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    f.extend(bad);
+    f.extend(epb(0, 3, &sip));
+    f.extend(epb(0, 4, &sip));
+    f.extend(epb(0, 5, &sip));
+    let t = TempFile::new("huge-block.pcapng", &f);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["capture"]["sip_messages"], 4, "{a}");
+    assert_eq!(a["anomalies"][0]["kind"], "damaged-record");
+}
+
+#[test]
+fn truncated_last_record_keeps_everything_before_it() {
+    let mut p = Pcap::new(1);
+    for i in 0..5 {
+        p.frame(
+            i,
+            &udp4(ALICE, 5060, BOB, 5060, &sip_invite(&format!("t{i}"))),
+        );
+    }
+    let cut = p.bytes.len() - 100;
+    let t = TempFile::new("truncated.pcap", &p.bytes[..cut]);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["capture"]["frames"], 4);
+    assert_eq!(a["capture"]["sip_messages"], 4);
+    assert_eq!(a["anomalies"][0]["kind"], "truncated-record");
+    assert_eq!(a["anomalies"][0]["frame"], 5);
+    // a header cut short at the end is a truncated record too
+    let t2 = TempFile::new(
+        "truncated-header.pcap",
+        &p.bytes[..p.bytes.len() - (p.bytes.len() - 24) / 5 + 8],
+    );
+    let a2 = analyze_json(t2.path(), &[]);
+    assert_eq!(a2["capture"]["frames"], 4);
+    assert_eq!(a2["anomalies"][0]["kind"], "truncated-record");
+}
+
+#[test]
+fn damaged_record_in_the_middle_is_skipped_and_the_rest_analyzed() {
+    let mut p = Pcap::new(1);
+    for i in 0..10 {
+        p.frame(
+            i,
+            &udp4(ALICE, 5060, BOB, 5060, &sip_invite(&format!("d{i}"))),
+        );
+    }
+    let rec = (p.bytes.len() - 24) / 10;
+    // make record 4's caplen impossible
+    let at = 24 + 3 * rec + 8;
+    p.bytes[at..at + 4].copy_from_slice(&0x7FFF_FFFFu32.to_le_bytes());
+    let t = TempFile::new("damaged.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["capture"]["sip_messages"], 9);
+    assert_eq!(a["anomalies"][0]["kind"], "damaged-record");
+    assert_eq!(a["anomalies"][0]["frame"], 4);
+    // the same whatever the parallelism
+    let b = analyze_json(t.path(), &["--threads", "2", "--chunk-bytes", "700"]);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn snaplen_cut_frames_are_counted_and_cut_sip_flagged() {
+    let mut p = Pcap::with(1, false, false, 200);
+    p.frame(1, &udp4(ALICE, 5060, BOB, 5060, &sip_invite("cut")));
+    let t = TempFile::new("snaplen.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["capture"]["snaplen_cut_frames"], 1);
+    assert_eq!(a["capture"]["sip_messages"], 1);
+    assert_eq!(a["anomalies"][0]["kind"], "sip-truncated");
+    let msgs = sip_messages(t.path());
+    assert!(msgs[0].truncated);
+}
+
+#[test]
+fn gzip_capture_and_stdin() {
+    let mut p = Pcap::new(1);
+    p.frame(1, &udp4(ALICE, 5060, BOB, 5060, &sip_invite("gz")));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&p.bytes).unwrap();
+    let gz = gz.finish().unwrap();
+    // the name says nothing: the magic number decides
+    let t = TempFile::new("compressed.pcap", &gz);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["capture"]["compressed"], true);
+    assert_eq!(a["capture"]["sip_messages"], 1);
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_voipscope"))
+        .args(["analyze", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&gz).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["capture"]["file"], "-");
+    assert_eq!(v["capture"]["sip_messages"], 1);
+}
+
+#[test]
+fn tcp_several_messages_in_one_segment_and_one_over_three() {
+    let m1 = sip_invite("tcp-a");
+    let m2 = b"SIP/2.0 100 Trying\r\nCall-ID: tcp-a\r\nl: 0\r\n\r\n".to_vec();
+    let m3 = sip_invite("tcp-b");
+    let mut both = m1.clone();
+    both.extend_from_slice(&m2);
+    let mut p = Pcap::new(1);
+    let mut seq = 1000u32;
+    p.frame(1, &tcp4(ALICE, 40000, BOB, 5060, seq, &both));
+    seq += both.len() as u32;
+    let (a, rest) = m3.split_at(100);
+    let (b, c) = rest.split_at(150);
+    p.frame(2, &tcp4(ALICE, 40000, BOB, 5060, seq, a));
+    p.frame(3, &tcp4(ALICE, 40000, BOB, 5060, seq + 100, b));
+    p.frame(4, &tcp4(ALICE, 40000, BOB, 5060, seq + 250, c));
+    let t = TempFile::new("tcp.pcap", &p.bytes);
+    let msgs = sip_messages(t.path());
+    assert_eq!(msgs.len(), 3);
+    assert_eq!(
+        (msgs[0].data.clone(), msgs[0].frames.clone()),
+        (m1, vec![1])
+    );
+    assert_eq!(
+        (msgs[1].data.clone(), msgs[1].frames.clone()),
+        (m2, vec![1])
+    );
+    assert_eq!(
+        (msgs[2].data.clone(), msgs[2].frames.clone(), msgs[2].frame),
+        (m3, vec![2, 3, 4], 4)
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line() {
+    let not = TempFile::new("notes.txt", b"these are not packets at all\n");
+    let empty = TempFile::new("empty.pcap", b"");
+    let short = TempFile::new("short.pcap", &[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]);
+    for (t, says) in [
+        (&not, "not a pcap or pcapng capture"),
+        (&empty, "empty file"),
+        (&short, "cut short"),
+    ] {
+        let r = voipscope(&["analyze", t.path()]);
+        assert_eq!(r.code, 2, "{}", t.path());
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(t.path()) && r.stderr.contains(says),
+            "{}",
+            r.stderr
+        );
+    }
+    let r = voipscope(&["analyze", "/nonexistent/capture.pcap"]);
+    assert_eq!(r.code, 2);
+}
