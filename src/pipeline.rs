@@ -398,7 +398,7 @@ fn run_mapped(
                 frame_base += r.frames;
                 expected = (r.end, r.final_state);
                 // the pages of consumed ranges are not needed again: keep resident memory flat
-                let upto = r.start & !0xFFFF;
+                let upto = r.end & !0xFFFF;
                 if upto > released {
                     release(released, upto);
                     released = upto;

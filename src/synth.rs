@@ -336,11 +336,8 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
     while let Some(Reverse((t, i, step, nominal))) = queue.pop() {
         if !stopping && out.bytes >= args.size {
             stopping = true;
-            for (j, c) in calls.iter_mut().enumerate() {
-                if c.end_ns > t {
-                    c.end_ns = t;
-                    let _ = j;
-                }
+            for c in calls.iter_mut() {
+                c.end_ns = c.end_ns.min(t);
             }
         }
         let call = &mut calls[i];
@@ -399,6 +396,8 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
                     Step::Ringing => Some((t + 2_000_000_000, Step::Ok)),
                     Step::Ok => Some((t + 30_000_000, Step::Ack)),
                     Step::Ack => {
+                        // talk time runs from the answer
+                        call.end_ns = if stopping { t } else { t + call_ns };
                         for d in 0..2u8 {
                             let first = t + 10_000_000 + i64::from(d) * 3_000_000;
                             queue.push(Reverse((first, i, Step::Rtp(d), first)));

@@ -92,7 +92,6 @@ pub fn open_input(path: &str) -> Result<Input, CaptureError> {
     #[cfg(unix)]
     {
         let _ = map.advise(memmap2::Advice::Sequential);
-        let _ = map.advise(memmap2::Advice::WillNeed);
     }
     if is_gzip(&map) {
         drop(map);
