@@ -11,9 +11,7 @@ use std::io::Read;
 use rayon::prelude::*;
 
 use crate::anomaly::{Anomaly, AnomalyKind, MAX_LISTED_ANOMALIES};
-use crate::capture::{
-    self, CaptureError, Chunk, ChunkScanner, Container, FormatState, Input, RecordIter,
-};
+use crate::capture::{self, CaptureError, Container, FormatState, Input, RecordIter};
 use crate::decode::fragments::{FragmentTable, Reassembled};
 use crate::decode::ip::decode_transport;
 use crate::decode::sctp::SctpTable;
@@ -269,37 +267,6 @@ fn decode_range<'a>(
     }
 }
 
-/// Decodes whole-record chunks (found by the scanner) group by group, overlapping the in-order
-/// stage of one group with the decoding of the next.
-fn run_chunks(bytes: &[u8], chunks: &[Chunk], group: usize, stage: &mut InOrder<'_>) {
-    let mut pending: Option<Vec<(RangeOut<'_>, u64)>> = None;
-    for g in chunks.chunks(group.max(1)) {
-        let (decoded, ()) = rayon::join(
-            || {
-                g.par_iter()
-                    .map(|c| {
-                        (
-                            decode_range(bytes, c.start, c.end, false, &c.state),
-                            c.first_frame - 1,
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            },
-            || {
-                if let Some(outs) = pending.take() {
-                    outs.into_iter()
-                        .for_each(|(o, base)| stage.consume(o.out, base));
-                }
-            },
-        );
-        pending = Some(decoded);
-    }
-    if let Some(outs) = pending {
-        outs.into_iter()
-            .for_each(|(o, base)| stage.consume(o.out, base));
-    }
-}
-
 /// The state a walk that starts after the leading section header and interface blocks at
 /// `pos` would have: what a worker starting in the middle of the file assumes.
 fn leading_state(bytes: &[u8], pos: usize, state: &FormatState) -> FormatState {
@@ -331,24 +298,36 @@ fn same_layout(a: &FormatState, b: &FormatState, inherited_time: bool) -> bool {
     }
 }
 
-/// A mapped file: ranges start at guessed record boundaries and are walked and decoded in
-/// parallel; before a range is consumed, the walk of the range before it must have ended
-/// exactly where it began, with the same format state. When a guess was wrong, the rest is
-/// planned again from the true boundary, so the result is always the sequential one.
-fn run_mapped(
-    bytes: &[u8],
-    header_len: usize,
+/// Where a walk over the input stands between calls: the next record's offset, the format state
+/// there, and how many frames came before.
+struct WalkPosition {
+    pos: usize,
     state: FormatState,
+    frames: u64,
+}
+
+/// Decodes the records of `bytes` from `at.pos`: ranges start at guessed record boundaries and
+/// are walked and decoded in parallel; before a range is consumed, the walk of the range before
+/// it must have ended exactly where it began, with the same format state. When a guess was
+/// wrong, the rest is planned again from the true boundary, so the result is always the
+/// sequential one. Without `at_eof`, the walk stops before a record cut by the end of `bytes`;
+/// the returned position says where to continue once more bytes are there.
+fn run_ranges(
+    bytes: &[u8],
+    at: WalkPosition,
+    at_eof: bool,
     chunk_bytes: usize,
     group: usize,
     stage: &mut InOrder<'_>,
     release: &(dyn Fn(usize, usize) + Sync),
-) {
-    let mut pos = header_len;
-    let mut st = state;
-    let mut frame_base = 0u64;
+) -> WalkPosition {
+    let WalkPosition {
+        mut pos,
+        state: mut st,
+        frames: mut frame_base,
+    } = at;
     let mut released = 0usize;
-    while pos < bytes.len() {
+    loop {
         let lead = leading_state(bytes, pos, &st);
         let mut plan: Vec<(usize, usize, FormatState)> = Vec::new();
         let mut start = pos;
@@ -410,7 +389,7 @@ fn run_mapped(
             let (decoded, ()) = rayon::join(
                 || {
                     g.par_iter()
-                        .map(|(a, b, s)| decode_range(bytes, *a, *b, true, s))
+                        .map(|(a, b, s)| decode_range(bytes, *a, *b, at_eof, s))
                         .collect::<Vec<_>>()
                 },
                 || {
@@ -428,7 +407,19 @@ fn run_mapped(
             consume(outs, stage, &mut mismatch);
         }
         if !mismatch {
-            return;
+            return WalkPosition {
+                pos: expected.0,
+                state: expected.1,
+                frames: frame_base,
+            };
+        }
+        if expected.0 == pos && !at_eof {
+            // no whole record could be read from here yet: wait for more bytes
+            return WalkPosition {
+                pos,
+                state: st,
+                frames: frame_base,
+            };
         }
         pos = expected.0;
         st = expected.1;
@@ -509,11 +500,16 @@ pub fn run(
                     );
                 }
             };
+            let start = WalkPosition {
+                pos: header_len,
+                state,
+                frames: 0,
+            };
             pool.install(|| {
-                run_mapped(
+                run_ranges(
                     bytes,
-                    header_len,
-                    state,
+                    start,
+                    true,
                     opts.chunk_bytes,
                     group,
                     &mut stage,
@@ -528,26 +524,38 @@ pub fn run(
             read_full(reader.as_mut(), &mut buf, 32, name)?;
             let (state, header_len): (FormatState, usize) = capture::read_file_header(name, &buf)?;
             let container = state.container();
-            let mut scanner = ChunkScanner::new(state, opts.chunk_bytes, 0);
-            let mut from = header_len;
+            let mut at = WalkPosition {
+                pos: header_len,
+                state,
+                frames: 0,
+            };
             let mut want = (opts.chunk_bytes.saturating_mul(group)).clamp(1 << 16, 64 << 20);
             loop {
                 let eof = read_full(reader.as_mut(), &mut buf, want, name)?;
-                let scan = scanner.scan(&buf, from, eof);
-                stage.anomalies.extend(scan.anomalies);
-                pool.install(|| run_chunks(&buf, &scan.chunks, group, &mut stage));
-                total += scan.consumed as u64;
+                let from = at.pos;
+                at = pool.install(|| {
+                    run_ranges(
+                        &buf,
+                        at,
+                        eof,
+                        opts.chunk_bytes,
+                        group,
+                        &mut stage,
+                        &|_, _| {},
+                    )
+                });
+                total += (at.pos - from) as u64;
                 if eof {
                     break;
                 }
-                if scan.consumed <= from && buf.len() >= want {
+                if at.pos == from && buf.len() >= want {
                     // one record larger than the buffer: make room (records are capped)
                     want = want
                         .saturating_mul(2)
                         .min(4 * crate::capture::MAX_PCAPNG_BLOCK as usize);
                 }
-                buf.drain(..scan.consumed);
-                from = 0;
+                buf.drain(..at.pos);
+                at.pos = 0;
             }
             (container, gzip, total)
         }

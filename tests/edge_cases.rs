@@ -259,6 +259,13 @@ fn damaged_record_in_the_middle_is_skipped_and_the_rest_analyzed() {
     // the same whatever the parallelism
     let b = analyze_json(t.path(), &["--threads", "2", "--chunk-bytes", "700"]);
     assert_eq!(a, b);
+    // read as a stream (gzip), in small buffers, the damage is found the same way
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&p.bytes).unwrap();
+    let tz = TempFile::new("damaged.pcap.gz", &gz.finish().unwrap());
+    let z = analyze_json(tz.path(), &["--chunk-bytes", "300"]);
+    assert_eq!(z["anomalies"], a["anomalies"]);
+    assert_eq!(z["capture"]["sip_messages"], 9);
 }
 
 #[test]

@@ -2,10 +2,9 @@
 //! stream, stdin), and cut the record stream into chunks of whole records that can be decoded
 //! independently and in parallel.
 //!
-//! The scanner (`scan`) is the single authority on record boundaries: it walks record headers only,
-//! finds damage and re-synchronises, and records each chunk's first frame number and the format
-//! state in force at its start. Workers then read the records of their chunk (`records`) without
-//! ever re-deciding where a record starts, so the result cannot depend on how many run at once.
+//! `records` walks records, validating every header and re-synchronising after damage; `scan`
+//! holds the header checks and finds where a worker that starts mid-file should begin. The
+//! pipeline checks that consecutive walks meet, so the result never depends on the parallelism.
 
 pub mod open;
 pub mod records;
@@ -13,7 +12,6 @@ pub mod scan;
 
 pub use open::{open_input, Input};
 pub use records::{RawFrame, RecordIter};
-pub use scan::{Chunk, ChunkScanner, ScanOutput};
 
 /// Largest record (classic pcap) we accept before calling the header damaged. Real captures use
 /// a snap length of at most 262144 bytes.

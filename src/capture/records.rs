@@ -4,7 +4,7 @@
 //! inside is inconsistent becomes an anomaly on that frame and reading goes on with the next.
 
 use super::scan::{probe, resync, Probe};
-use super::{u16_at, u32_at, FormatState};
+use super::{u16_at, u32_at, FormatState, MAX_PCAPNG_BLOCK};
 use crate::anomaly::{Anomaly, AnomalyKind};
 
 /// One captured frame.
@@ -261,6 +261,12 @@ impl<'a> Iterator for RecordIter<'a> {
                             ),
                         ));
                         self.pos = next;
+                    }
+                    None if !self.at_eof
+                        && self.buf.len() - self.pos <= 2 * MAX_PCAPNG_BLOCK as usize =>
+                    {
+                        // more bytes may show where records start again
+                        return None;
                     }
                     None => {
                         self.anomalies.push(Anomaly::new(
