@@ -8,8 +8,8 @@ use etherparse::{Ipv6ExtensionSlice, LaxIpSlice};
 
 use super::classify::{classify_udp, PayloadClass};
 use super::{
-    link, ChunkOut, EventKind, Flow, FragmentPiece, FrameCtx, SctpPiece, SipTransport, TcpSegment,
-    Undecoded,
+    be16, be32, link, ChunkOut, EventKind, Flow, FragmentPiece, FrameCtx, SctpPiece, SipTransport,
+    TcpSegment, Undecoded,
 };
 
 /// Decodes an IP packet (version from the first nibble).
@@ -76,14 +76,6 @@ pub fn decode_ip<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
         ctx,
         out,
     );
-}
-
-fn be16(b: &[u8], off: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(off..off + 2)?.try_into().ok()?))
-}
-
-fn be32(b: &[u8], off: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(off..off + 4)?.try_into().ok()?))
 }
 
 /// Decodes what an IP packet (or a reassembled datagram) carries. `cut` says the bytes end

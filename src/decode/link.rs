@@ -2,11 +2,7 @@
 //! Linux cooked capture v1 and v2, BSD null/loopback, raw IP, GRE (with ERSPAN II/III and PPTP's
 //! enhanced GRE), GTP-U and VXLAN. Every function reads through bounds-checked slices only.
 
-use super::{ip, ChunkOut, FrameCtx, Undecoded, MAX_TUNNEL_DEPTH};
-
-fn be16(b: &[u8], off: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(off..off + 2)?.try_into().ok()?))
-}
+use super::{be16, ip, ChunkOut, FrameCtx, Undecoded, MAX_TUNNEL_DEPTH};
 
 /// Dispatches on a pcap link type.
 pub fn decode_link<'a>(link: u16, data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {

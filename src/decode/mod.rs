@@ -22,6 +22,20 @@ use crate::capture::RawFrame;
 
 pub use classify::PayloadClass;
 
+/// Big-endian u16 at `off`, if the bytes are there.
+pub(crate) fn be16(b: &[u8], off: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(
+        b.get(off..off.checked_add(2)?)?.try_into().ok()?,
+    ))
+}
+
+/// Big-endian u32 at `off`, if the bytes are there.
+pub(crate) fn be32(b: &[u8], off: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(
+        b.get(off..off.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
 /// One direction of a transport conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Flow {
