@@ -53,8 +53,6 @@ pub struct FragmentTable {
     /// Keys in arrival order of their first fragment, for timeouts and eviction.
     order: VecDeque<(i64, Key)>,
     bytes: usize,
-    pub reassembled: u64,
-    pub dropped: u64,
 }
 
 impl FragmentTable {
@@ -65,7 +63,6 @@ impl FragmentTable {
     fn drop_key(&mut self, key: &Key, kind: AnomalyKind, why: &str, anomalies: &mut Vec<Anomaly>) {
         if let Some(p) = self.pending.remove(key) {
             self.bytes -= p.bytes;
-            self.dropped += 1;
             anomalies.push(Anomaly::new(
                 kind,
                 p.first_frame,
@@ -203,7 +200,6 @@ impl FragmentTable {
             let end = (start + d.len()).min(data.len());
             data[start..end].copy_from_slice(&d[..end - start]);
         }
-        self.reassembled += 1;
         Some(Reassembled {
             src: key.src,
             dst: key.dst,

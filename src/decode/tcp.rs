@@ -155,10 +155,6 @@ fn seq_diff(a: u32, b: u32) -> i32 {
 }
 
 impl TcpTable {
-    pub fn directions(&self) -> usize {
-        self.dirs.len()
-    }
-
     /// Takes one segment in capture order.
     pub fn segment(&mut self, seg: &TcpSegment<'_>, frame: u64, ts: i64, out: &mut StreamOutput) {
         if !self.dirs.contains_key(&seg.flow) && self.dirs.len() >= MAX_TCP_DIRECTIONS {
