@@ -29,6 +29,10 @@ pub enum AnomalyKind {
     TcpCapReached,
     /// A SIP message cut short (by the snap length, a gap, or the end of the capture).
     SipTruncated,
+    /// A framed SIP message whose start line is not SIP; not analyzed.
+    SipUnreadable,
+    /// A SIP message without a mandatory header (Call-ID, CSeq, From, To, Via).
+    SipMissingHeader,
     /// A SIP message larger than the cap; dropped.
     SipOversized,
     /// Stream bytes that do not frame as SIP where SIP was expected; skipped.
@@ -52,6 +56,8 @@ impl AnomalyKind {
             AnomalyKind::TcpGap => "tcp-gap",
             AnomalyKind::TcpCapReached => "tcp-cap-reached",
             AnomalyKind::SipTruncated => "sip-truncated",
+            AnomalyKind::SipUnreadable => "sip-unreadable",
+            AnomalyKind::SipMissingHeader => "sip-missing-header",
             AnomalyKind::SipOversized => "sip-oversized",
             AnomalyKind::SipFraming => "sip-framing",
             AnomalyKind::WebSocketMalformed => "websocket-malformed",

@@ -8,6 +8,8 @@ pub mod capture;
 pub mod decode;
 pub mod pipeline;
 pub mod report;
+pub mod sdp;
+pub mod sip;
 pub mod synth;
 pub mod timefmt;
 
@@ -65,19 +67,30 @@ pub struct CaptureSummary {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Analysis {
     pub capture: CaptureSummary,
+    pub sip: sip::SipStats,
+    pub calls: Vec<sip::Call>,
+    pub registrations: Vec<sip::Registration>,
+    pub other_sip: sip::OtherSip,
     pub anomalies: Vec<Anomaly>,
 }
 
-/// Analyzes one capture file (`-` for stdin), handing each SIP message to `on_sip` in capture
-/// order as it is found.
+/// Analyzes one capture file (`-` for stdin), also handing each framed SIP message to `on_sip`
+/// in capture order as it is found.
 pub fn analyze_with(
     path: &str,
     opts: &Options,
-    on_sip: &mut (dyn FnMut(SipMessage) + Send),
+    on_sip: &mut (dyn FnMut(&SipMessage) + Send),
 ) -> Result<Analysis, CaptureError> {
     let input = capture::open_input(path)?;
-    let run = pipeline::run(path, input, &opts.pipeline, on_sip)?;
-    Ok(summarize(path, run))
+    let mut tracker = sip::SipTracker::new();
+    let mut sink = |m: SipMessage| {
+        on_sip(&m);
+        tracker.push(&m);
+    };
+    let run = pipeline::run(path, input, &opts.pipeline, &mut sink)?;
+    let start_ns = run.counters.first_ts_ns.unwrap_or(0);
+    let (sip, sip_anomalies) = tracker.finish(start_ns);
+    Ok(summarize(path, run, sip, sip_anomalies))
 }
 
 /// Analyzes one capture file (`-` for stdin).
@@ -85,7 +98,18 @@ pub fn analyze(path: &str, opts: &Options) -> Result<Analysis, CaptureError> {
     analyze_with(path, opts, &mut |_| {})
 }
 
-fn summarize(path: &str, run: pipeline::CaptureRun) -> Analysis {
+fn summarize(
+    path: &str,
+    mut run: pipeline::CaptureRun,
+    sip: sip::SipAnalysis,
+    sip_anomalies: Vec<Anomaly>,
+) -> Analysis {
+    for a in &sip_anomalies {
+        *run.anomaly_counts.entry(a.kind).or_insert(0) += 1;
+    }
+    run.anomalies.extend(sip_anomalies);
+    run.anomalies.sort();
+    run.anomalies.truncate(anomaly::MAX_LISTED_ANOMALIES);
     let c = &run.counters;
     let mut link_types = c.link_types.clone();
     link_types.sort_unstable();
@@ -151,6 +175,10 @@ fn summarize(path: &str, run: pipeline::CaptureRun) -> Analysis {
     };
     Analysis {
         capture,
+        sip: sip.stats,
+        calls: sip.calls,
+        registrations: sip.registrations,
+        other_sip: sip.other,
         anomalies: run.anomalies,
     }
 }

@@ -14,7 +14,7 @@ const BOB: [u8; 4] = [10, 0, 0, 2];
 
 fn sip_messages(path: &str) -> Vec<voipscope::SipMessage> {
     let mut v = Vec::new();
-    voipscope::analyze_with(path, &Default::default(), &mut |m| v.push(m)).unwrap();
+    voipscope::analyze_with(path, &Default::default(), &mut |m| v.push(m.clone())).unwrap();
     v
 }
 

@@ -185,7 +185,7 @@ fn sip_messages_keep_their_frames_and_times() {
     let path = dir.join("sip-ipv6-fragmented-100rel-sll.pcap");
     let mut msgs = Vec::new();
     voipscope::analyze_with(path.to_str().unwrap(), &Default::default(), &mut |m| {
-        msgs.push(m)
+        msgs.push(m.clone())
     })
     .unwrap();
     // Wireshark shows the reassembled INVITEs in frames 2 and 5, carried by frames 1-2 and 4-5
@@ -210,7 +210,7 @@ fn sip_messages_keep_their_frames_and_times() {
     let path = dir.join("sip-tcp-port6060-segmented-multicall.pcap");
     let mut msgs = Vec::new();
     voipscope::analyze_with(path.to_str().unwrap(), &Default::default(), &mut |m| {
-        msgs.push(m)
+        msgs.push(m.clone())
     })
     .unwrap();
     let spanning = msgs.iter().filter(|m| m.frames.len() > 1).count();

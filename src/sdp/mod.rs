@@ -1,0 +1,270 @@
+//! A lenient SDP reader (RFC 4566/8866) for the analysis: connection addresses, media sections,
+//! formats with their rtpmap names, and direction. It never rejects a description; lines it
+//! does not use are skipped. Strict validation is a separate concern (webrtc-sdp, later).
+
+use serde::Serialize;
+
+/// Direction attribute of a media section (RFC 3264 section 5.1); `sendrecv` when absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    #[default]
+    Sendrecv,
+    Sendonly,
+    Recvonly,
+    Inactive,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Sendrecv => "sendrecv",
+            Direction::Sendonly => "sendonly",
+            Direction::Recvonly => "recvonly",
+            Direction::Inactive => "inactive",
+        }
+    }
+
+    fn from_attribute(a: &str) -> Option<Direction> {
+        match a {
+            "sendrecv" => Some(Direction::Sendrecv),
+            "sendonly" => Some(Direction::Sendonly),
+            "recvonly" => Some(Direction::Recvonly),
+            "inactive" => Some(Direction::Inactive),
+            _ => None,
+        }
+    }
+}
+
+/// One payload format of a media section.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Format {
+    /// Payload type number, or the format token for non-RTP media (`t38`).
+    pub id: String,
+    /// Encoding name from `a=rtpmap` or the static payload type table.
+    pub name: Option<String>,
+    pub clock_rate: Option<u32>,
+}
+
+/// One `m=` section.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Media {
+    pub kind: String,
+    pub port: u16,
+    pub proto: String,
+    /// The connection address in effect for this section (media level, else session level).
+    pub address: Option<String>,
+    pub formats: Vec<Format>,
+    pub direction: Direction,
+}
+
+/// What the analysis reads from a session description.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SessionDescription {
+    pub origin_address: Option<String>,
+    pub media: Vec<Media>,
+}
+
+/// Static RTP payload types (RFC 3551 table 4/5) that phones use without `a=rtpmap`.
+pub fn static_payload(pt: u8) -> Option<(&'static str, u32)> {
+    Some(match pt {
+        0 => ("PCMU", 8000),
+        3 => ("GSM", 8000),
+        4 => ("G723", 8000),
+        5 => ("DVI4", 8000),
+        6 => ("DVI4", 16000),
+        7 => ("LPC", 8000),
+        8 => ("PCMA", 8000),
+        9 => ("G722", 8000),
+        10 | 11 => ("L16", 44100),
+        12 => ("QCELP", 8000),
+        13 => ("CN", 8000),
+        14 => ("MPA", 90000),
+        15 => ("G728", 8000),
+        16 => ("DVI4", 11025),
+        17 => ("DVI4", 22050),
+        18 => ("G729", 8000),
+        25 => ("CelB", 90000),
+        26 => ("JPEG", 90000),
+        28 => ("nv", 90000),
+        31 => ("H261", 90000),
+        32 => ("MPV", 90000),
+        33 => ("MP2T", 90000),
+        34 => ("H263", 90000),
+        _ => return None,
+    })
+}
+
+/// Reads an SDP body; `None` if it has no `v=` or `m=` line at all.
+pub fn parse(body: &[u8]) -> Option<SessionDescription> {
+    let text = String::from_utf8_lossy(body);
+    let mut sdp = SessionDescription::default();
+    let mut session_address: Option<String> = None;
+    let mut session_direction = Direction::Sendrecv;
+    let mut media_direction: Option<Direction> = None;
+    let mut media_address: Option<String> = None;
+    let mut seen_any = false;
+
+    let close = |sdp: &mut SessionDescription,
+                 media_address: &mut Option<String>,
+                 media_direction: &mut Option<Direction>,
+                 session_address: &Option<String>,
+                 session_direction: Direction| {
+        if let Some(m) = sdp.media.last_mut() {
+            m.address = media_address.take().or_else(|| session_address.clone());
+            m.direction = media_direction.take().unwrap_or(session_direction);
+        }
+    };
+
+    for line in text.lines() {
+        let line = line.trim_end();
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let in_media = !sdp.media.is_empty();
+        match key.trim() {
+            "v" => seen_any = true,
+            "o" => {
+                seen_any = true;
+                sdp.origin_address = value.split_ascii_whitespace().nth(5).map(str::to_string);
+            }
+            "c" => {
+                let addr = value.split_ascii_whitespace().nth(2).map(|a| {
+                    // Multicast addresses carry /ttl/count suffixes.
+                    a.split('/').next().unwrap_or(a).to_string()
+                });
+                if in_media {
+                    media_address = addr;
+                } else {
+                    session_address = addr;
+                }
+            }
+            "m" => {
+                seen_any = true;
+                close(
+                    &mut sdp,
+                    &mut media_address,
+                    &mut media_direction,
+                    &session_address,
+                    session_direction,
+                );
+                let mut parts = value.split_ascii_whitespace();
+                let kind = parts.next().unwrap_or("").to_string();
+                let port = parts
+                    .next()
+                    .and_then(|p| p.split('/').next())
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                let proto = parts.next().unwrap_or("").to_string();
+                let rtp = proto.to_ascii_uppercase().contains("RTP");
+                let formats = parts
+                    .map(|f| {
+                        let fixed = if rtp {
+                            f.parse::<u8>().ok().and_then(static_payload)
+                        } else {
+                            None
+                        };
+                        Format {
+                            id: f.to_string(),
+                            name: fixed.map(|(n, _)| n.to_string()),
+                            clock_rate: fixed.map(|(_, r)| r),
+                        }
+                    })
+                    .collect();
+                sdp.media.push(Media {
+                    kind,
+                    port,
+                    proto,
+                    address: None,
+                    formats,
+                    direction: Direction::Sendrecv,
+                });
+            }
+            "a" => {
+                let (name, rest) = match value.split_once(':') {
+                    Some((n, r)) => (n.trim(), r.trim()),
+                    None => (value.trim(), ""),
+                };
+                if let Some(d) = Direction::from_attribute(name) {
+                    if in_media {
+                        media_direction = Some(d);
+                    } else {
+                        session_direction = d;
+                    }
+                } else if name == "rtpmap" && in_media {
+                    let mut it = rest.splitn(2, char::is_whitespace);
+                    let (Some(pt), Some(enc)) = (it.next(), it.next()) else {
+                        continue;
+                    };
+                    let mut enc_parts = enc.trim().split('/');
+                    let enc_name = enc_parts.next().unwrap_or("").to_string();
+                    let rate = enc_parts.next().and_then(|r| r.parse().ok());
+                    if let Some(f) = sdp
+                        .media
+                        .last_mut()
+                        .and_then(|m| m.formats.iter_mut().find(|f| f.id == pt))
+                    {
+                        f.name = Some(enc_name);
+                        f.clock_rate = rate;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    close(
+        &mut sdp,
+        &mut media_address,
+        &mut media_direction,
+        &session_address,
+        session_direction,
+    );
+    seen_any.then_some(sdp)
+}
+
+impl Media {
+    /// The first format that is not telephone-event or comfort noise: the codec in use.
+    pub fn main_codec(&self) -> Option<&Format> {
+        self.formats
+            .iter()
+            .find(|f| {
+                !matches!(
+                    f.name.as_deref().map(str::to_ascii_lowercase).as_deref(),
+                    Some("telephone-event") | Some("cn")
+                )
+            })
+            .or(self.formats.first())
+    }
+
+    /// Held: sending stopped by direction or by the RFC 2543 `c=0.0.0.0` convention.
+    pub fn is_hold(&self) -> bool {
+        matches!(self.direction, Direction::Sendonly | Direction::Inactive)
+            || self.address.as_deref() == Some("0.0.0.0")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_offer() {
+        let body = b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendonly\r\nm=image 5000 udptl t38\r\nc=IN IP4 10.0.0.2\r\n";
+        let s = parse(body).unwrap();
+        assert_eq!(s.media.len(), 2);
+        let a = &s.media[0];
+        assert_eq!((a.port, a.address.as_deref()), (4000, Some("10.0.0.1")));
+        assert_eq!(a.main_codec().unwrap().name.as_deref(), Some("PCMA"));
+        assert_eq!(a.formats[2].name.as_deref(), Some("telephone-event"));
+        assert_eq!(a.direction, Direction::Sendonly);
+        assert!(a.is_hold());
+        assert_eq!(s.media[1].address.as_deref(), Some("10.0.0.2"));
+        assert_eq!(s.media[1].direction, Direction::Sendrecv);
+    }
+
+    #[test]
+    fn not_sdp() {
+        assert_eq!(parse(b"Signal=5\r\nDuration=160\r\n"), None);
+        assert_eq!(parse(b"\xff\x00"), None);
+    }
+}

@@ -1,0 +1,524 @@
+//! Calls: a Call-ID with an INVITE. Its state, parties, timing, who ended it, forks, hold and
+//! resume, transfers, reliable provisionals, INFO DTMF, its SDP offers and answers, and every
+//! message in order (what ladders draw).
+
+use serde::Serialize;
+
+use super::fields::ReasonValue;
+use super::message::{Message, Party};
+use super::{ms_between, rel_s, CallIdLog, Entry};
+use crate::sdp::SessionDescription;
+
+/// How a call went (the same words as the tshark oracle in ../shared/tools).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallState {
+    /// Answered and ended by BYE.
+    Completed,
+    /// Answered; no BYE in the capture.
+    InCall,
+    /// Not answered; CANCEL and a final 487.
+    Cancelled,
+    /// Not answered; the last final status to an INVITE is >= 300.
+    Rejected,
+    /// No final status at all.
+    Unanswered,
+}
+
+impl CallState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallState::Completed => "completed",
+            CallState::InCall => "in-call",
+            CallState::Cancelled => "cancelled",
+            CallState::Rejected => "rejected",
+            CallState::Unanswered => "unanswered",
+        }
+    }
+}
+
+/// Which side of the call did something: the caller sent the first INVITE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Caller,
+    Callee,
+}
+
+/// One message of the call as ladders and tables show it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MessageRef {
+    pub frame: u64,
+    /// Every frame that carried a part of the message (fragments, TCP segments).
+    pub frames: Vec<u64>,
+    pub time_s: f64,
+    #[serde(skip)]
+    pub ts_ns: i64,
+    pub src: String,
+    pub dst: String,
+    pub transport: String,
+    /// Method, or status code and reason phrase.
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub cseq: String,
+    pub retransmission: bool,
+    /// A copy of the previous message made by the capture setup.
+    pub duplicate: bool,
+    /// Codec, media address and direction of each media section, when the message has SDP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+}
+
+/// A dialog of the call: one per To tag in the responses to the first INVITE (forking).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Dialog {
+    pub to_tag: String,
+    /// The highest status this branch reached.
+    pub status: u16,
+    pub contact: Option<String>,
+}
+
+/// An SDP offer or answer seen in the call, in time order: the media plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SdpEvent {
+    pub frame: u64,
+    pub time_s: f64,
+    #[serde(skip)]
+    pub ts_ns: i64,
+    pub by: Side,
+    /// The method or status that carried it.
+    pub carried_by: String,
+    pub sdp: SessionDescription,
+}
+
+/// Hold or resume seen in an in-dialog offer (re-INVITE or UPDATE).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HoldEvent {
+    pub frame: u64,
+    pub time_s: f64,
+    pub by: Side,
+    /// `hold` or `resume`.
+    pub action: &'static str,
+    /// `sendonly`, `inactive`, `c=0.0.0.0` or `sendrecv`.
+    pub how: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Transfer {
+    pub frame: u64,
+    pub time_s: f64,
+    pub by: Side,
+    pub refer_to: String,
+    pub referred_by: Option<String>,
+    /// Final status of the REFER (202 Accepted), if seen.
+    pub status: Option<u16>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InfoDtmf {
+    pub frame: u64,
+    pub time_s: f64,
+    pub by: Side,
+    pub digit: String,
+    pub duration_ms: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Warning {
+    pub code: u16,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Call {
+    /// 1-based, in order of the first message.
+    pub number: usize,
+    pub call_id: String,
+    pub state: CallState,
+    pub final_status: Option<u16>,
+    pub final_reason: Option<String>,
+    pub from: Party,
+    pub to: Party,
+    pub request_uri: String,
+    pub caller: String,
+    pub callee: String,
+    pub caller_user_agent: Option<String>,
+    pub callee_user_agent: Option<String>,
+    pub transport: String,
+    pub start_time: String,
+    pub start_s: f64,
+    pub end_s: f64,
+    /// INVITE to the first 18x.
+    pub setup_time_ms: Option<f64>,
+    /// INVITE to the 2xx.
+    pub answer_time_ms: Option<f64>,
+    /// 2xx to BYE (or to the last message, when no BYE).
+    pub talk_duration_s: Option<f64>,
+    pub ended_by: Option<Side>,
+    /// BYE or CANCEL.
+    pub end_method: Option<String>,
+    /// Reason headers (RFC 3326) of the BYE, CANCEL or final response.
+    pub reason: Vec<ReasonValue>,
+    pub warning: Option<Warning>,
+    /// INVITEs sent for the call, retransmissions excluded (a retry after 401/407 counts).
+    pub invite_attempts: u32,
+    /// 401/407 challenges to INVITEs.
+    pub auth_challenges: u32,
+    pub reinvites: u32,
+    pub updates: u32,
+    pub pracks: u32,
+    /// The callee sent reliable provisionals (100rel, RFC 3262).
+    pub reliable_provisionals: bool,
+    pub dialogs: Vec<Dialog>,
+    pub holds: Vec<HoldEvent>,
+    pub transfers: Vec<Transfer>,
+    pub info_dtmf: Vec<InfoDtmf>,
+    pub sdp: Vec<SdpEvent>,
+    pub retransmissions: u32,
+    /// Messages of this Call-ID not kept (cap reached).
+    pub dropped_messages: u64,
+    pub messages: Vec<MessageRef>,
+}
+
+/// One line per media section: `PCMU 10.0.0.1:4000 sendrecv`, `image t38 10.0.0.1:5000`.
+pub fn sdp_brief(sdp: &SessionDescription) -> String {
+    let parts: Vec<String> = sdp
+        .media
+        .iter()
+        .map(|m| {
+            let codec = m
+                .main_codec()
+                .map(|f| f.name.clone().unwrap_or_else(|| f.id.clone()))
+                .unwrap_or_else(|| "-".into());
+            let kind = if m.kind == "audio" {
+                String::new()
+            } else {
+                format!("{} ", m.kind)
+            };
+            let addr = m.address.as_deref().unwrap_or("?");
+            let addr = if addr.contains(':') {
+                format!("[{addr}]")
+            } else {
+                addr.to_string()
+            };
+            let dir = if m.port == 0 {
+                "rejected".to_string()
+            } else {
+                m.direction.as_str().to_string()
+            };
+            format!("{kind}{codec} {addr}:{} {dir}", m.port)
+        })
+        .collect();
+    parts.join("; ")
+}
+
+pub(crate) fn message_ref(e: &Entry, start_ns: i64) -> MessageRef {
+    let m = &e.msg;
+    MessageRef {
+        frame: m.frame,
+        frames: m.frames.clone(),
+        time_s: rel_s(m.ts_ns, start_ns),
+        ts_ns: m.ts_ns,
+        src: m.src.to_string(),
+        dst: m.dst.to_string(),
+        transport: format!("{:?}", m.transport).to_uppercase(),
+        label: m.label(),
+        status: m.status(),
+        cseq: format!("{} {}", m.cseq, m.cseq_method),
+        retransmission: e.retransmission,
+        duplicate: e.duplicate,
+        sdp: m.sdp.as_ref().map(sdp_brief),
+        user_agent: m.software().map(str::to_string),
+    }
+}
+
+fn info_dtmf(m: &Message) -> Option<(String, Option<u32>)> {
+    let body = m.body_text.as_deref()?;
+    let ct = m.content_type.as_deref().unwrap_or("").to_ascii_lowercase();
+    if ct.contains("dtmf-relay") || body.to_ascii_lowercase().contains("signal") {
+        let mut digit = None;
+        let mut duration = None;
+        for line in body.lines() {
+            let Some((k, v)) = line.split_once('=') else {
+                continue;
+            };
+            match k.trim().to_ascii_lowercase().as_str() {
+                "signal" => digit = Some(v.trim().to_string()),
+                "duration" => duration = v.trim().parse().ok(),
+                _ => {}
+            }
+        }
+        return digit.map(|d| (d, duration));
+    }
+    if ct.contains("application/dtmf") {
+        let d = body.trim();
+        return (!d.is_empty()).then(|| (d.to_string(), None));
+    }
+    None
+}
+
+/// Builds a call from the log of a Call-ID that has an INVITE.
+pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
+    let entries = &log.entries;
+    let first_invite = entries
+        .iter()
+        .find(|e| e.msg.method() == Some("INVITE"))
+        .map(|e| &e.msg)?;
+    let caller_tag = first_invite.from.tag.clone();
+    let invite_ts = first_invite.ts_ns;
+    let side_of = |m: &Message| -> Side {
+        let from_caller = match (&caller_tag, &m.from.tag) {
+            (Some(c), Some(t)) => c == t,
+            _ => m.src == first_invite.src,
+        };
+        // A request travels from its From party; a response goes back to it.
+        match (m.is_request(), from_caller) {
+            (true, true) | (false, false) => Side::Caller,
+            _ => Side::Callee,
+        }
+    };
+
+    let mut final_statuses: Vec<(u16, &Message)> = Vec::new();
+    let mut first_18x = None;
+    let mut answer: Option<&Message> = None;
+    let mut bye: Option<&Message> = None;
+    let mut cancel: Option<&Message> = None;
+    let mut invite_attempts = 0;
+    let mut auth_challenges = 0;
+    let mut reinvites = 0;
+    let mut updates = 0;
+    let mut pracks = 0;
+    let mut reliable_provisionals = false;
+    let mut retransmissions = 0;
+    let mut dialogs: Vec<Dialog> = Vec::new();
+    let mut holds = Vec::new();
+    let mut held: [bool; 2] = [false, false];
+    let mut transfers: Vec<Transfer> = Vec::new();
+    let mut info = Vec::new();
+    let mut sdp = Vec::new();
+    let mut callee_ua: Option<String> = None;
+    let mut last_ts = invite_ts;
+    let mut initial_invite_cseq = first_invite.cseq;
+
+    for e in entries {
+        let m = &e.msg;
+        last_ts = last_ts.max(m.ts_ns);
+        if e.is_repeat() {
+            retransmissions += u32::from(e.retransmission);
+            continue;
+        }
+        let side = side_of(m);
+        if let Some(s) = &m.sdp {
+            sdp.push(SdpEvent {
+                frame: m.frame,
+                time_s: rel_s(m.ts_ns, start_ns),
+                ts_ns: m.ts_ns,
+                by: side,
+                carried_by: m.label(),
+                sdp: s.clone(),
+            });
+        }
+        match m.method() {
+            Some("INVITE") => {
+                let in_dialog = m.to.tag.is_some() && answer.is_some();
+                if in_dialog {
+                    reinvites += 1;
+                } else {
+                    invite_attempts += 1;
+                    initial_invite_cseq = m.cseq;
+                }
+                if in_dialog {
+                    note_hold(m, side, &mut held, &mut holds, start_ns);
+                }
+            }
+            Some("UPDATE") => {
+                updates += 1;
+                if answer.is_some() {
+                    note_hold(m, side, &mut held, &mut holds, start_ns);
+                }
+            }
+            Some("PRACK") => pracks += 1,
+            Some("BYE") if bye.is_none() => bye = Some(m),
+            Some("CANCEL") if cancel.is_none() => cancel = Some(m),
+            Some("REFER") => transfers.push(Transfer {
+                frame: m.frame,
+                time_s: rel_s(m.ts_ns, start_ns),
+                by: side,
+                refer_to: m.refer_to.clone().unwrap_or_default(),
+                referred_by: m.referred_by.clone(),
+                status: None,
+            }),
+            Some("INFO") => {
+                if let Some((digit, duration_ms)) = info_dtmf(m) {
+                    info.push(InfoDtmf {
+                        frame: m.frame,
+                        time_s: rel_s(m.ts_ns, start_ns),
+                        by: side,
+                        digit,
+                        duration_ms,
+                    });
+                }
+            }
+            _ => {}
+        }
+        let Some(code) = m.status() else {
+            continue;
+        };
+        if m.cseq_method == "REFER" && code >= 200 {
+            if let Some(t) = transfers.iter_mut().rev().find(|t| t.status.is_none()) {
+                t.status = Some(code);
+            }
+        }
+        if m.cseq_method != "INVITE" {
+            continue;
+        }
+        if code > 100 && callee_ua.is_none() && side == Side::Callee {
+            callee_ua = m.software().map(str::to_string);
+        }
+        if m.require.iter().any(|r| r.eq_ignore_ascii_case("100rel")) || m.rseq.is_some() {
+            reliable_provisionals = true;
+        }
+        let initial = m.cseq == initial_invite_cseq && answer.is_none()
+            || answer.is_some_and(|a| a.cseq == m.cseq);
+        if initial && code > 100 {
+            if let Some(tag) = &m.to.tag {
+                match dialogs.iter_mut().find(|d| &d.to_tag == tag) {
+                    Some(d) => d.status = d.status.max(code),
+                    None => dialogs.push(Dialog {
+                        to_tag: tag.clone(),
+                        status: code,
+                        contact: m.contact.as_ref().map(|c| c.uri.clone()),
+                    }),
+                }
+            }
+        }
+        if (180..200).contains(&code) && first_18x.is_none() && answer.is_none() {
+            first_18x = Some(m.ts_ns);
+        }
+        if code >= 200 {
+            if code == 401 || code == 407 {
+                auth_challenges += 1;
+            }
+            if (200..300).contains(&code) && answer.is_none() {
+                answer = Some(m);
+            }
+            final_statuses.push((code, m));
+        }
+    }
+
+    let answered = answer.is_some();
+    let final_msg = answer.or_else(|| final_statuses.last().map(|(_, m)| *m));
+    let final_status = final_msg.and_then(|m| m.status());
+    let state = match (final_status, answered) {
+        (None, _) => CallState::Unanswered,
+        (Some(_), true) if bye.is_some() => CallState::Completed,
+        (Some(_), true) => CallState::InCall,
+        (Some(487), false) if cancel.is_some() => CallState::Cancelled,
+        (Some(_), false) => CallState::Rejected,
+    };
+    let (ended_by, end_method, end_msg) = match (state, bye, cancel) {
+        (CallState::Completed, Some(b), _) => (Some(side_of(b)), Some("BYE"), Some(b)),
+        (CallState::Cancelled, _, Some(c)) => (Some(Side::Caller), Some("CANCEL"), Some(c)),
+        (CallState::Rejected, _, _) => (Some(Side::Callee), None, None),
+        _ => (None, None, None),
+    };
+    let mut reason: Vec<ReasonValue> = end_msg.map(|m| m.reasons.clone()).unwrap_or_default();
+    if !answered {
+        if let Some(m) = final_msg {
+            reason.extend(m.reasons.iter().cloned());
+        }
+    }
+    let warning = final_msg
+        .filter(|_| !answered)
+        .and_then(|m| m.warning.clone())
+        .map(|(code, text)| Warning { code, text });
+    let talk_duration_s = answer.map(|a| {
+        let end = bye.map_or(last_ts, |b| b.ts_ns);
+        ms_between(a.ts_ns, end) / 1e3
+    });
+
+    Some(Call {
+        number,
+        call_id: log.call_id.clone(),
+        state,
+        final_status,
+        final_reason: final_msg.and_then(|m| match &m.kind {
+            super::MessageKind::Response { reason, .. } if !reason.is_empty() => {
+                Some(reason.clone())
+            }
+            _ => None,
+        }),
+        from: first_invite.from.clone(),
+        to: first_invite.to.clone(),
+        request_uri: match &first_invite.kind {
+            super::MessageKind::Request { uri, .. } => uri.clone(),
+            _ => String::new(),
+        },
+        caller: first_invite.src.to_string(),
+        callee: first_invite.dst.to_string(),
+        caller_user_agent: first_invite.software().map(str::to_string),
+        callee_user_agent: callee_ua,
+        transport: format!("{:?}", first_invite.transport).to_uppercase(),
+        start_time: crate::timefmt::iso8601(entries[0].msg.ts_ns),
+        start_s: rel_s(entries[0].msg.ts_ns, start_ns),
+        end_s: rel_s(last_ts, start_ns),
+        setup_time_ms: first_18x.map(|t| ms_between(invite_ts, t)),
+        answer_time_ms: answer.map(|a| ms_between(invite_ts, a.ts_ns)),
+        talk_duration_s,
+        ended_by,
+        end_method: end_method.map(str::to_string),
+        reason,
+        warning,
+        invite_attempts,
+        auth_challenges,
+        reinvites,
+        updates,
+        pracks,
+        reliable_provisionals,
+        dialogs,
+        holds,
+        transfers,
+        info_dtmf: info,
+        sdp,
+        retransmissions,
+        dropped_messages: log.dropped,
+        messages: entries.iter().map(|e| message_ref(e, start_ns)).collect(),
+    })
+}
+
+fn note_hold(
+    m: &Message,
+    side: Side,
+    held: &mut [bool; 2],
+    holds: &mut Vec<HoldEvent>,
+    start_ns: i64,
+) {
+    let Some(sdp) = &m.sdp else {
+        return;
+    };
+    let Some(media) = sdp.media.iter().find(|x| x.port != 0) else {
+        return;
+    };
+    let slot = &mut held[side as usize];
+    let how = if media.address.as_deref() == Some("0.0.0.0") {
+        "c=0.0.0.0".to_string()
+    } else {
+        media.direction.as_str().to_string()
+    };
+    let action = match (media.is_hold(), *slot) {
+        (true, false) => "hold",
+        (false, true) => "resume",
+        _ => return,
+    };
+    *slot = media.is_hold();
+    holds.push(HoldEvent {
+        frame: m.frame,
+        time_s: rel_s(m.ts_ns, start_ns),
+        by: side,
+        action,
+        how,
+    });
+}

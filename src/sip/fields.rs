@@ -1,0 +1,337 @@
+//! Readers for the values of the SIP headers the analysis needs: name-addr (From, To, Contact,
+//! Refer-To), Via, CSeq, Reason, Warning and digest parameters. Each takes the unfolded text
+//! from the tokenizer, accepts what phones send, and returns `None` rather than guessing.
+
+/// Splits a header value at `sep` outside quotes and angle brackets (multi-valued headers).
+pub fn split_list(value: &str, sep: u8) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut quoted, mut angle, mut escaped) = (false, false, false);
+    let mut start = 0;
+    for (i, b) in value.bytes().enumerate() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match b {
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            b'<' if !quoted => angle = true,
+            b'>' if !quoted => angle = false,
+            _ if b == sep && !quoted && !angle => {
+                out.push(value[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(value[start..].trim());
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// The value of `name` in a `;name=value;flag` parameter list (case-insensitive name; a
+/// flag without value gives `Some("")`).
+pub fn param<'a>(params: &'a str, name: &str) -> Option<&'a str> {
+    for p in split_list(params, b';') {
+        let (k, v) = match p.split_once('=') {
+            Some((k, v)) => (k.trim(), v.trim()),
+            None => (p.trim(), ""),
+        };
+        if k.eq_ignore_ascii_case(name) {
+            return Some(v.trim_matches('"'));
+        }
+    }
+    None
+}
+
+/// `"Display" <uri>;params` or `uri;params`: From, To, Contact, Refer-To and friends.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameAddr<'a> {
+    pub display_name: Option<String>,
+    pub uri: &'a str,
+    /// Header parameters after the URI (`;tag=...;expires=...`), without the leading `;`.
+    pub params: &'a str,
+}
+
+impl<'a> NameAddr<'a> {
+    pub fn parse(value: &'a str) -> Option<NameAddr<'a>> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        if let Some(lt) = find_unquoted(value, b'<') {
+            let gt = value[lt..].find('>').map(|i| lt + i)?;
+            let display = value[..lt].trim();
+            let display_name = unquote(display);
+            let rest = value[gt + 1..].trim_start();
+            let params = rest.strip_prefix(';').unwrap_or("");
+            return Some(NameAddr {
+                display_name: (!display_name.is_empty()).then_some(display_name),
+                uri: value[lt + 1..gt].trim(),
+                params,
+            });
+        }
+        // addr-spec without brackets: parameters after the URI belong to the header.
+        let (uri, params) = match value.find(';') {
+            Some(i) => (&value[..i], &value[i + 1..]),
+            None => (value, ""),
+        };
+        Some(NameAddr {
+            display_name: None,
+            uri: uri.trim(),
+            params,
+        })
+    }
+
+    pub fn tag(&self) -> Option<&'a str> {
+        param(self.params, "tag").filter(|t| !t.is_empty())
+    }
+}
+
+fn find_unquoted(s: &str, needle: u8) -> Option<usize> {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, b) in s.bytes().enumerate() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match b {
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            _ if b == needle && !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn unquote(s: &str) -> String {
+    let s = s.trim();
+    match s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) => {
+            let mut out = String::with_capacity(inner.len());
+            let mut escaped = false;
+            for c in inner.chars() {
+                if escaped || c != '\\' {
+                    out.push(c);
+                    escaped = false;
+                } else {
+                    escaped = true;
+                }
+            }
+            out
+        }
+        None => s.to_string(),
+    }
+}
+
+/// The user part of a `sip:`/`sips:` URI, or the number of a `tel:` URI.
+pub fn uri_user(uri: &str) -> Option<&str> {
+    let (scheme, rest) = uri.split_once(':')?;
+    if scheme.eq_ignore_ascii_case("tel") {
+        let number = rest.split(';').next().unwrap_or("");
+        return (!number.is_empty()).then_some(number);
+    }
+    let userinfo = &rest[..rest.find('@')?];
+    let user = userinfo.split(':').next().unwrap_or("");
+    let user = user.split(';').next().unwrap_or("");
+    (!user.is_empty()).then_some(user)
+}
+
+/// The host (and port, if written) of a `sip:`/`sips:` URI: `host`, `host:port`, `[v6]:port`.
+pub fn uri_hostport(uri: &str) -> Option<&str> {
+    let (scheme, rest) = uri.split_once(':')?;
+    if !scheme.eq_ignore_ascii_case("sip") && !scheme.eq_ignore_ascii_case("sips") {
+        return None;
+    }
+    let after_user = match rest.find('@') {
+        Some(i) => &rest[i + 1..],
+        None => rest,
+    };
+    let end = after_user.find([';', '?', '>']).unwrap_or(after_user.len());
+    let hp = after_user[..end].trim();
+    (!hp.is_empty()).then_some(hp)
+}
+
+/// The host of a `host`, `host:port` or `[v6]:port` text (brackets removed).
+pub fn host_of(hostport: &str) -> &str {
+    if let Some(rest) = hostport.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    // A bare IPv6 address has several colons and no port.
+    if hostport.matches(':').count() > 1 {
+        return hostport;
+    }
+    hostport.split(':').next().unwrap_or(hostport)
+}
+
+/// One Via value: `SIP/2.0/UDP host:port;branch=...;received=...;rport=...`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViaValue<'a> {
+    pub transport: &'a str,
+    pub sent_by: &'a str,
+    pub params: &'a str,
+}
+
+impl<'a> ViaValue<'a> {
+    pub fn parse(value: &'a str) -> Option<ViaValue<'a>> {
+        let value = value.trim();
+        let slash = value.rfind('/')?;
+        // The sent-protocol may have spaces around its slashes (RFC 3261 allows LWS there).
+        let after = value[slash + 1..].trim_start();
+        let transport_end = after
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(after.len());
+        let transport = &after[..transport_end];
+        let rest = after[transport_end..].trim_start();
+        let (sent_by, params) = match rest.find(';') {
+            Some(i) => (rest[..i].trim(), &rest[i + 1..]),
+            None => (rest.trim(), ""),
+        };
+        if transport.is_empty() || sent_by.is_empty() {
+            return None;
+        }
+        Some(ViaValue {
+            transport,
+            sent_by,
+            params,
+        })
+    }
+
+    pub fn branch(&self) -> Option<&'a str> {
+        param(self.params, "branch").filter(|b| !b.is_empty())
+    }
+}
+
+/// `CSeq: 314159 INVITE`.
+pub fn parse_cseq(value: &str) -> Option<(u32, &str)> {
+    let mut it = value.split_ascii_whitespace();
+    let number = it.next()?.parse().ok()?;
+    let method = it.next()?;
+    Some((number, method))
+}
+
+/// `Reason: Q.850;cause=16;text="Normal call clearing"` (RFC 3326).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReasonValue {
+    pub protocol: String,
+    pub cause: Option<u32>,
+    pub text: Option<String>,
+}
+
+pub fn parse_reason(value: &str) -> Vec<ReasonValue> {
+    split_list(value, b',')
+        .into_iter()
+        .filter_map(|item| {
+            let (protocol, params) = match item.find(';') {
+                Some(i) => (item[..i].trim(), &item[i + 1..]),
+                None => (item.trim(), ""),
+            };
+            if protocol.is_empty() {
+                return None;
+            }
+            Some(ReasonValue {
+                protocol: protocol.to_string(),
+                cause: param(params, "cause").and_then(|c| c.parse().ok()),
+                text: param(params, "text")
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+/// `Warning: 399 host "text"`: the code and the text.
+pub fn parse_warning(value: &str) -> Option<(u16, String)> {
+    let value = value.trim();
+    let code = value.get(..3)?.parse().ok()?;
+    let text = match (value.find('"'), value.rfind('"')) {
+        (Some(a), Some(b)) if b > a => value[a + 1..b].to_string(),
+        _ => value[3..].trim().to_string(),
+    };
+    Some((code, text))
+}
+
+/// `Digest realm="x", nonce="y", stale=TRUE`: the scheme and the named parameter values.
+pub fn auth_param<'a>(value: &'a str, name: &str) -> Option<&'a str> {
+    let value = value.trim();
+    let params = match value.find(|c: char| c.is_ascii_whitespace()) {
+        Some(i) => &value[i..],
+        None => "",
+    };
+    for p in split_list(params, b',') {
+        if let Some((k, v)) = p.split_once('=') {
+            if k.trim().eq_ignore_ascii_case(name) {
+                return Some(v.trim().trim_matches('"'));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_addr_forms() {
+        let n =
+            NameAddr::parse(r#""Bob \"B\" Smith" <sip:bob@example.com;transport=tcp>;tag=a6c85cf"#)
+                .unwrap();
+        assert_eq!(n.display_name.as_deref(), Some(r#"Bob "B" Smith"#));
+        assert_eq!(n.uri, "sip:bob@example.com;transport=tcp");
+        assert_eq!(n.tag(), Some("a6c85cf"));
+        let n = NameAddr::parse("sip:alice@atlanta.com;tag=88").unwrap();
+        assert_eq!((n.uri, n.tag()), ("sip:alice@atlanta.com", Some("88")));
+        let n = NameAddr::parse("Anonymous <tel:+4930123;phone-context=x>").unwrap();
+        assert_eq!(n.display_name.as_deref(), Some("Anonymous"));
+        assert_eq!(uri_user(n.uri), Some("+4930123"));
+        assert_eq!(NameAddr::parse("  "), None);
+        assert_eq!(NameAddr::parse("<sip:x"), None);
+    }
+
+    #[test]
+    fn uri_parts() {
+        assert_eq!(
+            uri_user("sip:alice:secret@host:5060;user=phone"),
+            Some("alice")
+        );
+        assert_eq!(uri_user("sips:host.example"), None);
+        assert_eq!(
+            uri_hostport("sip:alice@[2001:db8::1]:5062;lr"),
+            Some("[2001:db8::1]:5062")
+        );
+        assert_eq!(host_of("[2001:db8::1]:5062"), "2001:db8::1");
+        assert_eq!(host_of("10.0.0.1:5060"), "10.0.0.1");
+        assert_eq!(host_of("fe80::1"), "fe80::1");
+    }
+
+    #[test]
+    fn via_and_cseq() {
+        let v = ViaValue::parse("SIP / 2.0 / UDP 10.0.0.1:5060 ;rport;branch=z9hG4bK776").unwrap();
+        assert_eq!(v.transport, "UDP");
+        assert_eq!(v.sent_by, "10.0.0.1:5060");
+        assert_eq!(v.branch(), Some("z9hG4bK776"));
+        assert_eq!(param(v.params, "rport"), Some(""));
+        assert_eq!(parse_cseq("  42  INVITE"), Some((42, "INVITE")));
+        assert_eq!(parse_cseq("x INVITE"), None);
+    }
+
+    #[test]
+    fn reason_warning_auth() {
+        let r = parse_reason(r#"Q.850;cause=16;text="Normal call clearing", SIP;cause=200"#);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].cause, Some(16));
+        assert_eq!(r[0].text.as_deref(), Some("Normal call clearing"));
+        assert_eq!(r[1].protocol, "SIP");
+        assert_eq!(
+            parse_warning(r#"399 sbc.example "Incompatible media""#),
+            Some((399, "Incompatible media".to_string()))
+        );
+        let ch = r#"Digest realm="asterisk", nonce="1a2b,c", stale=TRUE, algorithm=MD5"#;
+        assert_eq!(auth_param(ch, "nonce"), Some("1a2b,c"));
+        assert_eq!(auth_param(ch, "STALE"), Some("TRUE"));
+        assert_eq!(auth_param(ch, "qop"), None);
+    }
+}

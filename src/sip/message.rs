@@ -1,0 +1,494 @@
+//! One SIP message as the analysis sees it: the fields calls, registrations and ladders need,
+//! read from the tokenizer's headers, with typed values from rsip where rsip accepts the text.
+//!
+//! rsip is strict (it rejects `tel:` request URIs, odd Via spacing, unquoted digest values that
+//! phones send); what it rejects is read by our own field readers instead and the header name
+//! is recorded in `rsip_rejected`, so the message is still analyzed and the count is reported.
+
+use std::net::SocketAddr;
+
+use rsip::headers::UntypedHeader;
+use serde::Serialize;
+
+use super::fields::{self, NameAddr, ReasonValue, ViaValue};
+use super::tokenizer::{self, StartLine, Tokenized};
+use crate::decode::{SipMessage, SipTransport};
+use crate::sdp::{self, SessionDescription};
+
+/// Bodies longer than this are not kept as text (INFO and NOTIFY bodies are small).
+const MAX_BODY_TEXT: usize = 4096;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    Request { method: String, uri: String },
+    Response { code: u16, reason: String },
+}
+
+/// A From/To/Contact party.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Party {
+    pub user: Option<String>,
+    pub display_name: Option<String>,
+    pub uri: String,
+    #[serde(skip)]
+    pub tag: Option<String>,
+}
+
+impl Party {
+    fn from_value(value: Option<&str>) -> Party {
+        let Some(na) = value.and_then(NameAddr::parse) else {
+            return Party::default();
+        };
+        Party {
+            user: fields::uri_user(na.uri).map(str::to_string),
+            display_name: na.display_name.clone(),
+            uri: na.uri.to_string(),
+            tag: na.tag().map(str::to_string),
+        }
+    }
+}
+
+/// The top Via.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Via {
+    pub transport: String,
+    pub sent_by: String,
+    pub branch: Option<String>,
+    pub received: Option<String>,
+    pub rport: Option<String>,
+}
+
+/// A digest challenge (401 WWW-Authenticate, 407 Proxy-Authenticate).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Challenge {
+    pub realm: Option<String>,
+    pub nonce: Option<String>,
+    pub stale: bool,
+}
+
+/// Digest credentials (Authorization, Proxy-Authorization).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: Option<String>,
+    pub realm: Option<String>,
+    pub nonce: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Frame that completed the message, and every frame that carried part of it.
+    pub frame: u64,
+    pub frames: Vec<u64>,
+    pub ts_ns: i64,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub transport: SipTransport,
+    pub size: usize,
+    pub truncated: bool,
+    pub kind: MessageKind,
+    pub call_id: String,
+    pub cseq: u32,
+    pub cseq_method: String,
+    pub from: Party,
+    pub to: Party,
+    pub via: Option<Via>,
+    pub contact: Option<Party>,
+    pub contact_expires: Option<u32>,
+    /// Every Contact URI with its `expires` parameter (a registrar's 2xx lists all bindings).
+    pub contacts: Vec<(String, Option<u32>)>,
+    pub user_agent: Option<String>,
+    pub server: Option<String>,
+    pub expires: Option<u32>,
+    pub content_type: Option<String>,
+    pub sdp: Option<SessionDescription>,
+    /// Small non-SDP text bodies (INFO DTMF, NOTIFY dialog-info), else `None`.
+    pub body_text: Option<String>,
+    pub reasons: Vec<ReasonValue>,
+    pub warning: Option<(u16, String)>,
+    pub event: Option<String>,
+    pub subscription_state: Option<String>,
+    pub refer_to: Option<String>,
+    pub referred_by: Option<String>,
+    pub require: Vec<String>,
+    pub supported: Vec<String>,
+    pub rseq: Option<u32>,
+    pub rack: Option<String>,
+    pub challenge: Option<Challenge>,
+    pub credentials: Option<Credentials>,
+    pub session_expires: Option<String>,
+    pub asserted_identity: Option<String>,
+    /// Mandatory headers missing or unreadable (`Call-ID`, `CSeq`, `From`, `To`, `Via`).
+    pub missing: Vec<&'static str>,
+    /// Headers whose text rsip rejected; our own readers supplied the value.
+    pub rsip_rejected: Vec<&'static str>,
+    /// Body shorter than Content-Length, or headers never closed.
+    pub incomplete: bool,
+}
+
+impl Message {
+    pub fn method(&self) -> Option<&str> {
+        match &self.kind {
+            MessageKind::Request { method, .. } => Some(method),
+            MessageKind::Response { .. } => None,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self.kind {
+            MessageKind::Response { code, .. } => Some(code),
+            MessageKind::Request { .. } => None,
+        }
+    }
+
+    pub fn is_request(&self) -> bool {
+        matches!(self.kind, MessageKind::Request { .. })
+    }
+
+    /// `INVITE` or `180 Ringing`: what a ladder arrow says.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            MessageKind::Request { method, .. } => method.clone(),
+            MessageKind::Response { code, reason } if reason.is_empty() => code.to_string(),
+            MessageKind::Response { code, reason } => format!("{code} {reason}"),
+        }
+    }
+
+    /// The software of the sender: User-Agent, else Server.
+    pub fn software(&self) -> Option<&str> {
+        self.user_agent.as_deref().or(self.server.as_deref())
+    }
+}
+
+/// Why a framed message could not be read as SIP at all.
+pub type ReadError = tokenizer::TokenizeError;
+
+fn number(v: Option<&str>) -> Option<u32> {
+    let v = v?.trim();
+    let digits = v.split(|c: char| !c.is_ascii_digit()).next()?;
+    digits.parse().ok()
+}
+
+fn owned(v: Option<&str>) -> Option<String> {
+    v.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn tokens(t: &Tokenized<'_>, name: &str) -> Vec<String> {
+    t.headers_named(name)
+        .flat_map(|v| fields::split_list(v, b','))
+        .map(str::to_string)
+        .collect()
+}
+
+fn read_via(value: &str, rsip_rejected: &mut Vec<&'static str>) -> Option<Via> {
+    let first = fields::split_list(value, b',').into_iter().next()?;
+    let ours = ViaValue::parse(first)?;
+    let mut via = Via {
+        transport: ours.transport.to_ascii_uppercase(),
+        sent_by: ours.sent_by.to_string(),
+        branch: ours.branch().map(str::to_string),
+        received: owned(fields::param(ours.params, "received")),
+        rport: fields::param(ours.params, "rport").map(str::to_string),
+    };
+    match rsip::headers::typed::Via::try_from(rsip::headers::Via::new(first)) {
+        Ok(typed) => {
+            if let Some(b) = typed.branch() {
+                via.branch = Some(b.to_string());
+            }
+        }
+        Err(_) => rsip_rejected.push("Via"),
+    }
+    Some(via)
+}
+
+fn read_challenge(value: &str, proxy: bool, rsip_rejected: &mut Vec<&'static str>) -> Challenge {
+    let typed = if proxy {
+        rsip::headers::typed::ProxyAuthenticate::try_from(rsip::headers::ProxyAuthenticate::new(
+            value,
+        ))
+        .map(|p| p.0)
+    } else {
+        rsip::headers::typed::WwwAuthenticate::try_from(rsip::headers::WwwAuthenticate::new(value))
+    };
+    match typed {
+        Ok(t) => Challenge {
+            realm: Some(t.realm),
+            nonce: Some(t.nonce),
+            stale: t.stale.is_some_and(|s| s.eq_ignore_ascii_case("true")),
+        },
+        Err(_) => {
+            rsip_rejected.push(if proxy {
+                "Proxy-Authenticate"
+            } else {
+                "WWW-Authenticate"
+            });
+            Challenge {
+                realm: owned(fields::auth_param(value, "realm")),
+                nonce: owned(fields::auth_param(value, "nonce")),
+                stale: fields::auth_param(value, "stale")
+                    .is_some_and(|s| s.eq_ignore_ascii_case("true")),
+            }
+        }
+    }
+}
+
+fn read_credentials(
+    value: &str,
+    proxy: bool,
+    rsip_rejected: &mut Vec<&'static str>,
+) -> Credentials {
+    let typed = if proxy {
+        rsip::headers::typed::ProxyAuthorization::try_from(rsip::headers::ProxyAuthorization::new(
+            value,
+        ))
+        .map(|p| p.0)
+    } else {
+        rsip::headers::typed::Authorization::try_from(rsip::headers::Authorization::new(value))
+    };
+    match typed {
+        Ok(t) => Credentials {
+            username: Some(t.username),
+            realm: Some(t.realm),
+            nonce: Some(t.nonce),
+        },
+        Err(_) => {
+            rsip_rejected.push(if proxy {
+                "Proxy-Authorization"
+            } else {
+                "Authorization"
+            });
+            Credentials {
+                username: owned(fields::auth_param(value, "username")),
+                realm: owned(fields::auth_param(value, "realm")),
+                nonce: owned(fields::auth_param(value, "nonce")),
+            }
+        }
+    }
+}
+
+/// Reads one framed SIP message.
+pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
+    let t = tokenizer::tokenize(&msg.data)?;
+    let mut rsip_rejected = Vec::new();
+    let mut missing = Vec::new();
+    let kind = match &t.start {
+        StartLine::Request { method, uri, .. } => {
+            if rsip::Uri::try_from(*uri).is_err() {
+                rsip_rejected.push("Request-URI");
+            }
+            MessageKind::Request {
+                method: method.to_string(),
+                uri: uri.to_string(),
+            }
+        }
+        StartLine::Response { code, reason, .. } => MessageKind::Response {
+            code: *code,
+            reason: reason.to_string(),
+        },
+    };
+    let call_id = match t.header("Call-ID") {
+        Some(v) if !v.is_empty() => v.to_string(),
+        _ => {
+            missing.push("Call-ID");
+            String::new()
+        }
+    };
+    let (cseq, cseq_method) = match t.header("CSeq").and_then(fields::parse_cseq) {
+        Some((n, m)) => (n, m.to_string()),
+        None => {
+            missing.push("CSeq");
+            (0, String::new())
+        }
+    };
+    let from = Party::from_value(t.header("From"));
+    if from.uri.is_empty() {
+        missing.push("From");
+    }
+    let to = Party::from_value(t.header("To"));
+    if to.uri.is_empty() {
+        missing.push("To");
+    }
+    let via = t
+        .header("Via")
+        .and_then(|v| read_via(v, &mut rsip_rejected));
+    if via.is_none() {
+        missing.push("Via");
+    }
+    let contact_value = t
+        .header("Contact")
+        .and_then(|v| fields::split_list(v, b',').into_iter().next());
+    let contact = contact_value
+        .filter(|v| v.trim() != "*")
+        .map(|v| Party::from_value(Some(v)));
+    let contact_expires = contact_value
+        .and_then(NameAddr::parse)
+        .and_then(|na| fields::param(na.params, "expires"))
+        .and_then(|e| e.parse().ok());
+
+    let contacts = t
+        .headers_named("Contact")
+        .flat_map(|v| fields::split_list(v, b','))
+        .filter_map(NameAddr::parse)
+        .map(|na| {
+            let expires = fields::param(na.params, "expires").and_then(|e| e.parse().ok());
+            (na.uri.to_string(), expires)
+        })
+        .collect();
+    let content_type = owned(t.header("Content-Type"));
+    let is_sdp = content_type
+        .as_deref()
+        .is_some_and(|c| c.to_ascii_lowercase().contains("application/sdp"));
+    let sdp = if is_sdp || (content_type.is_none() && t.body.starts_with(b"v=0")) {
+        sdp::parse(t.body)
+    } else if content_type
+        .as_deref()
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/"))
+    {
+        multipart_sdp(t.body)
+    } else {
+        None
+    };
+    let body_text = if sdp.is_none() && !t.body.is_empty() && t.body.len() <= MAX_BODY_TEXT {
+        Some(String::from_utf8_lossy(t.body).into_owned())
+    } else {
+        None
+    };
+
+    let challenge = match (t.header("WWW-Authenticate"), t.header("Proxy-Authenticate")) {
+        (Some(v), _) => Some(read_challenge(v, false, &mut rsip_rejected)),
+        (None, Some(v)) => Some(read_challenge(v, true, &mut rsip_rejected)),
+        (None, None) => None,
+    };
+    let credentials = match (t.header("Authorization"), t.header("Proxy-Authorization")) {
+        (Some(v), _) => Some(read_credentials(v, false, &mut rsip_rejected)),
+        (None, Some(v)) => Some(read_credentials(v, true, &mut rsip_rejected)),
+        (None, None) => None,
+    };
+
+    Ok(Message {
+        frame: msg.frame,
+        frames: msg.frames.clone(),
+        ts_ns: msg.ts_ns,
+        src: msg.flow.src,
+        dst: msg.flow.dst,
+        transport: msg.transport,
+        size: msg.data.len(),
+        truncated: msg.truncated,
+        kind,
+        call_id,
+        cseq,
+        cseq_method,
+        from,
+        to,
+        via,
+        contact,
+        contact_expires,
+        contacts,
+        user_agent: owned(t.header("User-Agent")),
+        server: owned(t.header("Server")),
+        expires: number(t.header("Expires")),
+        content_type,
+        sdp,
+        body_text,
+        reasons: t
+            .headers_named("Reason")
+            .flat_map(fields::parse_reason)
+            .collect(),
+        warning: t.header("Warning").and_then(fields::parse_warning),
+        event: owned(t.header("Event")),
+        subscription_state: owned(t.header("Subscription-State")),
+        refer_to: owned(t.header("Refer-To")),
+        referred_by: owned(t.header("Referred-By")),
+        require: tokens(&t, "Require"),
+        supported: tokens(&t, "Supported"),
+        rseq: number(t.header("RSeq")),
+        rack: owned(t.header("RAck")),
+        challenge,
+        credentials,
+        session_expires: owned(t.header("Session-Expires")),
+        asserted_identity: owned(t.header("P-Asserted-Identity")),
+        missing,
+        rsip_rejected,
+        incomplete: t.body_short || t.headers_unterminated,
+    })
+}
+
+/// The SDP part of a multipart body (SIP-I/SIP-T carry ISUP beside it).
+fn multipart_sdp(body: &[u8]) -> Option<SessionDescription> {
+    let start = memchr::memmem::find(body, b"v=0")?;
+    let rest = &body[start..];
+    let end = memchr::memmem::find(rest, b"\n--").map_or(rest.len(), |i| i + 1);
+    sdp::parse(&rest[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Flow;
+
+    fn framed(data: &[u8]) -> SipMessage {
+        SipMessage {
+            frame: 7,
+            frames: vec![6, 7],
+            ts_ns: 1_000,
+            flow: Flow {
+                src: "10.0.0.1:5060".parse().unwrap(),
+                dst: "10.0.0.2:5060".parse().unwrap(),
+            },
+            transport: SipTransport::Udp,
+            data: data.to_vec(),
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn reads_an_invite() {
+        let m = read(&framed(
+            b"INVITE sip:bob@10.0.0.2 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKabc;rport\r\n\
+From: \"Alice\" <sip:alice@10.0.0.1>;tag=1\r\n\
+To: <sip:bob@10.0.0.2>\r\n\
+Call-ID: c1\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.1>;expires=60\r\n\
+User-Agent: Phone 1.0\r\nContent-Type: application/sdp\r\nContent-Length: 61\r\n\r\n\
+v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
+        ))
+        .unwrap();
+        assert_eq!(m.label(), "INVITE");
+        assert_eq!(m.call_id, "c1");
+        assert_eq!((m.cseq, m.cseq_method.as_str()), (1, "INVITE"));
+        assert_eq!(m.from.user.as_deref(), Some("alice"));
+        assert_eq!(m.from.display_name.as_deref(), Some("Alice"));
+        assert_eq!(m.from.tag.as_deref(), Some("1"));
+        assert_eq!(m.to.tag, None);
+        assert_eq!(
+            m.via.as_ref().unwrap().branch.as_deref(),
+            Some("z9hG4bKabc")
+        );
+        assert_eq!(m.contact_expires, Some(60));
+        assert_eq!(m.software(), Some("Phone 1.0"));
+        let sdp = m.sdp.unwrap();
+        assert_eq!(sdp.media[0].direction, crate::sdp::Direction::Recvonly);
+        assert!(m.missing.is_empty());
+        assert!(m.rsip_rejected.is_empty(), "{:?}", m.rsip_rejected);
+    }
+
+    #[test]
+    fn tel_uri_is_rejected_by_rsip_but_read_by_us() {
+        let m = read(&framed(
+            b"INVITE tel:+493012345 SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+f: <tel:+4930999>;tag=9\r\nt: <tel:+493012345>\r\ni: x\r\nCSeq: 1 INVITE\r\n\r\n",
+        ))
+        .unwrap();
+        assert!(m.rsip_rejected.contains(&"Request-URI"));
+        assert_eq!(m.from.user.as_deref(), Some("+4930999"));
+        assert_eq!(m.to.user.as_deref(), Some("+493012345"));
+    }
+
+    #[test]
+    fn missing_headers_are_listed() {
+        let m = read(&framed(b"SIP/2.0 200 OK\r\n\r\n")).unwrap();
+        assert_eq!(m.missing, vec!["Call-ID", "CSeq", "From", "To", "Via"]);
+        assert_eq!(m.label(), "200 OK");
+    }
+}

@@ -1,0 +1,247 @@
+//! SIP analysis: framed messages in capture order -> messages read -> retransmissions marked ->
+//! messages grouped by Call-ID -> calls, registrations and other traffic, with the status code
+//! catalog to explain outcomes.
+//!
+//! The tracker keeps one log per Call-ID (capped) and decides what each Call-ID was only at the
+//! end, so a capture that starts mid-dialog or sees messages out of order is still classified
+//! from everything it holds.
+
+pub mod calls;
+pub mod fields;
+pub mod message;
+pub mod other;
+pub mod registrations;
+pub mod status;
+pub mod tokenizer;
+pub mod transaction;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::anomaly::{Anomaly, AnomalyKind};
+use crate::decode::SipMessage;
+pub use calls::{Call, CallState};
+pub use message::{Message, MessageKind};
+pub use other::OtherSip;
+pub use registrations::{Registration, RegistrationState};
+
+/// Messages kept per Call-ID; beyond this they are counted, not kept.
+pub const MAX_MESSAGES_PER_CALL_ID: usize = 5_000;
+/// Call-IDs kept; messages of further Call-IDs are counted, not kept.
+pub const MAX_CALL_IDS: usize = 200_000;
+
+/// One message of a Call-ID's log, in capture order.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub msg: Message,
+    pub retransmission: bool,
+    /// The same packet captured twice (see [`transaction`]).
+    pub duplicate: bool,
+}
+
+impl Entry {
+    /// Retransmissions and duplicates repeat a message; they never count as new ones.
+    pub fn is_repeat(&self) -> bool {
+        self.retransmission || self.duplicate
+    }
+}
+
+/// Everything seen with one Call-ID.
+#[derive(Clone, Debug)]
+pub struct CallIdLog {
+    pub call_id: String,
+    pub entries: Vec<Entry>,
+    /// Messages beyond [`MAX_MESSAGES_PER_CALL_ID`].
+    pub dropped: u64,
+}
+
+impl CallIdLog {
+    pub fn has_request(&self, method: &str) -> bool {
+        self.entries.iter().any(|e| e.msg.method() == Some(method))
+    }
+}
+
+/// Counts over all SIP messages of the capture.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SipStats {
+    pub messages: u64,
+    /// Requests by method and responses by status code, retransmissions included (as tshark).
+    pub requests: BTreeMap<String, u64>,
+    pub responses: BTreeMap<String, u64>,
+    pub retransmissions: u64,
+    /// Byte-identical copies of a message on the same hop within 10 ms: the capture saw the
+    /// packet twice. tshark counts these as resent; we do not (README, "Where we differ").
+    pub duplicates: u64,
+    /// Start line not SIP: the message was not analyzed.
+    pub unreadable: u64,
+    /// Messages cut short (snap length, gap, end of capture) or with a short body.
+    pub incomplete: u64,
+    /// Mandatory headers missing, by header.
+    pub missing_headers: BTreeMap<String, u64>,
+    /// Values rsip's typed parsers rejected and our readers supplied, by header.
+    pub rsip_rejected: BTreeMap<String, u64>,
+    pub call_ids: u64,
+    /// Messages not kept because a cap was reached (see README, limits).
+    pub dropped_messages: u64,
+}
+
+/// The SIP part of an analysis.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SipAnalysis {
+    pub stats: SipStats,
+    pub calls: Vec<Call>,
+    pub registrations: Vec<Registration>,
+    pub other: OtherSip,
+}
+
+/// Takes SIP messages in capture order; [`SipTracker::finish`] gives the analysis.
+#[derive(Debug, Default)]
+pub struct SipTracker {
+    stats: SipStats,
+    retransmissions: transaction::RetransmissionDetector,
+    index: HashMap<String, usize>,
+    logs: Vec<CallIdLog>,
+    anomalies: Vec<Anomaly>,
+}
+
+impl SipTracker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads and files one framed message.
+    pub fn push(&mut self, framed: &SipMessage) {
+        self.stats.messages += 1;
+        let msg = match message::read(framed) {
+            Ok(m) => m,
+            Err(e) => {
+                self.stats.unreadable += 1;
+                self.anomalies.push(Anomaly::new(
+                    AnomalyKind::SipUnreadable,
+                    framed.frame,
+                    e.to_string(),
+                ));
+                return;
+            }
+        };
+        let mut h = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&framed.data, &mut h);
+        self.push_message(msg, std::hash::Hasher::finish(&h));
+    }
+
+    /// Files one message already read; `content` is a hash of its bytes.
+    pub fn push_message(&mut self, msg: Message, content: u64) {
+        match &msg.kind {
+            MessageKind::Request { method, .. } => {
+                *self.stats.requests.entry(method.clone()).or_insert(0) += 1
+            }
+            MessageKind::Response { code, .. } => {
+                *self.stats.responses.entry(code.to_string()).or_insert(0) += 1
+            }
+        }
+        if msg.truncated || msg.incomplete {
+            self.stats.incomplete += 1;
+        }
+        for h in &msg.missing {
+            *self.stats.missing_headers.entry(h.to_string()).or_insert(0) += 1;
+        }
+        if !msg.missing.is_empty() {
+            self.anomalies.push(Anomaly::new(
+                AnomalyKind::SipMissingHeader,
+                msg.frame,
+                format!("{} without {}", msg.label(), msg.missing.join(", ")),
+            ));
+        }
+        for h in &msg.rsip_rejected {
+            *self.stats.rsip_rejected.entry(h.to_string()).or_insert(0) += 1;
+        }
+        let repeat = self.retransmissions.classify(&msg, content);
+        let retransmission = repeat == transaction::Repeat::Retransmission;
+        let duplicate = repeat == transaction::Repeat::Duplicate;
+        self.stats.retransmissions += u64::from(retransmission);
+        self.stats.duplicates += u64::from(duplicate);
+        if msg.call_id.is_empty() {
+            return;
+        }
+        let slot = match self.index.get(&msg.call_id) {
+            Some(&i) => i,
+            None => {
+                if self.logs.len() >= MAX_CALL_IDS {
+                    self.stats.dropped_messages += 1;
+                    return;
+                }
+                self.index.insert(msg.call_id.clone(), self.logs.len());
+                self.logs.push(CallIdLog {
+                    call_id: msg.call_id.clone(),
+                    entries: Vec::new(),
+                    dropped: 0,
+                });
+                self.logs.len() - 1
+            }
+        };
+        let log = &mut self.logs[slot];
+        if log.entries.len() >= MAX_MESSAGES_PER_CALL_ID {
+            log.dropped += 1;
+            self.stats.dropped_messages += 1;
+            return;
+        }
+        log.entries.push(Entry {
+            msg,
+            retransmission,
+            duplicate,
+        });
+    }
+
+    /// Classifies every Call-ID. `capture_start_ns` is the first frame's time, from which the
+    /// `*_s` times of the output count.
+    pub fn finish(mut self, capture_start_ns: i64) -> (SipAnalysis, Vec<Anomaly>) {
+        self.stats.call_ids = self.logs.len() as u64;
+        let mut calls = Vec::new();
+        let mut registrations = Vec::new();
+        let mut other_logs = Vec::new();
+        for log in self.logs {
+            if log.has_request("INVITE") {
+                calls.push(log);
+            } else if log.has_request("REGISTER") {
+                registrations.push(log);
+            } else {
+                other_logs.push(log);
+            }
+        }
+        let calls = calls
+            .iter()
+            .filter_map(|log| calls::build(0, log, capture_start_ns))
+            .enumerate()
+            .map(|(i, mut c)| {
+                c.number = i + 1;
+                c
+            })
+            .collect();
+        let registrations = registrations
+            .iter()
+            .filter_map(|log| registrations::build(log, capture_start_ns))
+            .collect();
+        let other = other::build(&other_logs, capture_start_ns);
+        (
+            SipAnalysis {
+                stats: self.stats,
+                calls,
+                registrations,
+                other,
+            },
+            self.anomalies,
+        )
+    }
+}
+
+/// Seconds from the capture start, rounded to the microsecond for stable output.
+pub(crate) fn rel_s(ts_ns: i64, start_ns: i64) -> f64 {
+    let us = ts_ns.saturating_sub(start_ns) / 1_000;
+    us as f64 / 1e6
+}
+
+/// Milliseconds between two times, rounded to the microsecond.
+pub(crate) fn ms_between(from_ns: i64, to_ns: i64) -> f64 {
+    (to_ns.saturating_sub(from_ns) / 1_000) as f64 / 1e3
+}

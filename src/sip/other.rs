@@ -1,0 +1,232 @@
+//! SIP traffic that is neither a call nor a registration, summarised rather than listed as
+//! calls: OPTIONS keep-alives per path, subscriptions and their notifications (with the
+//! RFC 4235 dialog package's states), MESSAGE, PUBLISH, and Call-IDs whose start was not
+//! captured.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{rel_s, CallIdLog};
+
+/// OPTIONS between two addresses: what phones and proxies use to keep NAT bindings and check
+/// each other.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KeepAlive {
+    pub src: String,
+    pub dst: String,
+    pub requests: u64,
+    pub responses: u64,
+    pub last_status: Option<u16>,
+    pub first_s: f64,
+    pub last_s: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Subscription {
+    pub call_id: String,
+    pub event: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub subscribes: u32,
+    pub notifies: u32,
+    /// Final status of the first SUBSCRIBE.
+    pub status: Option<u16>,
+    /// Subscription-State of the last NOTIFY (`active`, `terminated;reason=timeout`).
+    pub subscription_state: Option<String>,
+    /// States reported by the dialog event package (`trying`, `early`, `confirmed`, ...).
+    pub dialog_states: Vec<String>,
+    pub first_frame: u64,
+    pub first_s: f64,
+}
+
+/// A MESSAGE or PUBLISH request and its outcome.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Request {
+    pub call_id: String,
+    pub method: String,
+    pub from: String,
+    pub to: String,
+    pub event: Option<String>,
+    pub status: Option<u16>,
+    pub frame: u64,
+    pub time_s: f64,
+}
+
+/// A Call-ID without a request that starts anything we follow: its INVITE or REGISTER was
+/// before the capture, or it holds only responses or in-dialog requests.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Unmatched {
+    pub call_id: String,
+    pub methods: Vec<String>,
+    pub statuses: Vec<u16>,
+    pub first_frame: u64,
+    pub first_s: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct OtherSip {
+    pub keepalives: Vec<KeepAlive>,
+    pub subscriptions: Vec<Subscription>,
+    pub requests: Vec<Request>,
+    pub unmatched: Vec<Unmatched>,
+}
+
+fn dialog_states(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find("<state") {
+        rest = &rest[i..];
+        let Some(gt) = rest.find('>') else { break };
+        let after = &rest[gt + 1..];
+        let Some(end) = after.find('<') else { break };
+        let s = after[..end].trim();
+        if !s.is_empty() {
+            out.push(s.to_string());
+        }
+        rest = &after[end..];
+    }
+    out
+}
+
+pub fn build(logs: &[CallIdLog], start_ns: i64) -> OtherSip {
+    let mut out = OtherSip::default();
+    let mut keep: BTreeMap<(String, String), KeepAlive> = BTreeMap::new();
+    for log in logs {
+        let Some(first) = log.entries.first().map(|e| &e.msg) else {
+            continue;
+        };
+        let has = |m: &str| log.has_request(m);
+        if has("SUBSCRIBE") || has("NOTIFY") {
+            let mut s = Subscription {
+                call_id: log.call_id.clone(),
+                event: None,
+                from: first.from.uri.clone(),
+                to: first.to.uri.clone(),
+                subscribes: 0,
+                notifies: 0,
+                status: None,
+                subscription_state: None,
+                dialog_states: Vec::new(),
+                first_frame: first.frame,
+                first_s: rel_s(first.ts_ns, start_ns),
+            };
+            for e in log.entries.iter().filter(|e| !e.is_repeat()) {
+                let m = &e.msg;
+                match m.method() {
+                    Some("SUBSCRIBE") => {
+                        s.subscribes += 1;
+                        s.event = s.event.take().or_else(|| m.event.clone());
+                    }
+                    Some("NOTIFY") => {
+                        s.notifies += 1;
+                        s.event = s.event.take().or_else(|| m.event.clone());
+                        s.subscription_state =
+                            m.subscription_state.clone().or(s.subscription_state.take());
+                        if let Some(body) = &m.body_text {
+                            s.dialog_states.extend(dialog_states(body));
+                        }
+                    }
+                    _ => {}
+                }
+                if m.cseq_method == "SUBSCRIBE" && s.status.is_none() {
+                    s.status = m.status().filter(|c| *c >= 200);
+                }
+            }
+            out.subscriptions.push(s);
+            continue;
+        }
+        if has("MESSAGE") || has("PUBLISH") {
+            for e in log.entries.iter().filter(|e| !e.is_repeat()) {
+                let m = &e.msg;
+                match m.method() {
+                    Some(method @ ("MESSAGE" | "PUBLISH")) => out.requests.push(Request {
+                        call_id: log.call_id.clone(),
+                        method: method.to_string(),
+                        from: m.from.uri.clone(),
+                        to: m.to.uri.clone(),
+                        event: m.event.clone(),
+                        status: None,
+                        frame: m.frame,
+                        time_s: rel_s(m.ts_ns, start_ns),
+                    }),
+                    None if m.cseq_method == "MESSAGE" || m.cseq_method == "PUBLISH" => {
+                        if let (Some(code), Some(r)) = (
+                            m.status().filter(|c| *c >= 200),
+                            out.requests
+                                .iter_mut()
+                                .rev()
+                                .find(|r| r.call_id == log.call_id && r.status.is_none()),
+                        ) {
+                            r.status = Some(code);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        let only_options = log.entries.iter().all(|e| e.msg.cseq_method == "OPTIONS");
+        if only_options {
+            for e in &log.entries {
+                let m = &e.msg;
+                // Keyed by the requester's side so a request and its response meet.
+                let (a, b) = if m.is_request() {
+                    (m.src.to_string(), m.dst.to_string())
+                } else {
+                    (m.dst.to_string(), m.src.to_string())
+                };
+                let k = keep.entry((a.clone(), b.clone())).or_insert(KeepAlive {
+                    src: a,
+                    dst: b,
+                    requests: 0,
+                    responses: 0,
+                    last_status: None,
+                    first_s: rel_s(m.ts_ns, start_ns),
+                    last_s: 0.0,
+                });
+                k.last_s = rel_s(m.ts_ns, start_ns);
+                match m.status() {
+                    Some(code) => {
+                        k.responses += 1;
+                        k.last_status = Some(code);
+                    }
+                    None => k.requests += 1,
+                }
+            }
+            continue;
+        }
+        let mut methods: Vec<String> = Vec::new();
+        let mut statuses: Vec<u16> = Vec::new();
+        for e in &log.entries {
+            match e.msg.method() {
+                Some(m) if !methods.iter().any(|x| x == m) => methods.push(m.to_string()),
+                Some(_) => {}
+                None => {
+                    let c = e.msg.status().unwrap_or(0);
+                    if !statuses.contains(&c) {
+                        statuses.push(c);
+                    }
+                }
+            }
+        }
+        out.unmatched.push(Unmatched {
+            call_id: log.call_id.clone(),
+            methods,
+            statuses,
+            first_frame: first.frame,
+            first_s: rel_s(first.ts_ns, start_ns),
+        });
+    }
+    out.keepalives = keep.into_values().collect();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dialog_package_states() {
+        let body = r#"<dialog-info><dialog id="a"><state event="remote">confirmed</state></dialog><dialog><state>terminated</state></dialog></dialog-info>"#;
+        assert_eq!(super::dialog_states(body), vec!["confirmed", "terminated"]);
+    }
+}

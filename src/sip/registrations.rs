@@ -1,0 +1,158 @@
+//! Registrations: a Call-ID with REGISTER (and no INVITE). The address of record, contact,
+//! granted expiry, attempts and digest challenges, and the outcome of the last attempt.
+
+use serde::Serialize;
+
+use super::calls::{message_ref, MessageRef};
+use super::{rel_s, CallIdLog};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RegistrationState {
+    /// The last final response was 2xx.
+    Registered,
+    /// The last final response was >= 300.
+    RegisterFailed,
+    /// No final response.
+    Unanswered,
+}
+
+impl RegistrationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationState::Registered => "registered",
+            RegistrationState::RegisterFailed => "register-failed",
+            RegistrationState::Unanswered => "unanswered",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Registration {
+    pub call_id: String,
+    /// Address of record: the To URI.
+    pub aor: String,
+    pub user: Option<String>,
+    pub contact: Option<String>,
+    /// The expiry the registrar granted (2xx Contact `expires` or Expires), else the requested one.
+    pub expires: Option<u32>,
+    /// The last REGISTER asked to remove the binding (expires 0 or `Contact: *`).
+    pub unregister: bool,
+    pub state: RegistrationState,
+    pub final_status: Option<u16>,
+    pub final_reason: Option<String>,
+    /// REGISTER requests, retransmissions excluded.
+    pub attempts: u32,
+    /// 401/407 responses.
+    pub challenges: u32,
+    /// A challenge said the nonce was stale (RFC 2617), i.e. credentials were right but old.
+    pub stale_nonce: bool,
+    /// The user name of the credentials sent, if any.
+    pub auth_user: Option<String>,
+    /// Source address:port of the first REGISTER as seen in the packet.
+    pub source: String,
+    pub registrar: String,
+    pub user_agent: Option<String>,
+    pub transport: String,
+    pub start_time: String,
+    pub start_s: f64,
+    pub end_s: f64,
+    pub retransmissions: u32,
+    pub messages: Vec<MessageRef>,
+}
+
+pub fn build(log: &CallIdLog, start_ns: i64) -> Option<Registration> {
+    let entries = &log.entries;
+    let first = entries
+        .iter()
+        .find(|e| e.msg.method() == Some("REGISTER"))
+        .map(|e| &e.msg)?;
+    let mut attempts = 0;
+    let mut challenges = 0;
+    let mut stale_nonce = false;
+    let mut retransmissions = 0;
+    let mut last_final = None;
+    let mut last_register = first;
+    let mut auth_user = None;
+    let mut granted = None;
+    for e in entries {
+        let m = &e.msg;
+        if e.is_repeat() {
+            retransmissions += u32::from(e.retransmission);
+            continue;
+        }
+        if m.method() == Some("REGISTER") {
+            attempts += 1;
+            last_register = m;
+            if let Some(c) = &m.credentials {
+                auth_user = c.username.clone().or(auth_user);
+            }
+        }
+        if m.cseq_method != "REGISTER" {
+            continue;
+        }
+        if let Some(code) = m.status().filter(|c| *c >= 200) {
+            if code == 401 || code == 407 {
+                challenges += 1;
+                stale_nonce |= m.challenge.as_ref().is_some_and(|c| c.stale);
+            }
+            if (200..300).contains(&code) {
+                // The registrar lists every binding of the AOR; ours is the one we asked for.
+                let ours = last_register.contact.as_ref().map(|c| c.uri.as_str());
+                let mine = m
+                    .contacts
+                    .iter()
+                    .find(|(uri, _)| Some(uri.as_str()) == ours)
+                    .and_then(|(_, e)| *e);
+                granted = mine.or(m.expires).or(m.contact_expires);
+            }
+            last_final = Some(m);
+        }
+    }
+    let final_status = last_final.and_then(|m| m.status());
+    let state = match final_status {
+        None => RegistrationState::Unanswered,
+        Some(c) if (200..300).contains(&c) => RegistrationState::Registered,
+        Some(_) => RegistrationState::RegisterFailed,
+    };
+    let requested = last_register.contact_expires.or(last_register.expires);
+    let unregister = requested == Some(0);
+    let last_ts = entries
+        .iter()
+        .map(|e| e.msg.ts_ns)
+        .max()
+        .unwrap_or(first.ts_ns);
+    Some(Registration {
+        call_id: log.call_id.clone(),
+        aor: first.to.uri.clone(),
+        user: first.to.user.clone(),
+        contact: last_register.contact.as_ref().map(|c| c.uri.clone()),
+        expires: if unregister {
+            Some(0)
+        } else {
+            granted.or(requested)
+        },
+        unregister,
+        state,
+        final_status,
+        final_reason: last_final.and_then(|m| match &m.kind {
+            super::MessageKind::Response { reason, .. } if !reason.is_empty() => {
+                Some(reason.clone())
+            }
+            _ => None,
+        }),
+        attempts,
+        challenges,
+        stale_nonce,
+        auth_user,
+        source: first.src.to_string(),
+        registrar: first.dst.to_string(),
+        user_agent: first.software().map(str::to_string),
+        transport: format!("{:?}", first.transport).to_uppercase(),
+        start_time: crate::timefmt::iso8601(entries[0].msg.ts_ns),
+        start_s: rel_s(entries[0].msg.ts_ns, start_ns),
+        end_s: rel_s(last_ts, start_ns),
+        retransmissions,
+        messages: entries.iter().map(|e| message_ref(e, start_ns)).collect(),
+    })
+}

@@ -1,0 +1,369 @@
+//! A lenient SIP tokenizer: start line, header fields and body of one framed message, as
+//! real phones send them (RFC 3261 section 7 and the deviations seen in the field).
+//!
+//! Accepted beyond the grammar: bare LF line ends, whitespace before the colon, folded header
+//! lines, unknown methods and headers, any URI scheme, non-UTF-8 bytes (replaced). Compact
+//! header names are expanded to their full names so later stages look up one name.
+//! Nothing here panics or trusts Content-Length; a body shorter than announced is flagged.
+
+use std::borrow::Cow;
+
+/// The first line of a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StartLine<'a> {
+    Request {
+        method: &'a str,
+        uri: &'a str,
+        version: &'a str,
+    },
+    Response {
+        version: &'a str,
+        code: u16,
+        reason: &'a str,
+    },
+}
+
+/// One header field, its name expanded from the compact form if it was one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderField<'a> {
+    /// The full header name as written in RFC 3261 (`Call-ID`), or the name as sent.
+    pub name: &'a str,
+    /// The value with folding undone and surrounding whitespace removed.
+    pub value: Cow<'a, str>,
+}
+
+/// A message split into its parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tokenized<'a> {
+    pub start: StartLine<'a>,
+    pub headers: Vec<HeaderField<'a>>,
+    pub body: &'a [u8],
+    /// The headers were never closed by a blank line (the message was cut).
+    pub headers_unterminated: bool,
+    /// Content-Length announced more body than the message holds.
+    pub body_short: bool,
+    /// Header lines without a colon, skipped.
+    pub bad_header_lines: u32,
+}
+
+/// Why a message could not be tokenized at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenizeError {
+    /// Not `METHOD URI SIP/2.0` nor `SIP/2.0 CODE REASON`.
+    BadStartLine,
+}
+
+impl std::fmt::Display for TokenizeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenizeError::BadStartLine => {
+                f.write_str("start line is neither a request nor a response")
+            }
+        }
+    }
+}
+
+/// Compact forms (RFC 3261 section 20 and the registries of RFC 3515, 3841, 3892, 4028, 4474,
+/// 6665) mapped to full names.
+const COMPACT: [(u8, &str); 20] = [
+    (b'i', "Call-ID"),
+    (b'f', "From"),
+    (b't', "To"),
+    (b'v', "Via"),
+    (b'm', "Contact"),
+    (b'l', "Content-Length"),
+    (b'c', "Content-Type"),
+    (b'k', "Supported"),
+    (b's', "Subject"),
+    (b'e', "Content-Encoding"),
+    (b'o', "Event"),
+    (b'r', "Refer-To"),
+    (b'b', "Referred-By"),
+    (b'u', "Allow-Events"),
+    (b'x', "Session-Expires"),
+    (b'y', "Identity"),
+    (b'a', "Accept-Contact"),
+    (b'j', "Reject-Contact"),
+    (b'd', "Request-Disposition"),
+    (b'n', "Identity-Info"),
+];
+
+/// The full name for a compact one-letter header name.
+pub fn expand_compact(name: &str) -> Option<&'static str> {
+    let [b] = name.as_bytes() else {
+        return None;
+    };
+    let b = b.to_ascii_lowercase();
+    COMPACT.iter().find(|(c, _)| *c == b).map(|(_, full)| *full)
+}
+
+fn text(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+fn trim_line_end(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+}
+
+fn parse_start_line(line: &[u8]) -> Result<StartLine<'_>, TokenizeError> {
+    let line = std::str::from_utf8(line).map_err(|_| TokenizeError::BadStartLine)?;
+    let line = line.trim();
+    let mut parts = line.split_ascii_whitespace();
+    let first = parts.next().ok_or(TokenizeError::BadStartLine)?;
+    if first.len() > 4 && first[..4].eq_ignore_ascii_case("SIP/") {
+        let code_text = parts.next().ok_or(TokenizeError::BadStartLine)?;
+        if code_text.len() != 3 || !code_text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(TokenizeError::BadStartLine);
+        }
+        let code: u16 = code_text.parse().map_err(|_| TokenizeError::BadStartLine)?;
+        if !(100..=799).contains(&code) {
+            return Err(TokenizeError::BadStartLine);
+        }
+        // The reason phrase is everything after the code, spaces included.
+        let after_code = line
+            .find(code_text)
+            .map(|i| line[i + 3..].trim())
+            .unwrap_or("");
+        return Ok(StartLine::Response {
+            version: first,
+            code,
+            reason: after_code,
+        });
+    }
+    if !first.bytes().all(is_token_byte) {
+        return Err(TokenizeError::BadStartLine);
+    }
+    let uri = parts.next().ok_or(TokenizeError::BadStartLine)?;
+    let version = parts.next().ok_or(TokenizeError::BadStartLine)?;
+    if !(version.len() > 4 && version[..4].eq_ignore_ascii_case("SIP/")) {
+        return Err(TokenizeError::BadStartLine);
+    }
+    Ok(StartLine::Request {
+        method: first,
+        uri,
+        version,
+    })
+}
+
+struct Pending<'a> {
+    name: &'a str,
+    first: &'a [u8],
+    more: Vec<&'a [u8]>,
+}
+
+fn flush<'a>(pending: &mut Option<Pending<'a>>, headers: &mut Vec<HeaderField<'a>>) {
+    if let Some(p) = pending.take() {
+        let value = if p.more.is_empty() {
+            text(p.first.trim_ascii())
+        } else {
+            let mut joined = text(p.first.trim_ascii()).into_owned();
+            for part in p.more {
+                let part = text(part.trim_ascii());
+                if !part.is_empty() {
+                    if !joined.is_empty() {
+                        joined.push(' ');
+                    }
+                    joined.push_str(&part);
+                }
+            }
+            Cow::Owned(joined)
+        };
+        headers.push(HeaderField {
+            name: p.name,
+            value,
+        });
+    }
+}
+
+/// Splits a framed message into start line, header fields and body.
+pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
+    // Some stacks send a stray CRLF before a message on streams; skip leading line ends.
+    let skip = data
+        .iter()
+        .take_while(|b| **b == b'\r' || **b == b'\n')
+        .count();
+    let data = &data[skip..];
+    let first_end = memchr::memchr(b'\n', data).unwrap_or(data.len());
+    let start = parse_start_line(trim_line_end(&data[..first_end]))?;
+
+    let mut headers: Vec<HeaderField<'_>> = Vec::with_capacity(16);
+    let mut bad_header_lines = 0u32;
+    let mut pos = (first_end + 1).min(data.len());
+    let mut body_start = None;
+    // The header line being built: its name, its first value part and any folded parts.
+    let mut pending: Option<Pending<'_>> = None;
+
+    while pos < data.len() {
+        let rest = &data[pos..];
+        let line_len = memchr::memchr(b'\n', rest);
+        let raw = &rest[..line_len.unwrap_or(rest.len())];
+        let next = pos + line_len.map_or(rest.len(), |n| n + 1);
+        let line = trim_line_end(raw);
+        if line.is_empty() {
+            if line_len.is_some() {
+                body_start = Some(next);
+            }
+            break;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            // Folding: a continuation of the previous header's value.
+            match pending.as_mut() {
+                Some(p) => p.more.push(line),
+                None => bad_header_lines += 1,
+            }
+            pos = next;
+            continue;
+        }
+        flush(&mut pending, &mut headers);
+        match memchr::memchr(b':', line) {
+            Some(colon) => {
+                let name_bytes = line[..colon].trim_ascii();
+                match std::str::from_utf8(name_bytes) {
+                    Ok(name) if !name.is_empty() && name.bytes().all(is_token_byte) => {
+                        let name = expand_compact(name).unwrap_or(name);
+                        pending = Some(Pending {
+                            name,
+                            first: &line[colon + 1..],
+                            more: Vec::new(),
+                        });
+                    }
+                    _ => bad_header_lines += 1,
+                }
+            }
+            None => bad_header_lines += 1,
+        }
+        pos = next;
+    }
+    flush(&mut pending, &mut headers);
+
+    let headers_unterminated = body_start.is_none();
+    let after_headers = body_start.unwrap_or(data.len());
+    let available = &data[after_headers..];
+    let announced = headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("Content-Length"))
+        .and_then(|h| {
+            let digits: &str = h.value.split(|c: char| !c.is_ascii_digit()).next()?;
+            if digits.is_empty() || digits.len() > 9 {
+                None
+            } else {
+                digits.parse::<usize>().ok()
+            }
+        });
+    let (body, body_short) = match announced {
+        Some(n) if n <= available.len() => (&available[..n], false),
+        Some(_) => (available, true),
+        None => (available, false),
+    };
+    Ok(Tokenized {
+        start,
+        headers,
+        body,
+        headers_unterminated,
+        body_short,
+        bad_header_lines,
+    })
+}
+
+impl<'a> Tokenized<'a> {
+    /// The first value of a header (full name, case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_ref())
+    }
+
+    /// Every value of a header, in order.
+    pub fn headers_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.headers
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_with_compact_folded_and_bare_lf() {
+        let msg = b"INVITE tel:+4930123 SIP/2.0\nv: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\ni : abc@host\nf: <sip:a@b>;tag=1\nSubject: first\n  second\nl: 4\n\nbodyEXTRA";
+        let t = tokenize(msg).unwrap();
+        assert_eq!(
+            t.start,
+            StartLine::Request {
+                method: "INVITE",
+                uri: "tel:+4930123",
+                version: "SIP/2.0"
+            }
+        );
+        assert_eq!(t.header("Call-ID"), Some("abc@host"));
+        assert_eq!(
+            t.header("via"),
+            Some("SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1")
+        );
+        assert_eq!(t.header("Subject"), Some("first second"));
+        assert_eq!(t.body, b"body");
+        assert!(!t.body_short && !t.headers_unterminated);
+    }
+
+    #[test]
+    fn response_reason_keeps_spaces_and_short_body_is_flagged() {
+        let msg = b"SIP/2.0 486 Busy  Here\r\nContent-Length: 100\r\n\r\nv=0\r\n";
+        let t = tokenize(msg).unwrap();
+        assert_eq!(
+            t.start,
+            StartLine::Response {
+                version: "SIP/2.0",
+                code: 486,
+                reason: "Busy  Here"
+            }
+        );
+        assert!(t.body_short);
+        assert_eq!(t.body, b"v=0\r\n");
+    }
+
+    #[test]
+    fn unknown_method_and_unterminated_headers() {
+        let t = tokenize(b"FOOBAR sip:x SIP/2.0\r\nCall-ID: 1\r\nbroken line\r\nX-A: b").unwrap();
+        assert!(matches!(
+            t.start,
+            StartLine::Request {
+                method: "FOOBAR",
+                ..
+            }
+        ));
+        assert!(t.headers_unterminated);
+        assert_eq!(t.bad_header_lines, 1);
+        assert_eq!(t.header("x-a"), Some("b"));
+    }
+
+    #[test]
+    fn bad_start_lines() {
+        for bad in [
+            &b""[..],
+            b"SIP/2.0 20 OK",
+            b"SIP/2.0 abc OK",
+            b"INVITE sip:x",
+            b"INV<ITE sip:x SIP/2.0",
+            b"\xff\xfe",
+        ] {
+            assert_eq!(tokenize(bad), Err(TokenizeError::BadStartLine), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_compact_form_expands() {
+        for (c, full) in COMPACT {
+            let msg = format!("OPTIONS sip:x SIP/2.0\r\n{}: v\r\n\r\n", c as char);
+            let t = tokenize(msg.as_bytes()).unwrap();
+            assert_eq!(t.headers[0].name, full);
+        }
+    }
+}
