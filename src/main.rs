@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use voipscope::{report, Options, PipelineOptions};
+use voipscope::report::ladder::{self, Ladder};
+use voipscope::sip::status::Lang;
+use voipscope::{report, Analysis, Options, PipelineOptions};
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +26,13 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum LadderFormat {
+    Text,
+    Svg,
+    Mermaid,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Summarise a capture: what it holds and what is wrong with it.
@@ -32,6 +41,31 @@ enum Command {
         capture: String,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List every call and registration: state, final status and why.
+    Calls {
+        capture: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Language of explanations.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: Lang,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Draw the call flow (ladder) of calls or registrations.
+    Ladder {
+        capture: String,
+        /// Call number (as in `calls`) or Call-ID; registrations by Call-ID. Default: every call.
+        #[arg(long)]
+        call: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: LadderFormat,
+        /// Write to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -69,6 +103,50 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+fn load(capture: &str, run: &RunArgs) -> Result<Analysis, ExitCode> {
+    voipscope::analyze(capture, &run.options()).map_err(|e| {
+        eprintln!("voipscope: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn write_out(output: Option<&std::path::Path>, text: &str) -> ExitCode {
+    let result = match output {
+        Some(path) => std::fs::write(path, text),
+        None => std::io::stdout().write_all(text.as_bytes()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("voipscope: cannot write output: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The ladders `--call` asks for: a call by number or Call-ID, or a registration by Call-ID.
+fn select_ladders(a: &Analysis, call: Option<&str>) -> Result<Vec<Ladder>, String> {
+    let Some(wanted) = call else {
+        return Ok(a.calls.iter().map(ladder::of_call).collect());
+    };
+    if let Ok(n) = wanted.parse::<usize>() {
+        if let Some(c) = a.calls.iter().find(|c| c.number == n) {
+            return Ok(vec![ladder::of_call(c)]);
+        }
+    }
+    if let Some(c) = a.calls.iter().find(|c| c.call_id == wanted) {
+        return Ok(vec![ladder::of_call(c)]);
+    }
+    if let Some(r) = a.registrations.iter().find(|r| r.call_id == wanted) {
+        return Ok(vec![ladder::of_registration(r)]);
+    }
+    Err(format!(
+        "no call {wanted:?} in {} ({} calls; see `voipscope calls`)",
+        a.capture.file,
+        a.calls.len()
+    ))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -102,6 +180,69 @@ fn main() -> ExitCode {
                 );
             }
             ExitCode::SUCCESS
+        }
+        Command::Calls {
+            capture,
+            format,
+            lang,
+            run,
+        } => {
+            let a = match load(&capture, &run) {
+                Ok(a) => a,
+                Err(code) => return code,
+            };
+            let text = match format {
+                Format::Text => report::calls::table(&a, lang),
+                Format::Json => report::calls_json(&a),
+            };
+            write_out(None, &text)
+        }
+        Command::Ladder {
+            capture,
+            call,
+            format,
+            output,
+            run,
+        } => {
+            let a = match load(&capture, &run) {
+                Ok(a) => a,
+                Err(code) => return code,
+            };
+            let ladders = match select_ladders(&a, call.as_deref()) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("voipscope: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            let text = match format {
+                LadderFormat::Text => ladders
+                    .iter()
+                    .map(ladder::text::render)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                LadderFormat::Mermaid => ladders
+                    .iter()
+                    .map(ladder::mermaid::render)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                LadderFormat::Svg => match ladders.as_slice() {
+                    [one] => ladder::svg::render(one),
+                    [] => {
+                        eprintln!("voipscope: {} has no calls", a.capture.file);
+                        return ExitCode::from(1);
+                    }
+                    _ => {
+                        eprintln!(
+                            "voipscope: {} has {} calls; an SVG holds one, choose it with --call",
+                            a.capture.file,
+                            ladders.len()
+                        );
+                        return ExitCode::from(1);
+                    }
+                },
+            };
+            write_out(output.as_deref(), &text)
         }
         Command::Synth(args) => match voipscope::synth::run(&args) {
             Ok(summary) => {

@@ -301,7 +301,8 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
     let mut sdp = Vec::new();
     let mut callee_ua: Option<String> = None;
     let mut last_ts = invite_ts;
-    let mut initial_invite_cseq = first_invite.cseq;
+    // CSeqs of INVITEs outside a dialog: the first and its retries (after 401/407).
+    let mut initial_cseqs: Vec<u32> = Vec::new();
 
     for e in entries {
         let m = &e.msg;
@@ -328,7 +329,9 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
                     reinvites += 1;
                 } else {
                     invite_attempts += 1;
-                    initial_invite_cseq = m.cseq;
+                    if !initial_cseqs.contains(&m.cseq) {
+                        initial_cseqs.push(m.cseq);
+                    }
                 }
                 if in_dialog {
                     note_hold(m, side, &mut held, &mut holds, start_ns);
@@ -381,9 +384,7 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
         if m.require.iter().any(|r| r.eq_ignore_ascii_case("100rel")) || m.rseq.is_some() {
             reliable_provisionals = true;
         }
-        let initial = m.cseq == initial_invite_cseq && answer.is_none()
-            || answer.is_some_and(|a| a.cseq == m.cseq);
-        if initial && code > 100 {
+        if initial_cseqs.contains(&m.cseq) && code > 100 {
             if let Some(tag) = &m.to.tag {
                 match dialogs.iter_mut().find(|d| &d.to_tag == tag) {
                     Some(d) => d.status = d.status.max(code),

@@ -1,0 +1,303 @@
+//! Ladder (call-flow) diagrams: one model built from a call's or registration's messages, drawn
+//! as plain text for tickets, SVG for reports and Mermaid for wikis.
+//!
+//! The model places participants (address:port) as columns in order of appearance, names each
+//! by the software it announced, and collapses runs of identical exchanges (keep-alive OPTIONS,
+//! session-refresh UPDATEs) into one row so long calls stay readable.
+
+pub mod mermaid;
+pub mod svg;
+pub mod text;
+
+use crate::sip::calls::MessageRef;
+use crate::sip::{Call, Registration};
+
+/// Identical exchanges in a row beyond which the rest are folded into one row.
+pub const COLLAPSE_AFTER: usize = 2;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Participant {
+    /// `A`, `B`, ... for compact references.
+    pub alias: String,
+    pub address: String,
+    /// The User-Agent or Server it sent, if any.
+    pub software: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arrow {
+    pub from: usize,
+    pub to: usize,
+    pub frame: u64,
+    pub time_s: f64,
+    pub label: String,
+    pub status: Option<u16>,
+    pub sdp: Option<String>,
+    pub retransmission: bool,
+    pub duplicate: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Row {
+    Message(Arrow),
+    /// `count` more exchanges identical to the one drawn just before.
+    Collapsed {
+        from: usize,
+        to: usize,
+        count: usize,
+        label: String,
+        first_frame: u64,
+        last_frame: u64,
+        until_s: f64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ladder {
+    pub title: String,
+    pub subtitle: String,
+    pub participants: Vec<Participant>,
+    pub rows: Vec<Row>,
+}
+
+fn alias(i: usize) -> String {
+    let letters = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    if i < letters.len() {
+        (letters[i] as char).to_string()
+    } else {
+        format!("P{}", i + 1)
+    }
+}
+
+fn participants(messages: &[MessageRef]) -> Vec<Participant> {
+    let mut out: Vec<Participant> = Vec::new();
+    for m in messages {
+        for addr in [&m.src, &m.dst] {
+            if !out.iter().any(|p| &p.address == addr) {
+                out.push(Participant {
+                    alias: alias(out.len()),
+                    address: addr.clone(),
+                    software: None,
+                });
+            }
+        }
+        if let Some(ua) = &m.user_agent {
+            if let Some(p) = out.iter_mut().find(|p| p.address == m.src) {
+                p.software.get_or_insert_with(|| ua.clone());
+            }
+        }
+    }
+    out
+}
+
+/// What makes two exchanges "the same" for collapsing: who sent what to whom, with which SDP.
+fn signature(segment: &[Arrow]) -> Vec<(usize, usize, &str, Option<&str>)> {
+    segment
+        .iter()
+        .map(|a| (a.from, a.to, a.label.as_str(), a.sdp.as_deref()))
+        .collect()
+}
+
+/// Splits arrows into exchanges: a request (other than ACK) and what follows until the next.
+fn segments(arrows: Vec<Arrow>) -> Vec<Vec<Arrow>> {
+    let mut out: Vec<Vec<Arrow>> = Vec::new();
+    for a in arrows {
+        let starts = a.status.is_none() && a.label != "ACK";
+        match out.last_mut() {
+            Some(seg) if !starts => seg.push(a),
+            _ => out.push(vec![a]),
+        }
+    }
+    out
+}
+
+fn collapse(arrows: Vec<Arrow>) -> Vec<Row> {
+    let segs = segments(arrows);
+    let mut rows = Vec::new();
+    let mut i = 0;
+    while i < segs.len() {
+        let sig = signature(&segs[i]);
+        let mut j = i + 1;
+        while j < segs.len() && signature(&segs[j]) == sig {
+            j += 1;
+        }
+        let run = j - i;
+        if run > COLLAPSE_AFTER {
+            for seg in &segs[i..i + COLLAPSE_AFTER] {
+                rows.extend(seg.iter().cloned().map(Row::Message));
+            }
+            let folded = &segs[i + COLLAPSE_AFTER..j];
+            let first = &folded[0][0];
+            let last = folded.last().and_then(|s| s.last()).unwrap_or(first);
+            rows.push(Row::Collapsed {
+                from: first.from,
+                to: first.to,
+                count: folded.len(),
+                label: first.label.clone(),
+                first_frame: first.frame,
+                last_frame: last.frame,
+                until_s: last.time_s,
+            });
+        } else {
+            for seg in &segs[i..j] {
+                rows.extend(seg.iter().cloned().map(Row::Message));
+            }
+        }
+        i = j;
+    }
+    rows
+}
+
+fn build(title: String, subtitle: String, messages: &[MessageRef]) -> Ladder {
+    let participants = participants(messages);
+    let index = |addr: &str| {
+        participants
+            .iter()
+            .position(|p| p.address == addr)
+            .unwrap_or(0)
+    };
+    // Times count from the ladder's first message, as people read a call flow.
+    let t0 = messages.first().map_or(0.0, |m| m.time_s);
+    let arrows = messages
+        .iter()
+        .map(|m| Arrow {
+            from: index(&m.src),
+            to: index(&m.dst),
+            frame: m.frame,
+            time_s: ((m.time_s - t0) * 1e6).round() / 1e6,
+            label: m.label.clone(),
+            status: m.status,
+            sdp: m.sdp.clone(),
+            retransmission: m.retransmission,
+            duplicate: m.duplicate,
+        })
+        .collect();
+    Ladder {
+        title,
+        subtitle,
+        participants,
+        rows: collapse(arrows),
+    }
+}
+
+fn party(p: &crate::sip::message::Party) -> String {
+    match (&p.display_name, &p.user) {
+        (Some(d), Some(u)) if d != u => format!("\"{d}\" {u}"),
+        (_, Some(u)) => u.clone(),
+        (Some(d), None) => d.clone(),
+        (None, None) => p.uri.clone(),
+    }
+}
+
+/// The ladder of a call.
+pub fn of_call(c: &Call) -> Ladder {
+    let outcome = match (c.final_status, &c.final_reason) {
+        (Some(code), Some(r)) => format!("{} ({code} {r})", c.state.as_str()),
+        (Some(code), None) => format!("{} ({code})", c.state.as_str()),
+        _ => c.state.as_str().to_string(),
+    };
+    build(
+        format!(
+            "Call {}: {} → {}, {}",
+            c.number,
+            party(&c.from),
+            party(&c.to),
+            outcome
+        ),
+        format!(
+            "Call-ID {}  at {:.3} s ({})",
+            c.call_id, c.start_s, c.start_time
+        ),
+        &c.messages,
+    )
+}
+
+/// The ladder of a registration.
+pub fn of_registration(r: &Registration) -> Ladder {
+    let outcome = match r.final_status {
+        Some(code) => format!("{} ({code})", r.state.as_str()),
+        None => r.state.as_str().to_string(),
+    };
+    build(
+        format!("Registration of {}, {}", r.aor, outcome),
+        format!(
+            "Call-ID {}  at {:.3} s ({})",
+            r.call_id, r.start_s, r.start_time
+        ),
+        &r.messages,
+    )
+}
+
+/// Response class color (shared by SVG and the HTML report): requests dark, 1xx gray, 2xx
+/// green, 3xx blue, 4xx orange, 5xx red, 6xx purple.
+pub fn class_color(status: Option<u16>) -> &'static str {
+    match status.map(|s| s / 100) {
+        None => "#1f2937",
+        Some(1) => "#6b7280",
+        Some(2) => "#15803d",
+        Some(3) => "#1d4ed8",
+        Some(4) => "#c2410c",
+        Some(5) => "#b91c1c",
+        Some(6) => "#7e22ce",
+        Some(_) => "#475569",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arrow(from: usize, to: usize, label: &str, frame: u64) -> Arrow {
+        Arrow {
+            from,
+            to,
+            frame,
+            time_s: frame as f64,
+            label: label.into(),
+            status: label
+                .parse::<u16>()
+                .ok()
+                .or_else(|| label.split(' ').next().and_then(|c| c.parse().ok())),
+            sdp: None,
+            retransmission: false,
+            duplicate: false,
+        }
+    }
+
+    #[test]
+    fn keepalive_runs_collapse() {
+        let mut arrows = vec![arrow(0, 1, "INVITE", 1), arrow(1, 0, "200 OK", 2)];
+        for i in 0..10 {
+            arrows.push(arrow(0, 1, "OPTIONS", 10 + 2 * i));
+            arrows.push(arrow(1, 0, "200 OK", 11 + 2 * i));
+        }
+        arrows.push(arrow(0, 1, "BYE", 40));
+        let rows = collapse(arrows);
+        // INVITE, 200, 2 OPTIONS exchanges, one folded row, BYE
+        assert_eq!(rows.len(), 2 + 4 + 1 + 1);
+        match &rows[6] {
+            Row::Collapsed {
+                count,
+                label,
+                first_frame,
+                last_frame,
+                ..
+            } => {
+                assert_eq!((*count, label.as_str()), (8, "OPTIONS"));
+                assert_eq!((*first_frame, *last_frame), (14, 29));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn short_runs_stay() {
+        let arrows = vec![
+            arrow(0, 1, "OPTIONS", 1),
+            arrow(1, 0, "200 OK", 2),
+            arrow(0, 1, "OPTIONS", 3),
+            arrow(1, 0, "200 OK", 4),
+        ];
+        assert_eq!(collapse(arrows).len(), 4);
+    }
+}
