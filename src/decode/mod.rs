@@ -63,6 +63,18 @@ pub enum SipTransport {
     Ws,
 }
 
+impl SipTransport {
+    /// As written in a Via header: `UDP`, `TCP`, `SCTP`, `WS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SipTransport::Udp => "UDP",
+            SipTransport::Tcp => "TCP",
+            SipTransport::Sctp => "SCTP",
+            SipTransport::Ws => "WS",
+        }
+    }
+}
+
 /// Where a frame stands: its number and time, and how deep in tunnels we are.
 #[derive(Clone, Copy, Debug)]
 pub struct FrameCtx {

@@ -54,9 +54,9 @@ pub struct MessageRef {
     pub time_s: f64,
     #[serde(skip)]
     pub ts_ns: i64,
-    pub src: String,
-    pub dst: String,
-    pub transport: String,
+    pub src: std::net::SocketAddr,
+    pub dst: std::net::SocketAddr,
+    pub transport: &'static str,
     /// Method, or status code and reason phrase.
     pub label: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -222,9 +222,9 @@ pub(crate) fn message_ref(e: &Entry, start_ns: i64) -> MessageRef {
         frames: m.frames.clone(),
         time_s: rel_s(m.ts_ns, start_ns),
         ts_ns: m.ts_ns,
-        src: m.src.to_string(),
-        dst: m.dst.to_string(),
-        transport: format!("{:?}", m.transport).to_uppercase(),
+        src: m.src,
+        dst: m.dst,
+        transport: m.transport.name(),
         label: m.label(),
         status: m.status(),
         cseq: format!("{} {}", m.cseq, m.cseq_method),
@@ -381,7 +381,7 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
         if code > 100 && callee_ua.is_none() && side == Side::Callee {
             callee_ua = m.software().map(str::to_string);
         }
-        if m.require.iter().any(|r| r.eq_ignore_ascii_case("100rel")) || m.rseq.is_some() {
+        if m.requires_100rel || m.rseq.is_some() {
             reliable_provisionals = true;
         }
         if initial_cseqs.contains(&m.cseq) && code > 100 {
@@ -462,7 +462,7 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
         callee: first_invite.dst.to_string(),
         caller_user_agent: first_invite.software().map(str::to_string),
         callee_user_agent: callee_ua,
-        transport: format!("{:?}", first_invite.transport).to_uppercase(),
+        transport: first_invite.transport.name().to_string(),
         start_time: crate::timefmt::iso8601(entries[0].msg.ts_ns),
         start_s: rel_s(entries[0].msg.ts_ns, start_ns),
         end_s: rel_s(last_ts, start_ns),

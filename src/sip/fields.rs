@@ -2,31 +2,51 @@
 //! Refer-To), Via, CSeq, Reason, Warning and digest parameters. Each takes the unfolded text
 //! from the tokenizer, accepts what phones send, and returns `None` rather than guessing.
 
-/// Splits a header value at `sep` outside quotes and angle brackets (multi-valued headers).
-pub fn split_list(value: &str, sep: u8) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut quoted, mut angle, mut escaped) = (false, false, false);
-    let mut start = 0;
-    for (i, b) in value.bytes().enumerate() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match b {
-            b'\\' if quoted => escaped = true,
-            b'"' => quoted = !quoted,
-            b'<' if !quoted => angle = true,
-            b'>' if !quoted => angle = false,
-            _ if b == sep && !quoted && !angle => {
-                out.push(value[start..i].trim());
-                start = i + 1;
+/// Splits a header value at `sep` outside quotes and angle brackets (multi-valued headers),
+/// yielding trimmed, non-empty items without allocating.
+pub fn split_list(value: &str, sep: u8) -> SplitList<'_> {
+    SplitList { rest: value, sep }
+}
+
+pub struct SplitList<'a> {
+    rest: &'a str,
+    sep: u8,
+}
+
+impl<'a> Iterator for SplitList<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
             }
-            _ => {}
+            let (mut quoted, mut angle, mut escaped) = (false, false, false);
+            let mut cut = self.rest.len();
+            for (i, b) in self.rest.bytes().enumerate() {
+                if escaped {
+                    escaped = false;
+                    continue;
+                }
+                match b {
+                    b'\\' if quoted => escaped = true,
+                    b'"' => quoted = !quoted,
+                    b'<' if !quoted => angle = true,
+                    b'>' if !quoted => angle = false,
+                    _ if b == self.sep && !quoted && !angle => {
+                        cut = i;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let item = self.rest[..cut].trim();
+            self.rest = self.rest.get(cut + 1..).unwrap_or("");
+            if !item.is_empty() {
+                return Some(item);
+            }
         }
     }
-    out.push(value[start..].trim());
-    out.retain(|s| !s.is_empty());
-    out
 }
 
 /// The value of `name` in a `;name=value;flag` parameter list (case-insensitive name; a
@@ -222,7 +242,6 @@ pub struct ReasonValue {
 
 pub fn parse_reason(value: &str) -> Vec<ReasonValue> {
     split_list(value, b',')
-        .into_iter()
         .filter_map(|item| {
             let (protocol, params) = match item.find(';') {
                 Some(i) => (item[..i].trim(), &item[i + 1..]),

@@ -11,7 +11,7 @@ use rsip::headers::UntypedHeader;
 use serde::Serialize;
 
 use super::fields::{self, NameAddr, ReasonValue, ViaValue};
-use super::tokenizer::{self, StartLine, Tokenized};
+use super::tokenizer::{self, StartLine};
 use crate::decode::{SipMessage, SipTransport};
 use crate::sdp::{self, SessionDescription};
 
@@ -109,8 +109,8 @@ pub struct Message {
     pub subscription_state: Option<String>,
     pub refer_to: Option<String>,
     pub referred_by: Option<String>,
-    pub require: Vec<String>,
-    pub supported: Vec<String>,
+    /// `Require: 100rel` (reliable provisionals, RFC 3262).
+    pub requires_100rel: bool,
     pub rseq: Option<u32>,
     pub rack: Option<String>,
     pub challenge: Option<Challenge>,
@@ -174,15 +174,8 @@ fn owned(v: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn tokens(t: &Tokenized<'_>, name: &str) -> Vec<String> {
-    t.headers_named(name)
-        .flat_map(|v| fields::split_list(v, b','))
-        .map(str::to_string)
-        .collect()
-}
-
-fn read_via(value: &str, rsip_rejected: &mut Vec<&'static str>) -> Option<Via> {
-    let first = fields::split_list(value, b',').into_iter().next()?;
+fn read_via(value: &str, typed: bool, rsip_rejected: &mut Vec<&'static str>) -> Option<Via> {
+    let first = fields::split_list(value, b',').next()?;
     let ours = ViaValue::parse(first)?;
     let mut via = Via {
         transport: ours.transport.to_ascii_uppercase(),
@@ -191,13 +184,15 @@ fn read_via(value: &str, rsip_rejected: &mut Vec<&'static str>) -> Option<Via> {
         received: owned(fields::param(ours.params, "received")),
         rport: fields::param(ours.params, "rport").map(str::to_string),
     };
-    match rsip::headers::typed::Via::try_from(rsip::headers::Via::new(first)) {
-        Ok(typed) => {
-            if let Some(b) = typed.branch() {
-                via.branch = Some(b.to_string());
+    if typed {
+        match rsip::headers::typed::Via::try_from(rsip::headers::Via::new(first)) {
+            Ok(t) => {
+                if let Some(b) = t.branch() {
+                    via.branch = Some(b.to_string());
+                }
             }
+            Err(_) => rsip_rejected.push("Via"),
         }
-        Err(_) => rsip_rejected.push("Via"),
     }
     Some(via)
 }
@@ -272,9 +267,16 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
     let t = tokenizer::tokenize(&msg.data)?;
     let mut rsip_rejected = Vec::new();
     let mut missing = Vec::new();
+    // rsip's typed parsers are costly; they read the requests that start a dialog, a
+    // registration or a transaction outside a dialog (no To tag), whose values are shown.
+    // Responses and in-dialog requests echo those values and are read by our readers alone.
+    let typed = matches!(t.start, StartLine::Request { .. })
+        && t.header("To")
+            .and_then(NameAddr::parse)
+            .is_some_and(|na| na.tag().is_none());
     let kind = match &t.start {
         StartLine::Request { method, uri, .. } => {
-            if rsip::Uri::try_from(*uri).is_err() {
+            if typed && rsip::Uri::try_from(*uri).is_err() {
                 rsip_rejected.push("Request-URI");
             }
             MessageKind::Request {
@@ -311,13 +313,13 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
     }
     let via = t
         .header("Via")
-        .and_then(|v| read_via(v, &mut rsip_rejected));
+        .and_then(|v| read_via(v, typed, &mut rsip_rejected));
     if via.is_none() {
         missing.push("Via");
     }
     let contact_value = t
         .header("Contact")
-        .and_then(|v| fields::split_list(v, b',').into_iter().next());
+        .and_then(|v| fields::split_list(v, b',').next());
     let contact = contact_value
         .filter(|v| v.trim() != "*")
         .map(|v| Party::from_value(Some(v)));
@@ -326,6 +328,9 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         .and_then(|na| fields::param(na.params, "expires"))
         .and_then(|e| e.parse().ok());
 
+    let requires_100rel = t
+        .headers_named("Require")
+        .any(|v| fields::split_list(v, b',').any(|x| x.eq_ignore_ascii_case("100rel")));
     let contacts = t
         .headers_named("Contact")
         .flat_map(|v| fields::split_list(v, b','))
@@ -400,8 +405,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         subscription_state: owned(t.header("Subscription-State")),
         refer_to: owned(t.header("Refer-To")),
         referred_by: owned(t.header("Referred-By")),
-        require: tokens(&t, "Require"),
-        supported: tokens(&t, "Supported"),
+        requires_100rel,
         rseq: number(t.header("RSeq")),
         rack: owned(t.header("RAck")),
         challenge,
@@ -483,6 +487,27 @@ f: <tel:+4930999>;tag=9\r\nt: <tel:+493012345>\r\ni: x\r\nCSeq: 1 INVITE\r\n\r\n
         assert!(m.rsip_rejected.contains(&"Request-URI"));
         assert_eq!(m.from.user.as_deref(), Some("+4930999"));
         assert_eq!(m.to.user.as_deref(), Some("+493012345"));
+    }
+
+    /// The INVITE of ../shared/captures/sip-ipv6-fragmented-100rel-sll.pcap (frame 2), start line
+    /// and Via as sent by SIPp: rsip 0.4 rejects the bracketed IPv6 host in both.
+    #[test]
+    fn rsip_rejects_real_ipv6_invite_and_we_still_read_it() {
+        let m = read(&framed(
+            b"INVITE sip:08019200028@[fd17:625c:f037:2:a00:27ff:feb9:4222]:25060 SIP/2.0\r\n\
+Via: SIP/2.0/UDP [fd17:625c:f037:2:a00:27ff:feb9:1521]:15060;branch=z9hG4bK-397430-71846-0\r\n\
+From: sipp <sip:sipp@[fd17:625c:f037:2:a00:27ff:feb9:1521]:15060>;tag=71846SIPpTag00397430\r\n\
+To: mcr <sip:08019200028@[fd17:625c:f037:2:a00:27ff:feb9:4222]:25060>\r\n\
+Call-ID: 71846-1647924829-397430@fd17:625c:f037:2:a00:27ff:feb9:1521\r\n\
+CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+        ))
+        .unwrap();
+        assert_eq!(m.rsip_rejected, vec!["Request-URI", "Via"]);
+        let via = m.via.unwrap();
+        assert_eq!(via.branch.as_deref(), Some("z9hG4bK-397430-71846-0"));
+        assert_eq!(via.sent_by, "[fd17:625c:f037:2:a00:27ff:feb9:1521]:15060");
+        assert_eq!(m.to.user.as_deref(), Some("08019200028"));
+        assert_eq!(m.from.tag.as_deref(), Some("71846SIPpTag00397430"));
     }
 
     #[test]

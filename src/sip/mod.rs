@@ -34,7 +34,8 @@ pub const MAX_CALL_IDS: usize = 200_000;
 /// One message of a Call-ID's log, in capture order.
 #[derive(Clone, Debug)]
 pub struct Entry {
-    pub msg: Message,
+    /// Boxed: a message is large, and logs grow by pushing.
+    pub msg: Box<Message>,
     pub retransmission: bool,
     /// The same packet captured twice (see [`transaction`]).
     pub duplicate: bool,
@@ -100,6 +101,7 @@ pub struct SipAnalysis {
 pub struct SipTracker {
     stats: SipStats,
     retransmissions: transaction::RetransmissionDetector,
+    response_counts: BTreeMap<u16, u64>,
     index: HashMap<String, usize>,
     logs: Vec<CallIdLog>,
     anomalies: Vec<Anomaly>,
@@ -125,19 +127,20 @@ impl SipTracker {
                 return;
             }
         };
-        let mut h = std::hash::DefaultHasher::new();
-        std::hash::Hash::hash(&framed.data, &mut h);
-        self.push_message(msg, std::hash::Hasher::finish(&h));
+        self.push_message(msg, transaction::fingerprint(&framed.data));
     }
 
     /// Files one message already read; `content` is a hash of its bytes.
     pub fn push_message(&mut self, msg: Message, content: u64) {
         match &msg.kind {
-            MessageKind::Request { method, .. } => {
-                *self.stats.requests.entry(method.clone()).or_insert(0) += 1
-            }
+            MessageKind::Request { method, .. } => match self.stats.requests.get_mut(method) {
+                Some(n) => *n += 1,
+                None => {
+                    self.stats.requests.insert(method.clone(), 1);
+                }
+            },
             MessageKind::Response { code, .. } => {
-                *self.stats.responses.entry(code.to_string()).or_insert(0) += 1
+                *self.response_counts.entry(*code).or_insert(0) += 1
             }
         }
         if msg.truncated || msg.incomplete {
@@ -187,7 +190,7 @@ impl SipTracker {
             return;
         }
         log.entries.push(Entry {
-            msg,
+            msg: Box::new(msg),
             retransmission,
             duplicate,
         });
@@ -197,6 +200,11 @@ impl SipTracker {
     /// `*_s` times of the output count.
     pub fn finish(mut self, capture_start_ns: i64) -> (SipAnalysis, Vec<Anomaly>) {
         self.stats.call_ids = self.logs.len() as u64;
+        self.stats.responses = self
+            .response_counts
+            .iter()
+            .map(|(code, n)| (code.to_string(), *n))
+            .collect();
         let mut calls = Vec::new();
         let mut registrations = Vec::new();
         let mut other_logs = Vec::new();

@@ -148,7 +148,7 @@ pub fn build(log: &CallIdLog, start_ns: i64) -> Option<Registration> {
         source: first.src.to_string(),
         registrar: first.dst.to_string(),
         user_agent: first.software().map(str::to_string),
-        transport: format!("{:?}", first.transport).to_uppercase(),
+        transport: first.transport.name().to_string(),
         start_time: crate::timefmt::iso8601(entries[0].msg.ts_ns),
         start_s: rel_s(entries[0].msg.ts_ns, start_ns),
         end_s: rel_s(last_ts, start_ns),

@@ -109,29 +109,35 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
 }
 
+fn starts_with_sip(word: &str) -> bool {
+    let b = word.as_bytes();
+    b.len() > 4 && b[..4].eq_ignore_ascii_case(b"SIP/")
+}
+
 fn parse_start_line(line: &[u8]) -> Result<StartLine<'_>, TokenizeError> {
     let line = std::str::from_utf8(line).map_err(|_| TokenizeError::BadStartLine)?;
     let line = line.trim();
     let mut parts = line.split_ascii_whitespace();
     let first = parts.next().ok_or(TokenizeError::BadStartLine)?;
-    if first.len() > 4 && first[..4].eq_ignore_ascii_case("SIP/") {
-        let code_text = parts.next().ok_or(TokenizeError::BadStartLine)?;
-        if code_text.len() != 3 || !code_text.bytes().all(|b| b.is_ascii_digit()) {
+    if starts_with_sip(first) {
+        let after_version = line[first.len()..].trim_start();
+        let code_text = after_version.get(..3).ok_or(TokenizeError::BadStartLine)?;
+        if !code_text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(TokenizeError::BadStartLine);
+        }
+        // The reason phrase is everything after the code, spaces included.
+        let reason = &after_version[3..];
+        if !reason.is_empty() && !reason.starts_with(|c: char| c.is_ascii_whitespace()) {
             return Err(TokenizeError::BadStartLine);
         }
         let code: u16 = code_text.parse().map_err(|_| TokenizeError::BadStartLine)?;
         if !(100..=799).contains(&code) {
             return Err(TokenizeError::BadStartLine);
         }
-        // The reason phrase is everything after the code, spaces included.
-        let after_code = line
-            .find(code_text)
-            .map(|i| line[i + 3..].trim())
-            .unwrap_or("");
         return Ok(StartLine::Response {
             version: first,
             code,
-            reason: after_code,
+            reason: reason.trim(),
         });
     }
     if !first.bytes().all(is_token_byte) {
@@ -139,7 +145,7 @@ fn parse_start_line(line: &[u8]) -> Result<StartLine<'_>, TokenizeError> {
     }
     let uri = parts.next().ok_or(TokenizeError::BadStartLine)?;
     let version = parts.next().ok_or(TokenizeError::BadStartLine)?;
-    if !(version.len() > 4 && version[..4].eq_ignore_ascii_case("SIP/")) {
+    if !starts_with_sip(version) {
         return Err(TokenizeError::BadStartLine);
     }
     Ok(StartLine::Request {
@@ -353,6 +359,10 @@ mod tests {
             b"INVITE sip:x",
             b"INV<ITE sip:x SIP/2.0",
             b"\xff\xfe",
+            // Found by the fuzzer: a multi-byte character where "SIP/" was expected.
+            "INVITE x SI\u{e9}P/2.0".as_bytes(),
+            "SI\u{e9}/2.0 200 OK".as_bytes(),
+            b"SIP/2.0 2000 OK",
         ] {
             assert_eq!(tokenize(bad), Err(TokenizeError::BadStartLine), "{bad:?}");
         }

@@ -101,6 +101,22 @@ fn message_key(m: &Message) -> u64 {
     h.finish()
 }
 
+/// A fast fingerprint of a message's bytes, to tell identical copies apart from changed ones.
+/// Not cryptographic: a collision only turns a retransmission into a duplicate.
+pub fn fingerprint(data: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = data.len() as u64;
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    for &b in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    h
+}
+
 impl RetransmissionDetector {
     /// Records `m` (with a hash of its bytes) and says whether it repeats a message seen before.
     pub fn classify(&mut self, m: &Message, content: u64) -> Repeat {

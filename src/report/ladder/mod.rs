@@ -20,6 +20,7 @@ pub struct Participant {
     /// `A`, `B`, ... for compact references.
     pub alias: String,
     pub address: String,
+    pub socket: std::net::SocketAddr,
     /// The User-Agent or Server it sent, if any.
     pub software: Option<String>,
 }
@@ -72,17 +73,18 @@ fn alias(i: usize) -> String {
 fn participants(messages: &[MessageRef]) -> Vec<Participant> {
     let mut out: Vec<Participant> = Vec::new();
     for m in messages {
-        for addr in [&m.src, &m.dst] {
-            if !out.iter().any(|p| &p.address == addr) {
+        for addr in [m.src, m.dst] {
+            if !out.iter().any(|p| p.socket == addr) {
                 out.push(Participant {
                     alias: alias(out.len()),
-                    address: addr.clone(),
+                    address: addr.to_string(),
+                    socket: addr,
                     software: None,
                 });
             }
         }
         if let Some(ua) = &m.user_agent {
-            if let Some(p) = out.iter_mut().find(|p| p.address == m.src) {
+            if let Some(p) = out.iter_mut().find(|p| p.socket == m.src) {
                 p.software.get_or_insert_with(|| ua.clone());
             }
         }
@@ -150,10 +152,10 @@ fn collapse(arrows: Vec<Arrow>) -> Vec<Row> {
 
 fn build(title: String, subtitle: String, messages: &[MessageRef]) -> Ladder {
     let participants = participants(messages);
-    let index = |addr: &str| {
+    let index = |addr: std::net::SocketAddr| {
         participants
             .iter()
-            .position(|p| p.address == addr)
+            .position(|p| p.socket == addr)
             .unwrap_or(0)
     };
     // Times count from the ladder's first message, as people read a call flow.
@@ -161,8 +163,8 @@ fn build(title: String, subtitle: String, messages: &[MessageRef]) -> Ladder {
     let arrows = messages
         .iter()
         .map(|m| Arrow {
-            from: index(&m.src),
-            to: index(&m.dst),
+            from: index(m.src),
+            to: index(m.dst),
             frame: m.frame,
             time_s: ((m.time_s - t0) * 1e6).round() / 1e6,
             label: m.label.clone(),

@@ -167,6 +167,7 @@ mod tests {
         let p = |a: &str, addr: &str| Participant {
             alias: a.into(),
             address: addr.into(),
+            socket: addr.parse().unwrap(),
             software: None,
         };
         let arrow = |from, to, label: &str| {
