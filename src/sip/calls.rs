@@ -52,8 +52,6 @@ pub struct MessageRef {
     /// Every frame that carried a part of the message (fragments, TCP segments).
     pub frames: Vec<u64>,
     pub time_s: f64,
-    #[serde(skip)]
-    pub ts_ns: i64,
     pub src: std::net::SocketAddr,
     pub dst: std::net::SocketAddr,
     pub transport: &'static str,
@@ -86,8 +84,6 @@ pub struct Dialog {
 pub struct SdpEvent {
     pub frame: u64,
     pub time_s: f64,
-    #[serde(skip)]
-    pub ts_ns: i64,
     pub by: Side,
     /// The method or status that carried it.
     pub carried_by: String,
@@ -221,7 +217,6 @@ pub(crate) fn message_ref(e: &Entry, start_ns: i64) -> MessageRef {
         frame: m.frame,
         frames: m.frames.clone(),
         time_s: rel_s(m.ts_ns, start_ns),
-        ts_ns: m.ts_ns,
         src: m.src,
         dst: m.dst,
         transport: m.transport.name(),
@@ -316,7 +311,6 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
             sdp.push(SdpEvent {
                 frame: m.frame,
                 time_s: rel_s(m.ts_ns, start_ns),
-                ts_ns: m.ts_ns,
                 by: side,
                 carried_by: m.label(),
                 sdp: s.clone(),
@@ -446,12 +440,7 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
         call_id: log.call_id.clone(),
         state,
         final_status,
-        final_reason: final_msg.and_then(|m| match &m.kind {
-            super::MessageKind::Response { reason, .. } if !reason.is_empty() => {
-                Some(reason.clone())
-            }
-            _ => None,
-        }),
+        final_reason: final_msg.and_then(|m| m.reason_phrase().map(str::to_string)),
         from: first_invite.from.clone(),
         to: first_invite.to.clone(),
         request_uri: match &first_invite.kind {

@@ -153,6 +153,14 @@ impl Message {
         }
     }
 
+    /// The reason phrase of a response, if it has one.
+    pub fn reason_phrase(&self) -> Option<&str> {
+        match &self.kind {
+            MessageKind::Response { reason, .. } if !reason.is_empty() => Some(reason),
+            _ => None,
+        }
+    }
+
     /// The software of the sender: User-Agent, else Server.
     pub fn software(&self) -> Option<&str> {
         self.user_agent.as_deref().or(self.server.as_deref())

@@ -83,6 +83,9 @@ pub struct SipStats {
     /// Values rsip's typed parsers rejected and our readers supplied, by header.
     pub rsip_rejected: BTreeMap<String, u64>,
     pub call_ids: u64,
+    /// Live transactions forgotten because their table was full; repeats of them are then
+    /// counted as new messages.
+    pub forgotten_transactions: u64,
     /// Messages not kept because a cap was reached (see README, limits).
     pub dropped_messages: u64,
 }
@@ -200,6 +203,7 @@ impl SipTracker {
     /// `*_s` times of the output count.
     pub fn finish(mut self, capture_start_ns: i64) -> (SipAnalysis, Vec<Anomaly>) {
         self.stats.call_ids = self.logs.len() as u64;
+        self.stats.forgotten_transactions = self.retransmissions.evicted;
         self.stats.responses = self
             .response_counts
             .iter()

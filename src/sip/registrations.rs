@@ -135,12 +135,7 @@ pub fn build(log: &CallIdLog, start_ns: i64) -> Option<Registration> {
         unregister,
         state,
         final_status,
-        final_reason: last_final.and_then(|m| match &m.kind {
-            super::MessageKind::Response { reason, .. } if !reason.is_empty() => {
-                Some(reason.clone())
-            }
-            _ => None,
-        }),
+        final_reason: last_final.and_then(|m| m.reason_phrase().map(str::to_string)),
         attempts,
         challenges,
         stale_nonce,

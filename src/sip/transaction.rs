@@ -177,8 +177,4 @@ impl RetransmissionDetector {
             self.last_purge_ns = now_ns;
         }
     }
-
-    pub fn live(&self) -> usize {
-        self.seen.len()
-    }
 }
