@@ -63,9 +63,10 @@ fn sip(c: &mut Criterion) {
         format!("parse_and_track_{}_messages", messages.len()),
         |b| {
             b.iter(|| {
+                // in batches, as the binary does (voipscope::analyze_with)
                 let mut tracker = SipTracker::new();
-                for m in &messages {
-                    tracker.push(m);
+                for batch in messages.chunks(256) {
+                    tracker.push_batch(batch);
                 }
                 let (analysis, _) = tracker.finish(0);
                 assert!(!analysis.calls.is_empty());

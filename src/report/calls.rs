@@ -23,9 +23,10 @@ fn cut(s: &str, max: usize) -> String {
 
 fn party(p: &crate::sip::message::Party) -> String {
     p.user
-        .clone()
-        .or_else(|| p.display_name.clone())
-        .unwrap_or_else(|| p.uri.clone())
+        .as_deref()
+        .or(p.display_name.as_deref())
+        .unwrap_or(&p.uri)
+        .to_string()
 }
 
 fn status_text(code: Option<u16>, reason: &Option<String>) -> String {

@@ -97,7 +97,10 @@ pub fn static_payload(pt: u8) -> Option<(&'static str, u32)> {
 
 /// Reads an SDP body; `None` if it has no `v=` or `m=` line at all.
 pub fn parse(body: &[u8]) -> Option<SessionDescription> {
-    let text = String::from_utf8_lossy(body);
+    let text = match std::str::from_utf8(body) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(body),
+    };
     let mut sdp = SessionDescription::default();
     let mut session_address: Option<String> = None;
     let mut session_direction = Direction::Sendrecv;

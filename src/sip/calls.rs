@@ -383,7 +383,7 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
                 match dialogs.iter_mut().find(|d| &d.to_tag == tag) {
                     Some(d) => d.status = d.status.max(code),
                     None => dialogs.push(Dialog {
-                        to_tag: tag.clone(),
+                        to_tag: tag.to_string(),
                         status: code,
                         contact: m.contact.as_ref().map(|c| c.uri.clone()),
                     }),

@@ -2,6 +2,8 @@
 //! Refer-To), Via, CSeq, Reason, Warning and digest parameters. Each takes the unfolded text
 //! from the tokenizer, accepts what phones send, and returns `None` rather than guessing.
 
+use std::borrow::Cow;
+
 /// Splits a header value at `sep` outside quotes and angle brackets (multi-valued headers),
 /// yielding trimmed, non-empty items without allocating.
 pub fn split_list(value: &str, sep: u8) -> SplitList<'_> {
@@ -52,6 +54,13 @@ impl<'a> Iterator for SplitList<'a> {
 /// The value of `name` in a `;name=value;flag` parameter list (case-insensitive name; a
 /// flag without value gives `Some("")`).
 pub fn param<'a>(params: &'a str, name: &str) -> Option<&'a str> {
+    // Most parameter lists hold no quoted string: split them without the quote tracking.
+    if !params.contains('"') {
+        return params.split(';').find_map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        });
+    }
     for p in split_list(params, b';') {
         let (k, v) = match p.split_once('=') {
             Some((k, v)) => (k.trim(), v.trim()),
@@ -67,7 +76,7 @@ pub fn param<'a>(params: &'a str, name: &str) -> Option<&'a str> {
 /// `"Display" <uri>;params` or `uri;params`: From, To, Contact, Refer-To and friends.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NameAddr<'a> {
-    pub display_name: Option<String>,
+    pub display_name: Option<Cow<'a, str>>,
     pub uri: &'a str,
     /// Header parameters after the URI (`;tag=...;expires=...`), without the leading `;`.
     pub params: &'a str,
@@ -126,9 +135,10 @@ fn find_unquoted(s: &str, needle: u8) -> Option<usize> {
     None
 }
 
-fn unquote(s: &str) -> String {
+fn unquote(s: &str) -> Cow<'_, str> {
     let s = s.trim();
     match s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
         Some(inner) => {
             let mut out = String::with_capacity(inner.len());
             let mut escaped = false;
@@ -140,9 +150,9 @@ fn unquote(s: &str) -> String {
                     escaped = true;
                 }
             }
-            out
+            Cow::Owned(out)
         }
-        None => s.to_string(),
+        None => Cow::Borrowed(s),
     }
 }
 

@@ -5,8 +5,10 @@
 //! phones send); what it rejects is read by our own field readers instead and the header name
 //! is recorded in `rsip_rejected`, so the message is still analyzed and the count is reported.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
+use compact_str::{CompactString, ToCompactString};
 use rsip::headers::UntypedHeader;
 use serde::Serialize;
 
@@ -20,18 +22,18 @@ const MAX_BODY_TEXT: usize = 4096;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MessageKind {
-    Request { method: String, uri: String },
-    Response { code: u16, reason: String },
+    Request { method: CompactString, uri: String },
+    Response { code: u16, reason: CompactString },
 }
 
 /// A From/To/Contact party.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Party {
-    pub user: Option<String>,
+    pub user: Option<CompactString>,
     pub display_name: Option<String>,
     pub uri: String,
     #[serde(skip)]
-    pub tag: Option<String>,
+    pub tag: Option<CompactString>,
 }
 
 impl Party {
@@ -40,10 +42,10 @@ impl Party {
             return Party::default();
         };
         Party {
-            user: fields::uri_user(na.uri).map(str::to_string),
-            display_name: na.display_name.clone(),
+            user: fields::uri_user(na.uri).map(CompactString::from),
+            tag: na.tag().map(CompactString::from),
             uri: na.uri.to_string(),
-            tag: na.tag().map(str::to_string),
+            display_name: na.display_name.map(Cow::into_owned),
         }
     }
 }
@@ -51,11 +53,11 @@ impl Party {
 /// The top Via.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Via {
-    pub transport: String,
-    pub sent_by: String,
-    pub branch: Option<String>,
-    pub received: Option<String>,
-    pub rport: Option<String>,
+    pub transport: CompactString,
+    pub sent_by: CompactString,
+    pub branch: Option<CompactString>,
+    pub received: Option<CompactString>,
+    pub rport: Option<CompactString>,
 }
 
 /// A digest challenge (401 WWW-Authenticate, 407 Proxy-Authenticate).
@@ -86,9 +88,9 @@ pub struct Message {
     pub size: usize,
     pub truncated: bool,
     pub kind: MessageKind,
-    pub call_id: String,
+    pub call_id: CompactString,
     pub cseq: u32,
-    pub cseq_method: String,
+    pub cseq_method: CompactString,
     pub from: Party,
     pub to: Party,
     pub via: Option<Via>,
@@ -147,7 +149,7 @@ impl Message {
     /// `INVITE` or `180 Ringing`: what a ladder arrow says.
     pub fn label(&self) -> String {
         match &self.kind {
-            MessageKind::Request { method, .. } => method.clone(),
+            MessageKind::Request { method, .. } => method.to_string(),
             MessageKind::Response { code, reason } if reason.is_empty() => code.to_string(),
             MessageKind::Response { code, reason } => format!("{code} {reason}"),
         }
@@ -186,17 +188,20 @@ fn read_via(value: &str, typed: bool, rsip_rejected: &mut Vec<&'static str>) -> 
     let first = fields::split_list(value, b',').next()?;
     let ours = ViaValue::parse(first)?;
     let mut via = Via {
-        transport: ours.transport.to_ascii_uppercase(),
-        sent_by: ours.sent_by.to_string(),
-        branch: ours.branch().map(str::to_string),
-        received: owned(fields::param(ours.params, "received")),
-        rport: fields::param(ours.params, "rport").map(str::to_string),
+        transport: ours.transport.to_ascii_uppercase().into(),
+        sent_by: ours.sent_by.into(),
+        branch: ours.branch().map(CompactString::from),
+        received: fields::param(ours.params, "received")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(CompactString::from),
+        rport: fields::param(ours.params, "rport").map(CompactString::from),
     };
     if typed {
         match rsip::headers::typed::Via::try_from(rsip::headers::Via::new(first)) {
             Ok(t) => {
                 if let Some(b) = t.branch() {
-                    via.branch = Some(b.to_string());
+                    via.branch = Some(b.to_compact_string());
                 }
             }
             Err(_) => rsip_rejected.push("Via"),
@@ -288,27 +293,27 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
                 rsip_rejected.push("Request-URI");
             }
             MessageKind::Request {
-                method: method.to_string(),
+                method: (*method).into(),
                 uri: uri.to_string(),
             }
         }
         StartLine::Response { code, reason, .. } => MessageKind::Response {
             code: *code,
-            reason: reason.to_string(),
+            reason: (*reason).into(),
         },
     };
     let call_id = match t.header("Call-ID") {
-        Some(v) if !v.is_empty() => v.to_string(),
+        Some(v) if !v.is_empty() => v.into(),
         _ => {
             missing.push("Call-ID");
-            String::new()
+            CompactString::default()
         }
     };
     let (cseq, cseq_method) = match t.header("CSeq").and_then(fields::parse_cseq) {
-        Some((n, m)) => (n, m.to_string()),
+        Some((n, m)) => (n, m.into()),
         None => {
             missing.push("CSeq");
-            (0, String::new())
+            (0, CompactString::default())
         }
     };
     let from = Party::from_value(t.header("From"));
@@ -339,8 +344,10 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
     let requires_100rel = t
         .headers_named("Require")
         .any(|v| fields::split_list(v, b',').any(|x| x.eq_ignore_ascii_case("100rel")));
+    // Only a registrar's answer lists bindings worth keeping.
     let contacts = t
         .headers_named("Contact")
+        .filter(|_| cseq_method == "REGISTER")
         .flat_map(|v| fields::split_list(v, b','))
         .filter_map(NameAddr::parse)
         .map(|na| {
@@ -349,15 +356,17 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         })
         .collect();
     let content_type = owned(t.header("Content-Type"));
-    let is_sdp = content_type
-        .as_deref()
-        .is_some_and(|c| c.to_ascii_lowercase().contains("application/sdp"));
+    let is_sdp = content_type.as_deref().is_some_and(|c| {
+        c.as_bytes()
+            .windows(15)
+            .any(|w| w.eq_ignore_ascii_case(b"application/sdp"))
+    });
     let sdp = if is_sdp || (content_type.is_none() && t.body.starts_with(b"v=0")) {
         sdp::parse(t.body)
-    } else if content_type
-        .as_deref()
-        .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/"))
-    {
+    } else if content_type.as_deref().is_some_and(|c| {
+        c.get(..10)
+            .is_some_and(|p| p.eq_ignore_ascii_case("multipart/"))
+    }) {
         multipart_sdp(t.body)
     } else {
         None

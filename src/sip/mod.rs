@@ -15,7 +15,9 @@ pub mod status;
 pub mod tokenizer;
 pub mod transaction;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -105,7 +107,7 @@ pub struct SipTracker {
     stats: SipStats,
     retransmissions: transaction::RetransmissionDetector,
     response_counts: BTreeMap<u16, u64>,
-    index: HashMap<String, usize>,
+    index: FxHashMap<compact_str::CompactString, usize>,
     logs: Vec<CallIdLog>,
     anomalies: Vec<Anomaly>,
 }
@@ -117,9 +119,37 @@ impl SipTracker {
 
     /// Reads and files one framed message.
     pub fn push(&mut self, framed: &SipMessage) {
+        let read = message::read(framed).map(Box::new);
+        self.file(framed, read, transaction::fingerprint(&framed.data));
+    }
+
+    /// Reads a batch of framed messages in parallel (reading is most of the cost), then files
+    /// them in capture order, so the result is the same as pushing them one by one.
+    pub fn push_batch(&mut self, batch: &[SipMessage]) {
+        use rayon::prelude::*;
+        let read: Vec<_> = batch
+            .par_iter()
+            .with_min_len(32)
+            .map(|m| {
+                // boxed here, so the copy into the heap happens on the worker too
+                let msg = message::read(m).map(Box::new);
+                (msg, transaction::fingerprint(&m.data))
+            })
+            .collect();
+        for (framed, (msg, content)) in batch.iter().zip(read) {
+            self.file(framed, msg, content);
+        }
+    }
+
+    fn file(
+        &mut self,
+        framed: &SipMessage,
+        read: Result<Box<Message>, message::ReadError>,
+        content: u64,
+    ) {
         self.stats.messages += 1;
-        let msg = match message::read(framed) {
-            Ok(m) => m,
+        match read {
+            Ok(msg) => self.push_message(msg, content),
             Err(e) => {
                 self.stats.unreadable += 1;
                 self.anomalies.push(Anomaly::new(
@@ -127,21 +157,21 @@ impl SipTracker {
                     framed.frame,
                     e.to_string(),
                 ));
-                return;
             }
-        };
-        self.push_message(msg, transaction::fingerprint(&framed.data));
+        }
     }
 
     /// Files one message already read; `content` is a hash of its bytes.
-    pub fn push_message(&mut self, msg: Message, content: u64) {
+    pub fn push_message(&mut self, msg: Box<Message>, content: u64) {
         match &msg.kind {
-            MessageKind::Request { method, .. } => match self.stats.requests.get_mut(method) {
-                Some(n) => *n += 1,
-                None => {
-                    self.stats.requests.insert(method.clone(), 1);
+            MessageKind::Request { method, .. } => {
+                match self.stats.requests.get_mut(method.as_str()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.stats.requests.insert(method.to_string(), 1);
+                    }
                 }
-            },
+            }
             MessageKind::Response { code, .. } => {
                 *self.response_counts.entry(*code).or_insert(0) += 1
             }
@@ -179,7 +209,7 @@ impl SipTracker {
                 }
                 self.index.insert(msg.call_id.clone(), self.logs.len());
                 self.logs.push(CallIdLog {
-                    call_id: msg.call_id.clone(),
+                    call_id: msg.call_id.to_string(),
                     entries: Vec::new(),
                     dropped: 0,
                 });
@@ -193,7 +223,7 @@ impl SipTracker {
             return;
         }
         log.entries.push(Entry {
-            msg: Box::new(msg),
+            msg,
             retransmission,
             duplicate,
         });
@@ -221,20 +251,27 @@ impl SipTracker {
                 other_logs.push(log);
             }
         }
-        let calls = calls
-            .iter()
-            .filter_map(|log| calls::build(0, log, capture_start_ns))
-            .enumerate()
-            .map(|(i, mut c)| {
-                c.number = i + 1;
-                c
-            })
-            .collect();
-        let registrations = registrations
-            .iter()
-            .filter_map(|log| registrations::build(log, capture_start_ns))
-            .collect();
-        let other = other::build(&other_logs, capture_start_ns);
+        // Each Call-ID is built on its own, so in parallel; collecting keeps capture order.
+        use rayon::prelude::*;
+        let (calls, (registrations, other)) = rayon::join(
+            || {
+                let mut calls: Vec<Call> = calls
+                    .into_par_iter()
+                    .filter_map(|log| calls::build(0, &log, capture_start_ns))
+                    .collect();
+                for (i, c) in calls.iter_mut().enumerate() {
+                    c.number = i + 1;
+                }
+                calls
+            },
+            || {
+                let registrations = registrations
+                    .into_par_iter()
+                    .filter_map(|log| registrations::build(&log, capture_start_ns))
+                    .collect();
+                (registrations, other::build(&other_logs, capture_start_ns))
+            },
+        );
         (
             SipAnalysis {
                 stats: self.stats,

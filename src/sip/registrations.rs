@@ -125,7 +125,7 @@ pub fn build(log: &CallIdLog, start_ns: i64) -> Option<Registration> {
     Some(Registration {
         call_id: log.call_id.clone(),
         aor: first.to.uri.clone(),
-        user: first.to.user.clone(),
+        user: first.to.user.as_deref().map(str::to_string),
         contact: last_register.contact.as_ref().map(|c| c.uri.clone()),
         expires: if unregister {
             Some(0)

@@ -98,7 +98,11 @@ pub fn expand_compact(name: &str) -> Option<&'static str> {
 }
 
 fn text(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    // The checked conversion is much faster than the lossy one on the valid text real headers are.
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 fn trim_line_end(line: &[u8]) -> &[u8] {

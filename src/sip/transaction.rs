@@ -14,8 +14,9 @@
 //! destination address, so a proxy forwarding a message is not a retransmission. Entries expire
 //! after [`TRANSACTION_LIFETIME_NS`], which keeps the table bounded by live transactions.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHasher};
 
 use super::message::{Message, MessageKind};
 
@@ -48,17 +49,17 @@ struct Seen {
 /// Remembers the messages of live transactions.
 #[derive(Debug, Default)]
 pub struct RetransmissionDetector {
-    seen: HashMap<u64, Seen>,
+    seen: FxHashMap<u64, Seen>,
     /// Request retransmissions per transaction (key without the message identity).
-    request_repeats: HashMap<u64, (i64, u32)>,
+    request_repeats: FxHashMap<u64, (i64, u32)>,
     last_purge_ns: i64,
     /// Entries dropped because the table was full.
     pub evicted: u64,
 }
 
-fn transaction_key(m: &Message) -> DefaultHasher {
-    // DefaultHasher::new() has fixed keys: the same capture gives the same keys on every run.
-    let mut h = DefaultHasher::new();
+fn transaction_key(m: &Message) -> FxHasher {
+    // FxHasher has no random keys: the same capture gives the same keys on every run.
+    let mut h = FxHasher::default();
     let branch = m.via.as_ref().and_then(|v| v.branch.as_deref());
     let sent_by = m.via.as_ref().map(|v| v.sent_by.as_str()).unwrap_or("");
     match branch {

@@ -185,7 +185,7 @@ fn build(title: String, subtitle: String, messages: &[MessageRef]) -> Ladder {
 fn party(p: &crate::sip::message::Party) -> String {
     match (&p.display_name, &p.user) {
         (Some(d), Some(u)) if d != u => format!("\"{d}\" {u}"),
-        (_, Some(u)) => u.clone(),
+        (_, Some(u)) => u.to_string(),
         (Some(d), None) => d.clone(),
         (None, None) => p.uri.clone(),
     }
