@@ -380,7 +380,7 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
         }
         if initial_cseqs.contains(&m.cseq) && code > 100 {
             if let Some(tag) = &m.to.tag {
-                match dialogs.iter_mut().find(|d| &d.to_tag == tag) {
+                match dialogs.iter_mut().find(|d| d.to_tag == *tag) {
                     Some(d) => d.status = d.status.max(code),
                     None => dialogs.push(Dialog {
                         to_tag: tag.to_string(),
