@@ -38,6 +38,7 @@ fn pipeline(c: &mut Criterion) {
                 threads,
                 ..Default::default()
             },
+            ..Default::default()
         };
         group.bench_with_input(BenchmarkId::new("threads", threads), &opts, |b, opts| {
             b.iter(|| voipscope::analyze(path.to_str().unwrap(), opts).expect("analyze"));

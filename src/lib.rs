@@ -5,9 +5,11 @@
 
 pub mod anomaly;
 pub mod capture;
+pub mod correlate;
 pub mod decode;
 pub mod pipeline;
 pub mod report;
+pub mod rtp;
 pub mod sdp;
 pub mod sip;
 pub mod synth;
@@ -26,6 +28,15 @@ pub use pipeline::PipelineOptions;
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub pipeline: PipelineOptions,
+    /// Depth of the simulated jitter buffer for the quality estimate (default 60 ms).
+    pub jitter_buffer_ms: Option<f64>,
+}
+
+impl Options {
+    pub fn jitter_buffer_ms(&self) -> f64 {
+        self.jitter_buffer_ms
+            .unwrap_or(rtp::quality::DEFAULT_JITTER_BUFFER_MS)
+    }
 }
 
 /// The capture summary: what was read and what it held.
@@ -71,7 +82,25 @@ pub struct Analysis {
     pub calls: Vec<sip::Call>,
     pub registrations: Vec<sip::Registration>,
     pub other_sip: sip::OtherSip,
+    pub media: MediaSummary,
+    pub streams: Vec<rtp::RtpStream>,
     pub anomalies: Vec<Anomaly>,
+}
+
+/// Counts of the media stage.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct MediaSummary {
+    pub streams: usize,
+    /// Streams no SDP of a captured call named (`call_id` null).
+    pub unassociated_streams: usize,
+    /// RTP packets of streams beyond the stream cap, not analyzed.
+    pub dropped_rtp_packets: u64,
+    /// Shape-classified RTP packets in streams the heuristic did not confirm.
+    pub unconfirmed_rtp_packets: u64,
+    pub rtcp_packets: u64,
+    pub rtcp_unreadable: u64,
+    /// SDP endpoints beyond the media plan's cap.
+    pub sdp_endpoints_dropped: u64,
 }
 
 /// SIP messages read in parallel at once; small enough that memory does not notice.
@@ -85,21 +114,92 @@ pub fn analyze_with(
     on_sip: &mut (dyn FnMut(&SipMessage) + Send),
 ) -> Result<Analysis, CaptureError> {
     let input = capture::open_input(path)?;
-    let mut tracker = sip::SipTracker::new();
-    let mut batch = Vec::with_capacity(SIP_BATCH);
-    let mut sink = |m: SipMessage| {
-        on_sip(&m);
-        batch.push(m);
-        if batch.len() == SIP_BATCH {
-            tracker.push_batch(&batch);
-            batch.clear();
-        }
+    let mut sink = AnalysisSink {
+        on_sip,
+        tracker: sip::SipTracker::new(),
+        batch: Vec::with_capacity(SIP_BATCH),
+        plan: sdp::plan::MediaPlan::default(),
+        plan_generation: 0,
+        streams: rtp::StreamTable::new(opts.jitter_buffer_ms()),
+        rtcp: rtp::rtcp::RtcpTable::default(),
     };
     let run = pipeline::run(path, input, &opts.pipeline, &mut sink)?;
+    let AnalysisSink {
+        mut tracker,
+        batch,
+        plan,
+        streams,
+        rtcp,
+        ..
+    } = sink;
     tracker.push_batch(&batch);
     let start_ns = run.counters.first_ts_ns.unwrap_or(0);
-    let (sip, sip_anomalies) = tracker.finish(start_ns);
-    Ok(summarize(path, run, sip, sip_anomalies))
+    let (mut sip, sip_anomalies) = tracker.finish(start_ns);
+    let all_rtp = run.counters.rtp_packets;
+    let dropped_rtp_packets = streams.dropped_packets;
+    let mut streams = streams.finish(start_ns);
+    for s in &mut streams {
+        s.rtcp = rtcp.figures(s.ssrc_value, s.clock_rate);
+    }
+    correlate::correlate(&mut sip.calls, &mut streams);
+    let analyzed: u64 = streams.iter().map(|s| s.packets).sum();
+    let media = MediaSummary {
+        streams: streams.len(),
+        unassociated_streams: streams.iter().filter(|s| s.call_id.is_none()).count(),
+        dropped_rtp_packets,
+        unconfirmed_rtp_packets: all_rtp.saturating_sub(analyzed + dropped_rtp_packets),
+        rtcp_packets: rtcp.packets,
+        rtcp_unreadable: rtcp.unreadable,
+        sdp_endpoints_dropped: plan.dropped,
+    };
+    Ok(summarize(path, run, sip, sip_anomalies, media, streams))
+}
+
+/// Receives the capture stage's output in order: SIP is read in parallel batches, SDP feeds
+/// the media plan at once (so the RTP right after it is read with the negotiated codec), and
+/// RTP/RTCP go to their tables.
+struct AnalysisSink<'a> {
+    on_sip: &'a mut (dyn FnMut(&SipMessage) + Send),
+    tracker: sip::SipTracker,
+    batch: Vec<SipMessage>,
+    plan: sdp::plan::MediaPlan,
+    plan_generation: u64,
+    streams: rtp::StreamTable,
+    rtcp: rtp::rtcp::RtcpTable,
+}
+
+impl pipeline::Sink for AnalysisSink<'_> {
+    fn sip(&mut self, m: SipMessage) {
+        (self.on_sip)(&m);
+        if let Some(sdp) = sdp_of(&m.data) {
+            self.plan.learn(&sdp);
+            self.plan_generation += 1;
+        }
+        self.batch.push(m);
+        if self.batch.len() == SIP_BATCH {
+            self.tracker.push_batch(&self.batch);
+            self.batch.clear();
+        }
+    }
+
+    fn media(&mut self, p: &decode::MediaPacket<'_>) {
+        match &p.kind {
+            decode::MediaKind::Rtp(h) => self.streams.push(p, h, &self.plan, self.plan_generation),
+            decode::MediaKind::Rtcp => self.rtcp.push(p.data, p.ts_ns),
+        }
+    }
+}
+
+/// The SDP body of a SIP message, found cheaply (most messages carry none).
+fn sdp_of(data: &[u8]) -> Option<sdp::SessionDescription> {
+    let body_at = memchr::memmem::find(data, b"\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| memchr::memmem::find(data, b"\n\n").map(|i| i + 2))?;
+    let body = &data[body_at..];
+    let v = memchr::memmem::find(body, b"v=0")?;
+    let rest = &body[v..];
+    let end = memchr::memmem::find(rest, b"\n--").map_or(rest.len(), |i| i + 1);
+    sdp::parse(&rest[..end])
 }
 
 /// Analyzes one capture file (`-` for stdin).
@@ -112,6 +212,8 @@ fn summarize(
     mut run: pipeline::CaptureRun,
     sip: sip::SipAnalysis,
     sip_anomalies: Vec<Anomaly>,
+    media: MediaSummary,
+    streams: Vec<rtp::RtpStream>,
 ) -> Analysis {
     for a in &sip_anomalies {
         *run.anomaly_counts.entry(a.kind).or_insert(0) += 1;
@@ -188,6 +290,8 @@ fn summarize(
         calls: sip.calls,
         registrations: sip.registrations,
         other_sip: sip.other,
+        media,
+        streams,
         anomalies: run.anomalies,
     }
 }

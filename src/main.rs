@@ -77,6 +77,14 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// List every RTP stream: tshark's rtp,streams columns, then RFC 3550 figures, MOS, call.
+    Rtp {
+        capture: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Write a synthetic capture of concurrent G.711 calls and its ground truth.
     Synth(voipscope::synth::SynthArgs),
 }
@@ -92,6 +100,9 @@ struct RunArgs {
     /// Print elapsed time, throughput and peak memory to stderr.
     #[arg(long)]
     stats: bool,
+    /// Depth of the simulated fixed jitter buffer for the MOS estimate, in ms.
+    #[arg(long, default_value_t = voipscope::rtp::quality::DEFAULT_JITTER_BUFFER_MS)]
+    jitter_buffer_ms: f64,
 }
 
 impl RunArgs {
@@ -101,6 +112,7 @@ impl RunArgs {
                 threads: self.threads,
                 chunk_bytes: self.chunk_bytes.max(1),
             },
+            jitter_buffer_ms: Some(self.jitter_buffer_ms),
         }
     }
 }
@@ -210,6 +222,21 @@ fn main() -> ExitCode {
             let text = match format {
                 Format::Text => report::calls::table(&a, lang),
                 Format::Json => report::calls_json(&a),
+            };
+            write_out(None, &text)
+        }
+        Command::Rtp {
+            capture,
+            format,
+            run,
+        } => {
+            let a = match load(&capture, &run) {
+                Ok(a) => a,
+                Err(code) => return code,
+            };
+            let text = match format {
+                Format::Text => report::streams::table(&a),
+                Format::Json => report::streams::json(&a),
             };
             write_out(None, &text)
         }

@@ -17,7 +17,9 @@ use crate::decode::ip::decode_transport;
 use crate::decode::sctp::SctpTable;
 use crate::decode::sip_frame::{extent, Extent};
 use crate::decode::tcp::{StreamOutput, TcpTable};
-use crate::decode::{self, ChunkOut, Counters, EventKind, FrameCtx, SipMessage, StreamCounters};
+use crate::decode::{
+    self, ChunkOut, Counters, EventKind, FrameCtx, MediaPacket, SipMessage, StreamCounters,
+};
 
 /// Default bytes per chunk: big enough that per-chunk overhead vanishes, small enough that
 /// two threads get work from a few megabytes.
@@ -93,7 +95,13 @@ struct InOrder<'s> {
     sip_messages: u64,
     sip_by_transport: BTreeMap<decode::SipTransport, u64>,
     last_frame: u64,
-    sink: &'s mut (dyn FnMut(SipMessage) + Send),
+    sink: &'s mut dyn Sink,
+}
+
+/// Where the in-order stage hands what it found, in capture order.
+pub trait Sink: Send {
+    fn sip(&mut self, message: SipMessage);
+    fn media(&mut self, packet: &MediaPacket<'_>);
 }
 
 impl InOrder<'_> {
@@ -102,7 +110,7 @@ impl InOrder<'_> {
         for m in self.out.messages.drain(..) {
             self.sip_messages += 1;
             *self.sip_by_transport.entry(m.transport).or_insert(0) += 1;
-            (self.sink)(m);
+            self.sink.sip(m);
         }
     }
 
@@ -124,6 +132,16 @@ impl InOrder<'_> {
     /// `carried_by`: the frames of a reassembled datagram the event came from.
     fn event(&mut self, frame: u64, ts: i64, kind: &EventKind<'_>, carried_by: Option<&[u64]>) {
         match kind {
+            EventKind::Media { flow, kind, data } => {
+                self.sink.media(&MediaPacket {
+                    frame,
+                    ts_ns: ts,
+                    flow: *flow,
+                    kind: *kind,
+                    data,
+                });
+                return;
+            }
             EventKind::SipDatagram {
                 flow,
                 transport,
@@ -458,7 +476,7 @@ pub fn run(
     name: &str,
     input: Input,
     opts: &PipelineOptions,
-    sink: &mut (dyn FnMut(SipMessage) + Send),
+    sink: &mut dyn Sink,
 ) -> Result<CaptureRun, CaptureError> {
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())

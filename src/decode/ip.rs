@@ -8,8 +8,8 @@ use etherparse::{Ipv6ExtensionSlice, LaxIpSlice};
 
 use super::classify::{classify_udp, PayloadClass};
 use super::{
-    be16, be32, link, ChunkOut, EventKind, Flow, FragmentPiece, FrameCtx, SctpPiece, SipTransport,
-    TcpSegment, Undecoded,
+    be16, be32, link, ChunkOut, EventKind, Flow, FragmentPiece, FrameCtx, MediaKind, RtpHeader,
+    SctpPiece, SipTransport, TcpSegment, Undecoded,
 };
 
 /// Decodes an IP packet (version from the first nibble).
@@ -146,8 +146,31 @@ fn udp<'a>(
             },
         ),
         PayloadClass::SipKeepalive => c.sip_keepalives += 1,
-        PayloadClass::Rtp => c.rtp_packets += 1,
-        PayloadClass::Rtcp => c.rtcp_packets += 1,
+        PayloadClass::Rtp => match RtpHeader::read(payload) {
+            Some(h) => {
+                c.rtp_packets += 1;
+                out.event(
+                    ctx,
+                    EventKind::Media {
+                        flow,
+                        kind: MediaKind::Rtp(h),
+                        data: payload,
+                    },
+                );
+            }
+            None => c.other_udp += 1,
+        },
+        PayloadClass::Rtcp => {
+            c.rtcp_packets += 1;
+            out.event(
+                ctx,
+                EventKind::Media {
+                    flow,
+                    kind: MediaKind::Rtcp,
+                    data: payload,
+                },
+            );
+        }
         PayloadClass::Stun => c.stun_packets += 1,
         PayloadClass::Dtls => c.dtls_packets += 1,
         PayloadClass::Zrtp => c.zrtp_packets += 1,

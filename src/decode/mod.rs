@@ -123,8 +123,79 @@ pub struct SctpPiece<'a> {
     pub data: &'a [u8],
 }
 
+/// The RTP header fields the stream analysis needs, read on the decoding worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RtpHeader {
+    pub seq: u16,
+    pub timestamp: u32,
+    pub ssrc: u32,
+    pub payload_type: u8,
+    pub marker: bool,
+    /// Where the payload starts in the datagram, and its length without padding.
+    pub payload_offset: u16,
+    pub payload_len: u16,
+}
+
+impl RtpHeader {
+    /// Reads the header with rtp-rs; `None` if the datagram is not RTP after all.
+    pub fn read(data: &[u8]) -> Option<RtpHeader> {
+        let r = rtp_rs::RtpReader::new(data).ok()?;
+        let offset = r.payload_offset();
+        let padding = usize::from(r.padding().unwrap_or(0));
+        let len = data.len().checked_sub(offset)?.checked_sub(padding)?;
+        Some(RtpHeader {
+            seq: r.sequence_number().into(),
+            timestamp: r.timestamp(),
+            ssrc: r.ssrc(),
+            payload_type: r.payload_type(),
+            marker: r.mark(),
+            payload_offset: u16::try_from(offset).ok()?,
+            payload_len: u16::try_from(len).ok()?,
+        })
+    }
+}
+
+/// What kind of media datagram a [`MediaPacket`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaKind {
+    Rtp(RtpHeader),
+    Rtcp,
+}
+
+/// An RTP or RTCP datagram, handed to the media stage in capture order.
+#[derive(Clone, Copy, Debug)]
+pub struct MediaPacket<'a> {
+    pub frame: u64,
+    pub ts_ns: i64,
+    pub flow: Flow,
+    pub kind: MediaKind,
+    /// The whole UDP payload.
+    pub data: &'a [u8],
+}
+
+impl MediaPacket<'_> {
+    /// The RTP payload (empty for RTCP).
+    pub fn payload(&self) -> &[u8] {
+        match self.kind {
+            MediaKind::Rtp(h) => {
+                let start = usize::from(h.payload_offset);
+                self.data
+                    .get(start..start + usize::from(h.payload_len))
+                    .unwrap_or(&[])
+            }
+            MediaKind::Rtcp => &[],
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum EventKind<'a> {
+    /// RTP or RTCP by shape, on ports that are not well-known.
+    Media {
+        flow: Flow,
+        kind: MediaKind,
+        data: &'a [u8],
+    },
     /// A whole SIP message in one datagram (UDP, or a complete SCTP DATA chunk).
     SipDatagram {
         flow: Flow,

@@ -2,6 +2,7 @@
 
 pub mod calls;
 pub mod ladder;
+pub mod streams;
 pub mod text;
 
 /// The analysis as one JSON document (stable field order, pretty-printed).

@@ -1,6 +1,11 @@
-//! A lenient SDP reader (RFC 4566/8866) for the analysis: connection addresses, media sections,
-//! formats with their rtpmap names, and direction. It never rejects a description; lines it
-//! does not use are skipped. Strict validation is a separate concern (webrtc-sdp, later).
+//! A lenient SDP reader (RFC 4566/8866) for the analysis: connection addresses, every media
+//! section (audio, video, image/udptl for T.38, message), formats with `rtpmap`, `fmtp` and
+//! `ptime`, direction, RTCP port and mux, SRTP (`crypto`, `zrtp-hash`, DTLS `fingerprint` and
+//! `setup`) and ICE candidates. It never rejects a description; attributes it does not read are
+//! kept as text. Strict validation is a separate concern ([`validate`], webrtc-sdp).
+
+pub mod plan;
+pub mod validate;
 
 use serde::Serialize;
 
@@ -44,6 +49,9 @@ pub struct Format {
     /// Encoding name from `a=rtpmap` or the static payload type table.
     pub name: Option<String>,
     pub clock_rate: Option<u32>,
+    /// `a=fmtp` parameters, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fmtp: Option<String>,
 }
 
 /// One `m=` section.
@@ -56,6 +64,47 @@ pub struct Media {
     pub address: Option<String>,
     pub formats: Vec<Format>,
     pub direction: Direction,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ptime_ms: Option<u32>,
+    /// `a=rtcp`: port (and address) for RTCP when not port + 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtcp: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rtcp_mux: bool,
+    /// SDES-SRTP crypto suites offered (`a=crypto`), keys left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub crypto: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub zrtp_hash: bool,
+    /// DTLS-SRTP: `a=fingerprint` hash function and `a=setup` role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup: Option<String>,
+    /// ICE candidates as `type transport address:port`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<String>,
+    /// Attributes not read above, as written (at most [`MAX_OTHER_LINES`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other: Vec<String>,
+}
+
+/// Unread attribute lines kept per media section.
+pub const MAX_OTHER_LINES: usize = 32;
+
+impl Media {
+    /// Whether the media is encrypted (SRTP by profile, SDES crypto, DTLS or ZRTP).
+    pub fn is_encrypted(&self) -> bool {
+        self.proto.to_ascii_uppercase().contains("SAVP")
+            || !self.crypto.is_empty()
+            || self.fingerprint.is_some()
+            || self.zrtp_hash
+    }
+
+    /// The format with this RTP payload type.
+    pub fn format(&self, pt: u8) -> Option<&Format> {
+        self.formats.iter().find(|f| f.id.parse() == Ok(pt))
+    }
 }
 
 /// What the analysis reads from a session description.
@@ -171,6 +220,7 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
                             id: f.to_string(),
                             name: fixed.map(|(n, _)| n.to_string()),
                             clock_rate: fixed.map(|(_, r)| r),
+                            fmtp: None,
                         }
                     })
                     .collect();
@@ -181,6 +231,15 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
                     address: None,
                     formats,
                     direction: Direction::Sendrecv,
+                    ptime_ms: None,
+                    rtcp: None,
+                    rtcp_mux: false,
+                    crypto: Vec::new(),
+                    zrtp_hash: false,
+                    fingerprint: None,
+                    setup: None,
+                    candidates: Vec::new(),
+                    other: Vec::new(),
                 });
             }
             "a" => {
@@ -194,6 +253,11 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
                     } else {
                         session_direction = d;
                     }
+                } else if in_media && name != "rtpmap" {
+                    let Some(m) = sdp.media.last_mut() else {
+                        continue;
+                    };
+                    read_media_attribute(m, name, rest);
                 } else if name == "rtpmap" && in_media {
                     let mut it = rest.splitn(2, char::is_whitespace);
                     let (Some(pt), Some(enc)) = (it.next(), it.next()) else {
@@ -223,6 +287,49 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
         session_direction,
     );
     seen_any.then_some(sdp)
+}
+
+/// One media-level attribute other than direction and rtpmap.
+fn read_media_attribute(m: &mut Media, name: &str, rest: &str) {
+    let first_word = rest.split_ascii_whitespace().next().unwrap_or("");
+    match name {
+        "fmtp" => {
+            let (pt, params) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            if let Some(f) = m.formats.iter_mut().find(|f| f.id == pt) {
+                f.fmtp = Some(params.trim().to_string());
+            }
+        }
+        "ptime" => m.ptime_ms = first_word.parse::<f64>().ok().map(|p| p.round() as u32),
+        "rtcp" => m.rtcp = Some(rest.to_string()),
+        "rtcp-mux" => m.rtcp_mux = true,
+        "crypto" => {
+            if let Some(suite) = rest.split_ascii_whitespace().nth(1) {
+                m.crypto.push(suite.to_string());
+            }
+        }
+        "zrtp-hash" => m.zrtp_hash = true,
+        "fingerprint" => m.fingerprint = Some(first_word.to_string()),
+        "setup" => m.setup = Some(first_word.to_string()),
+        "candidate" => {
+            // foundation component transport priority address port typ TYPE ...
+            let p: Vec<&str> = rest.split_ascii_whitespace().collect();
+            if let (Some(t), Some(a), Some(port), Some(ty)) =
+                (p.get(2), p.get(4), p.get(5), p.get(7))
+            {
+                m.candidates
+                    .push(format!("{ty} {} {a}:{port}", t.to_ascii_uppercase()));
+            }
+        }
+        _ => {
+            if m.other.len() < MAX_OTHER_LINES {
+                m.other.push(if rest.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{name}:{rest}")
+                });
+            }
+        }
+    }
 }
 
 impl Media {

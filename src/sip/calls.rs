@@ -176,6 +176,8 @@ pub struct Call {
     pub retransmissions: u32,
     /// Messages of this Call-ID not kept (cap reached).
     pub dropped_messages: u64,
+    /// The RTP of the call (filled by `correlate`).
+    pub media: crate::correlate::CallMedia,
     pub messages: Vec<MessageRef>,
 }
 
@@ -475,6 +477,7 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
         sdp,
         retransmissions,
         dropped_messages: log.dropped,
+        media: Default::default(),
         messages: entries.iter().map(|e| message_ref(e, start_ns)).collect(),
     })
 }

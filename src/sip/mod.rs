@@ -285,7 +285,7 @@ impl SipTracker {
 }
 
 /// Seconds from the capture start, rounded to the microsecond for stable output.
-pub(crate) fn rel_s(ts_ns: i64, start_ns: i64) -> f64 {
+pub fn rel_s(ts_ns: i64, start_ns: i64) -> f64 {
     let us = ts_ns.saturating_sub(start_ns) / 1_000;
     us as f64 / 1e6
 }

@@ -200,3 +200,11 @@ pub fn sip_invite(call_id: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// Runs voipscope with these arguments and reads its JSON output.
+#[allow(dead_code)]
+pub fn run_json(args: &[&str]) -> serde_json::Value {
+    let r = voipscope(args);
+    assert_eq!(r.code, 0, "voipscope {args:?} failed: {}", r.stderr);
+    serde_json::from_str(&r.stdout).expect("valid JSON")
+}

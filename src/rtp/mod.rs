@@ -1,0 +1,14 @@
+//! RTP and RTCP analysis: per-stream figures in both families of ../shared/RTP-ANALYSIS.md
+//! (`wireshark`, identical to Wireshark's RTP analysis, and `rfc3550`), a quality estimate,
+//! RFC 4733 digits, RTCP reports and bounded time series for plots.
+
+pub mod clock;
+pub mod dtmf;
+pub mod quality;
+pub mod rfc3550;
+pub mod rtcp;
+pub mod series;
+pub mod streams;
+pub mod wireshark;
+
+pub use streams::{RtpStream, StreamTable};

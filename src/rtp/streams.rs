@@ -1,0 +1,551 @@
+//! The stream table: RTP packets in capture order -> per-stream state (both families of
+//! figures, DTMF, series) -> [`RtpStream`] results. A stream is (source, destination, SSRC).
+//!
+//! Payload names and clock rates come from the media plan (SDP seen so far) when it names the
+//! endpoint, else from the static payload table. Streams no SDP announced are kept when the
+//! heuristic confirms them (sequence numbers that follow each other), so stray UDP that only
+//! looks like RTP does not become a stream.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::clock;
+use super::dtmf::{self, DtmfCollector, DtmfEvent};
+use super::quality::{self, Quality};
+use super::rfc3550::{Rfc3550Figures, Rfc3550State};
+use super::rtcp::RtcpFigures;
+use super::series::{Point, Series};
+use super::wireshark::{WiresharkFigures, WiresharkPacket, WiresharkState};
+use crate::decode::{MediaPacket, RtpHeader};
+use crate::sdp::plan::MediaPlan;
+
+/// Streams tracked at most; packets of further streams are counted, not analyzed.
+pub const MAX_STREAMS: usize = 100_000;
+/// Packets buffered per stream to estimate an unknown clock rate.
+const CLOCK_SAMPLES: usize = 64;
+/// Unsignaled streams need this many packets that follow their predecessor by one.
+const HEURISTIC_IN_SEQUENCE: u64 = 2;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StreamKey {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub ssrc: u32,
+}
+
+/// How one payload type of a stream is read.
+#[derive(Clone, Debug)]
+struct PayloadInfo {
+    pt: u8,
+    name: Option<Arc<str>>,
+    /// The rate Wireshark uses (0: none, as for telephone-event).
+    wireshark_clock: u32,
+    /// The rate we use, and where it came from.
+    clock: Option<u32>,
+    clock_source: &'static str,
+    event: bool,
+    comfort_noise: bool,
+    packets: u64,
+}
+
+fn payload_info(pt: u8, h_payload: &[u8], plan: &MediaPlan, key: &StreamKey) -> PayloadInfo {
+    let planned = plan
+        .for_flow(&key.src, &key.dst)
+        .and_then(|e| e.format(pt))
+        .cloned();
+    let mut info = PayloadInfo {
+        pt,
+        name: None,
+        wireshark_clock: 0,
+        clock: None,
+        clock_source: "unknown",
+        event: false,
+        comfort_noise: pt == 13 || pt == 19,
+        packets: 0,
+    };
+    if let Some(f) = planned {
+        let event = f.name.to_ascii_lowercase().starts_with("telephone-event");
+        info.event = event;
+        info.comfort_noise |= f.name.eq_ignore_ascii_case("CN");
+        info.clock = f.clock_rate.or_else(|| {
+            let r = clock::wireshark_dynamic(&f.name);
+            (r != 0).then_some(r)
+        });
+        info.clock_source = "sdp";
+        info.wireshark_clock = if pt < 96 {
+            clock::wireshark_static(pt)
+        } else if event {
+            0
+        } else {
+            f.clock_rate
+                .unwrap_or_else(|| clock::wireshark_dynamic(&f.name))
+        };
+        info.name = Some(Arc::from(f.name.as_str()));
+        return info;
+    }
+    if let Some((name, rate)) = crate::sdp::static_payload(pt) {
+        info.name = Some(Arc::from(name));
+        info.clock = Some(rate);
+        info.clock_source = "static payload type";
+        info.wireshark_clock = clock::wireshark_static(pt);
+    } else if pt >= 96 && (pt == 101 || dtmf::looks_like_event(h_payload)) {
+        // Wireshark's default rtpevent payload type is 101; others by their shape.
+        info.event = true;
+        info.name = Some(Arc::from("telephone-event"));
+        info.clock = Some(8000);
+        info.clock_source = "telephone-event default";
+    } else {
+        info.wireshark_clock = clock::wireshark_static(pt);
+    }
+    info
+}
+
+#[derive(Clone, Debug)]
+struct StreamState {
+    key: StreamKey,
+    first_frame: u64,
+    last_frame: u64,
+    first_ns: i64,
+    last_ns: i64,
+    packets: u64,
+    payload_bytes: u64,
+    ws: WiresharkState,
+    rfc: Rfc3550State,
+    last_raw_ts: u32,
+    last_ext_ts: i64,
+    last_seq: u16,
+    in_sequence: u64,
+    payloads: Vec<PayloadInfo>,
+    plan_generation: u64,
+    /// Our clock for the rfc3550 figures: the first audio payload's.
+    clock: Option<(u32, &'static str)>,
+    clock_samples: Vec<(i64, i64)>,
+    late: u64,
+    jitter_buffer_ms: f64,
+    dtmf: DtmfCollector,
+    series: Series,
+    signaled: bool,
+    encrypted: bool,
+    udptl: bool,
+}
+
+/// All streams of a capture, fed in capture order.
+#[derive(Debug)]
+pub struct StreamTable {
+    index: FxHashMap<StreamKey, u32>,
+    streams: Vec<StreamState>,
+    origin_ns: Option<i64>,
+    pub dropped_packets: u64,
+    jitter_buffer_ms: f64,
+}
+
+impl Default for StreamTable {
+    fn default() -> Self {
+        Self::new(quality::DEFAULT_JITTER_BUFFER_MS)
+    }
+}
+
+impl StreamTable {
+    pub fn new(jitter_buffer_ms: f64) -> StreamTable {
+        StreamTable {
+            index: FxHashMap::default(),
+            streams: Vec::new(),
+            origin_ns: None,
+            dropped_packets: 0,
+            jitter_buffer_ms,
+        }
+    }
+
+    /// One RTP packet; `plan` is the SDP seen so far, `plan_generation` changes when it does.
+    pub fn push(
+        &mut self,
+        p: &MediaPacket<'_>,
+        h: &RtpHeader,
+        plan: &MediaPlan,
+        plan_generation: u64,
+    ) {
+        let origin = *self.origin_ns.get_or_insert(p.ts_ns);
+        let arrival_ms = ms(p.ts_ns - origin);
+        let key = StreamKey {
+            src: p.flow.src,
+            dst: p.flow.dst,
+            ssrc: h.ssrc,
+        };
+        let payload = p.payload();
+        let idx = match self.index.get(&key) {
+            Some(&i) => i as usize,
+            None => {
+                if self.streams.len() >= MAX_STREAMS {
+                    self.dropped_packets += 1;
+                    return;
+                }
+                let endpoint = plan.for_flow(&key.src, &key.dst);
+                let mut info = payload_info(h.payload_type, payload, plan, &key);
+                info.packets = 1;
+                let ws = WiresharkState::new(&WiresharkPacket {
+                    frame: p.frame,
+                    arrival_ms,
+                    seq: h.seq,
+                    timestamp: h.timestamp,
+                    payload_type: h.payload_type,
+                    marker: h.marker,
+                    clock_rate: info.wireshark_clock,
+                });
+                let mut s = StreamState {
+                    key,
+                    first_frame: p.frame,
+                    last_frame: p.frame,
+                    first_ns: p.ts_ns,
+                    last_ns: p.ts_ns,
+                    packets: 1,
+                    payload_bytes: u64::from(h.payload_len),
+                    ws,
+                    rfc: Rfc3550State::new(h.seq),
+                    last_raw_ts: h.timestamp,
+                    last_ext_ts: i64::from(h.timestamp),
+                    last_seq: h.seq,
+                    in_sequence: 0,
+                    payloads: Vec::new(),
+                    plan_generation,
+                    clock: None,
+                    clock_samples: Vec::new(),
+                    late: 0,
+                    jitter_buffer_ms: self.jitter_buffer_ms,
+                    dtmf: DtmfCollector::default(),
+                    series: Series::default(),
+                    signaled: endpoint.is_some(),
+                    encrypted: endpoint.is_some_and(|e| e.encrypted),
+                    udptl: endpoint.is_some_and(|e| e.udptl),
+                };
+                s.first_packet_extras(&info, payload, h, p.frame, arrival_ms, p.ts_ns);
+                s.payloads.push(info);
+                self.index.insert(key, self.streams.len() as u32);
+                self.streams.push(s);
+                return;
+            }
+        };
+        let s = &mut self.streams[idx];
+        if s.plan_generation != plan_generation {
+            // a new SDP may have renamed payload types: read them again from the plan
+            s.plan_generation = plan_generation;
+            for i in &mut s.payloads {
+                let packets = i.packets;
+                *i = payload_info(i.pt, payload, plan, &key);
+                i.packets = packets;
+            }
+            if let Some(e) = plan.for_flow(&key.src, &key.dst) {
+                s.signaled = true;
+                s.encrypted |= e.encrypted;
+            }
+        }
+        s.push(p, h, payload, arrival_ms, plan, &key);
+    }
+
+    /// The streams, in order of their first packet. `start_ns` is the capture's first frame.
+    pub fn finish(self, start_ns: i64) -> Vec<RtpStream> {
+        self.streams
+            .into_iter()
+            .filter(|s| s.signaled || s.in_sequence >= HEURISTIC_IN_SEQUENCE)
+            .map(|s| s.into_result(start_ns))
+            .collect()
+    }
+}
+
+fn ms(ns: i64) -> f64 {
+    // as Wireshark's nstime_to_msec: seconds and nanoseconds apart
+    let secs = ns.div_euclid(1_000_000_000);
+    let nanos = ns.rem_euclid(1_000_000_000);
+    secs as f64 * 1000.0 + nanos as f64 / 1e6
+}
+
+impl StreamState {
+    fn first_packet_extras(
+        &mut self,
+        info: &PayloadInfo,
+        payload: &[u8],
+        h: &RtpHeader,
+        frame: u64,
+        arrival_ms: f64,
+        ts_ns: i64,
+    ) {
+        if info.event {
+            self.dtmf.push(
+                payload,
+                h.timestamp,
+                frame,
+                arrival_ms / 1e3,
+                info.clock.unwrap_or(8000),
+            );
+        } else if !info.comfort_noise {
+            if let Some(c) = info.clock {
+                self.clock = Some((c, info.clock_source));
+                self.rfc
+                    .push_transit(arrival_ms * f64::from(c) / 1000.0, self.last_ext_ts);
+            } else {
+                self.clock_samples.push((ts_ns, self.last_ext_ts));
+            }
+        }
+        self.series.push(Point {
+            t: (arrival_ms / 1e3) as f32,
+            ..Default::default()
+        });
+    }
+
+    fn push(
+        &mut self,
+        p: &MediaPacket<'_>,
+        h: &RtpHeader,
+        payload: &[u8],
+        arrival_ms: f64,
+        plan: &MediaPlan,
+        key: &StreamKey,
+    ) {
+        let ext = self.last_ext_ts + i64::from(h.timestamp.wrapping_sub(self.last_raw_ts) as i32);
+        self.last_raw_ts = h.timestamp;
+        self.last_ext_ts = ext;
+        let gap = h.seq.wrapping_sub(self.last_seq);
+        if gap == 1 {
+            self.in_sequence += 1;
+        }
+        let lost_before = if (2..3000).contains(&gap) {
+            u32::from(gap - 1)
+        } else {
+            0
+        };
+        self.last_seq = h.seq;
+        self.packets += 1;
+        self.last_frame = p.frame;
+        self.last_ns = p.ts_ns;
+        self.payload_bytes += u64::from(h.payload_len);
+
+        let info = match self
+            .payloads
+            .iter_mut()
+            .position(|i| i.pt == h.payload_type)
+        {
+            Some(i) => &mut self.payloads[i],
+            None => {
+                self.payloads
+                    .push(payload_info(h.payload_type, payload, plan, key));
+                let last = self.payloads.len() - 1;
+                &mut self.payloads[last]
+            }
+        };
+        info.packets += 1;
+        let (wireshark_clock, event, cn, clock, clock_source) = (
+            info.wireshark_clock,
+            info.event,
+            info.comfort_noise,
+            info.clock,
+            info.clock_source,
+        );
+        let out = self.ws.push(&WiresharkPacket {
+            frame: p.frame,
+            arrival_ms,
+            seq: h.seq,
+            timestamp: h.timestamp,
+            payload_type: h.payload_type,
+            marker: h.marker,
+            clock_rate: wireshark_clock,
+        });
+        self.rfc.push_seq(h.seq);
+        let mut diff_ms = out.diff_ms;
+        if event {
+            self.dtmf.push(
+                payload,
+                h.timestamp,
+                p.frame,
+                arrival_ms / 1e3,
+                clock.unwrap_or(8000),
+            );
+        } else if !cn {
+            if self.clock.is_none() {
+                if let Some(c) = clock {
+                    self.clock = Some((c, clock_source));
+                }
+            }
+            match self.clock {
+                Some((c, _)) => diff_ms = self.transit(arrival_ms, ext, c),
+                None => {
+                    self.clock_samples.push((p.ts_ns, ext));
+                    if self.clock_samples.len() >= CLOCK_SAMPLES {
+                        self.infer_clock();
+                    }
+                }
+            }
+        }
+        self.series.push(Point {
+            t: (arrival_ms / 1e3) as f32,
+            delta_ms: out.delta_ms as f32,
+            jitter_ms: out.jitter_ms as f32,
+            diff_ms: diff_ms as f32,
+            lost: lost_before,
+        });
+    }
+
+    /// RFC 3550 transit for one packet; returns |D| in ms and counts late packets.
+    fn transit(&mut self, arrival_ms: f64, ext: i64, clock: u32) -> f64 {
+        let d = self
+            .rfc
+            .push_transit(arrival_ms * f64::from(clock) / 1000.0, ext);
+        let d_ms = d.abs() * 1000.0 / f64::from(clock);
+        if d_ms > self.jitter_buffer_ms {
+            self.late += 1;
+        }
+        d_ms
+    }
+
+    fn infer_clock(&mut self) {
+        let samples = std::mem::take(&mut self.clock_samples);
+        if let Some(c) = clock::estimate(&samples) {
+            self.clock = Some((c, "estimated from timestamps"));
+            let origin = self.first_ns;
+            for (ns, ext) in samples {
+                self.transit(ms(ns - origin), ext, c);
+            }
+        }
+    }
+
+    fn into_result(mut self, start_ns: i64) -> RtpStream {
+        if self.clock.is_none() && !self.clock_samples.is_empty() {
+            self.infer_clock();
+        }
+        self.series.finish();
+        let ws = self.ws.summary();
+        let clock_rate = self.clock.map_or(0, |c| c.0);
+        let rfc = self.rfc.summary(clock_rate);
+        let main = self
+            .payloads
+            .iter()
+            .filter(|p| !p.event && !p.comfort_noise)
+            .max_by_key(|p| p.packets);
+        let codec = main.and_then(|p| p.name.as_deref().map(str::to_string));
+        let audio_packets = main.map_or(0, |p| p.packets);
+        let quality = (audio_packets > 0 && clock_rate > 0).then(|| {
+            let (lost, bursts) = self.rfc.loss_and_bursts();
+            quality::estimate(
+                codec.as_deref().unwrap_or(""),
+                rfc.expected,
+                lost,
+                bursts,
+                self.late,
+                self.jitter_buffer_ms,
+            )
+        });
+        RtpStream {
+            src: self.key.src.to_string(),
+            dst: self.key.dst.to_string(),
+            ssrc: format!("0x{:08X}", self.key.ssrc),
+            ssrc_value: self.key.ssrc,
+            src_addr: self.key.src,
+            dst_addr: self.key.dst,
+            packets: self.packets,
+            payload_bytes: self.payload_bytes,
+            call_id: None,
+            call_number: None,
+            direction: None,
+            codec,
+            payload_types: self
+                .payloads
+                .iter()
+                .map(|p| PayloadType {
+                    pt: p.pt,
+                    name: p.name.as_deref().map(str::to_string),
+                    packets: p.packets,
+                })
+                .collect(),
+            clock_rate,
+            clock_source: self.clock.map_or("unknown", |c| c.1),
+            start: crate::sip::rel_s(self.first_ns, start_ns),
+            end: crate::sip::rel_s(self.last_ns, start_ns),
+            start_ns: self.first_ns,
+            end_ns: self.last_ns,
+            first_frame: self.first_frame,
+            last_frame: self.last_frame,
+            signaled: self.signaled,
+            encrypted: self.encrypted,
+            comfort_noise_packets: self
+                .payloads
+                .iter()
+                .filter(|p| p.comfort_noise)
+                .map(|p| p.packets)
+                .sum(),
+            event_packets: self
+                .payloads
+                .iter()
+                .filter(|p| p.event)
+                .map(|p| p.packets)
+                .sum(),
+            t38_udptl_port: self.udptl,
+            wireshark: ws,
+            rfc3550: rfc,
+            quality,
+            dtmf: self.dtmf.into_events(),
+            rtcp: None,
+            series: self.series,
+        }
+    }
+}
+
+/// One payload type seen in a stream.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PayloadType {
+    pub pt: u8,
+    pub name: Option<String>,
+    pub packets: u64,
+}
+
+/// One RTP stream with both families of figures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RtpStream {
+    /// Written like Rust's SocketAddr: IPv6 in brackets.
+    pub src: String,
+    pub dst: String,
+    /// `0x%08X`.
+    pub ssrc: String,
+    #[serde(skip)]
+    pub ssrc_value: u32,
+    #[serde(skip)]
+    pub src_addr: SocketAddr,
+    #[serde(skip)]
+    pub dst_addr: SocketAddr,
+    pub packets: u64,
+    pub payload_bytes: u64,
+    pub call_id: Option<String>,
+    pub call_number: Option<usize>,
+    /// `caller-to-callee` or `callee-to-caller`.
+    pub direction: Option<&'static str>,
+    /// The main payload (not telephone-event or comfort noise).
+    pub codec: Option<String>,
+    pub payload_types: Vec<PayloadType>,
+    /// The clock of our figures (0: unknown), and where it came from.
+    pub clock_rate: u32,
+    pub clock_source: &'static str,
+    /// Seconds from the capture start.
+    pub start: f64,
+    pub end: f64,
+    #[serde(skip)]
+    pub start_ns: i64,
+    #[serde(skip)]
+    pub end_ns: i64,
+    pub first_frame: u64,
+    pub last_frame: u64,
+    /// An SDP named one of its endpoints (else the heuristic found it).
+    pub signaled: bool,
+    /// SRTP (the SDP offered crypto, DTLS or ZRTP): payload figures are not available.
+    pub encrypted: bool,
+    pub comfort_noise_packets: u64,
+    pub event_packets: u64,
+    /// Its endpoint was offered for T.38 (m=image udptl), yet it carries RTP.
+    pub t38_udptl_port: bool,
+    pub wireshark: WiresharkFigures,
+    pub rfc3550: Rfc3550Figures,
+    pub quality: Option<Quality>,
+    pub dtmf: Vec<DtmfEvent>,
+    pub rtcp: Option<RtcpFigures>,
+    #[serde(skip)]
+    pub series: Series,
+}

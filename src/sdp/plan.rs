@@ -1,0 +1,92 @@
+//! The media plan: which RTP payload types each endpoint expects, learned from SDP in capture
+//! order, so RTP that follows is read with the negotiated codec and clock rate (RFC 3264: an
+//! endpoint receives on the address:port of its own description, with its payload numbers).
+
+use std::net::{IpAddr, SocketAddr};
+
+use rustc_hash::FxHashMap;
+
+use super::SessionDescription;
+
+/// Endpoints remembered at most; later ones are counted in [`MediaPlan::dropped`].
+pub const MAX_PLANNED_ENDPOINTS: usize = 200_000;
+
+/// One payload type as an SDP named it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedFormat {
+    pub pt: u8,
+    pub name: String,
+    pub clock_rate: Option<u32>,
+}
+
+/// What one address:port was last described as.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlannedEndpoint {
+    pub formats: Vec<PlannedFormat>,
+    pub encrypted: bool,
+    /// `m=image` (T.38 over UDPTL).
+    pub udptl: bool,
+}
+
+impl PlannedEndpoint {
+    pub fn format(&self, pt: u8) -> Option<&PlannedFormat> {
+        self.formats.iter().find(|f| f.pt == pt)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct MediaPlan {
+    endpoints: FxHashMap<SocketAddr, PlannedEndpoint>,
+    pub dropped: u64,
+}
+
+impl MediaPlan {
+    /// Learns the endpoints of one description; a later description of the same endpoint
+    /// replaces the formats it names and keeps the others (re-INVITEs often list fewer).
+    pub fn learn(&mut self, sdp: &SessionDescription) {
+        for m in &sdp.media {
+            let Some(ip) = m.address.as_deref().and_then(|a| a.parse::<IpAddr>().ok()) else {
+                continue;
+            };
+            if m.port == 0 || ip.is_unspecified() {
+                continue;
+            }
+            let key = SocketAddr::new(ip, m.port);
+            if !self.endpoints.contains_key(&key) && self.endpoints.len() >= MAX_PLANNED_ENDPOINTS {
+                self.dropped += 1;
+                continue;
+            }
+            let e = self.endpoints.entry(key).or_default();
+            e.encrypted |= m.is_encrypted();
+            e.udptl |= m.kind.eq_ignore_ascii_case("image");
+            for f in &m.formats {
+                let (Ok(pt), Some(name)) = (f.id.parse::<u8>(), f.name.as_deref()) else {
+                    continue;
+                };
+                let planned = PlannedFormat {
+                    pt,
+                    name: name.to_string(),
+                    clock_rate: f.clock_rate,
+                };
+                match e.formats.iter_mut().find(|x| x.pt == pt) {
+                    Some(x) => *x = planned,
+                    None => e.formats.push(planned),
+                }
+            }
+        }
+    }
+
+    pub fn endpoint(&self, addr: &SocketAddr) -> Option<&PlannedEndpoint> {
+        self.endpoints.get(addr)
+    }
+
+    /// The description that applies to a packet: its destination's, else its source's (a
+    /// symmetric RTP peer sends from the port it receives on).
+    pub fn for_flow(&self, src: &SocketAddr, dst: &SocketAddr) -> Option<&PlannedEndpoint> {
+        self.endpoint(dst).or_else(|| self.endpoint(src))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.endpoints.is_empty()
+    }
+}
