@@ -115,18 +115,20 @@ impl InOrder<'_> {
     }
 
     /// Takes one chunk's results; its frames were numbered from 1 and follow `frame_base`.
-    fn consume(&mut self, chunk: ChunkOut<'_>, frame_base: u64) {
+    /// Gives back the emptied event vector for reuse.
+    fn consume<'a>(&mut self, mut chunk: ChunkOut<'a>, frame_base: u64) -> Vec<decode::Event<'a>> {
         self.counters.add(&chunk.counters);
         self.anomalies
             .extend(chunk.anomalies.into_iter().map(|mut a| {
                 a.frame += frame_base;
                 a
             }));
-        for ev in chunk.events {
+        for ev in chunk.events.drain(..) {
             let frame = ev.frame + frame_base;
             self.last_frame = frame;
             self.event(frame, ev.ts_ns, &ev.kind, None);
         }
+        chunk.events
     }
 
     /// `carried_by`: the frames of a reassembled datagram the event came from.
@@ -261,14 +263,40 @@ struct RangeOut<'a> {
     inherited_time: bool,
 }
 
+/// Event vectors handed back after the in-order stage consumed them. A range's events fill
+/// megabytes; allocating them afresh for every range made the kernel zero new pages for a
+/// quarter of the run (perf: clear_page_erms), so they are reused.
+struct EventPool<'a>(std::sync::Mutex<Vec<Vec<decode::Event<'a>>>>);
+
+impl<'a> EventPool<'a> {
+    fn take(&self) -> Vec<decode::Event<'a>> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut v: Vec<decode::Event<'a>>) {
+        v.clear();
+        if let Ok(mut p) = self.0.lock() {
+            p.push(v);
+        }
+    }
+}
+
 fn decode_range<'a>(
     bytes: &'a [u8],
     start: usize,
     stop: usize,
     at_eof: bool,
     state: &FormatState,
+    pool: &EventPool<'a>,
 ) -> RangeOut<'a> {
-    let mut out = ChunkOut::default();
+    let mut out = ChunkOut {
+        events: pool.take(),
+        ..ChunkOut::default()
+    };
     let mut records = RecordIter::new(bytes, start, stop, at_eof, state.clone(), 1);
     for frame in &mut records {
         decode::decode_frame(&frame, &mut out);
@@ -330,8 +358,8 @@ struct WalkPosition {
 /// wrong, the rest is planned again from the true boundary, so the result is always the
 /// sequential one. Without `at_eof`, the walk stops before a record cut by the end of `bytes`;
 /// the returned position says where to continue once more bytes are there.
-fn run_ranges(
-    bytes: &[u8],
+fn run_ranges<'a>(
+    bytes: &'a [u8],
     at: WalkPosition,
     at_eof: bool,
     chunk_bytes: usize,
@@ -345,6 +373,7 @@ fn run_ranges(
         frames: mut frame_base,
     } = at;
     let mut released = 0usize;
+    let pool: EventPool<'a> = EventPool(std::sync::Mutex::new(Vec::new()));
     loop {
         let lead = leading_state(bytes, pos, &st);
         let mut plan: Vec<(usize, usize, FormatState)> = Vec::new();
@@ -379,7 +408,7 @@ fn run_ranges(
 
         let mut expected = (pos, st.clone());
         let mut mismatch = false;
-        let mut consume = |outs: Vec<RangeOut<'_>>,
+        let mut consume = |outs: Vec<RangeOut<'a>>,
                            stage: &mut InOrder<'_>,
                            mismatch: &mut bool| {
             for r in outs {
@@ -391,7 +420,7 @@ fn run_ranges(
                     *mismatch = true;
                     return;
                 }
-                stage.consume(r.out, frame_base);
+                pool.give(stage.consume(r.out, frame_base));
                 frame_base += r.frames;
                 expected = (r.end, r.final_state);
                 // the pages of consumed ranges are not needed again: keep resident memory flat
@@ -407,7 +436,7 @@ fn run_ranges(
             let (decoded, ()) = rayon::join(
                 || {
                     g.par_iter()
-                        .map(|(a, b, s)| decode_range(bytes, *a, *b, at_eof, s))
+                        .map(|(a, b, s)| decode_range(bytes, *a, *b, at_eof, s, &pool))
                         .collect::<Vec<_>>()
                 },
                 || {

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// Points kept per stream.
-pub const SERIES_POINTS: usize = 1024;
+pub const SERIES_POINTS: usize = 256;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Point {
