@@ -195,11 +195,7 @@ fn sdp_of(data: &[u8]) -> Option<sdp::SessionDescription> {
     let body_at = memchr::memmem::find(data, b"\r\n\r\n")
         .map(|i| i + 4)
         .or_else(|| memchr::memmem::find(data, b"\n\n").map(|i| i + 2))?;
-    let body = &data[body_at..];
-    let v = memchr::memmem::find(body, b"v=0")?;
-    let rest = &body[v..];
-    let end = memchr::memmem::find(rest, b"\n--").map_or(rest.len(), |i| i + 1);
-    sdp::parse(&rest[..end])
+    sdp::parse_embedded(&data[body_at..])
 }
 
 /// Analyzes one capture file (`-` for stdin).

@@ -186,10 +186,6 @@ impl Rfc3550State {
         d
     }
 
-    pub fn jitter_units(&self) -> f64 {
-        self.jitter
-    }
-
     pub fn summary(&self, clock_rate: u32) -> Rfc3550Figures {
         let mut judged = self.clone();
         let highest = judged.highest();

@@ -185,15 +185,8 @@ impl StreamTable {
                 let endpoint = plan.for_flow(&key.src, &key.dst);
                 let mut info = payload_info(h.payload_type, payload, plan, &key);
                 info.packets = 1;
-                let ws = WiresharkState::new(&WiresharkPacket {
-                    frame: p.frame,
-                    arrival_ms,
-                    seq: h.seq,
-                    timestamp: h.timestamp,
-                    payload_type: h.payload_type,
-                    marker: h.marker,
-                    clock_rate: info.wireshark_clock,
-                });
+                let ws =
+                    WiresharkState::new(&wireshark_packet(p, h, arrival_ms, info.wireshark_clock));
                 let mut s = StreamState {
                     key,
                     first_frame: p.frame,
@@ -231,14 +224,14 @@ impl StreamTable {
         if s.plan_generation != plan_generation {
             // a new SDP may have renamed payload types: read them again from the plan
             s.plan_generation = plan_generation;
-            for i in &mut s.payloads {
-                let packets = i.packets;
-                *i = payload_info(i.pt, payload, plan, &key);
-                i.packets = packets;
-            }
             if let Some(e) = plan.for_flow(&key.src, &key.dst) {
                 s.signaled = true;
                 s.encrypted |= e.encrypted;
+                for i in &mut s.payloads {
+                    let packets = i.packets;
+                    *i = payload_info(i.pt, &[], plan, &key);
+                    i.packets = packets;
+                }
             }
         }
         s.push(p, h, payload, arrival_ms, plan, &key);
@@ -251,6 +244,23 @@ impl StreamTable {
             .filter(|s| s.signaled || s.in_sequence >= HEURISTIC_IN_SEQUENCE)
             .map(|s| s.into_result(start_ns))
             .collect()
+    }
+}
+
+fn wireshark_packet(
+    p: &MediaPacket<'_>,
+    h: &RtpHeader,
+    arrival_ms: f64,
+    clock_rate: u32,
+) -> WiresharkPacket {
+    WiresharkPacket {
+        frame: p.frame,
+        arrival_ms,
+        seq: h.seq,
+        timestamp: h.timestamp,
+        payload_type: h.payload_type,
+        marker: h.marker,
+        clock_rate,
     }
 }
 
@@ -342,15 +352,9 @@ impl StreamState {
             info.clock,
             info.clock_source,
         );
-        let out = self.ws.push(&WiresharkPacket {
-            frame: p.frame,
-            arrival_ms,
-            seq: h.seq,
-            timestamp: h.timestamp,
-            payload_type: h.payload_type,
-            marker: h.marker,
-            clock_rate: wireshark_clock,
-        });
+        let out = self
+            .ws
+            .push(&wireshark_packet(p, h, arrival_ms, wireshark_clock));
         self.rfc.push_seq(h.seq);
         let mut diff_ms = out.diff_ms;
         if event {

@@ -31,7 +31,6 @@ pub struct WiresharkState {
     /// Arrival of the last in-time packet.
     time: f64,
     pt: u8,
-    first_marker: bool,
     last_nominal: f64,
     delta: f64,
     jitter: f64,
@@ -69,8 +68,6 @@ pub struct PacketOutcome {
     pub delta_ms: f64,
     pub jitter_ms: f64,
     pub diff_ms: f64,
-    pub skew_ms: f64,
-    pub sequence_error: bool,
 }
 
 impl WiresharkState {
@@ -86,7 +83,6 @@ impl WiresharkState {
             start_time: p.arrival_ms,
             time: p.arrival_ms,
             pt: p.payload_type,
-            first_marker: p.marker,
             last_nominal: 0.0,
             delta: 0.0,
             jitter: 0.0,
@@ -129,10 +125,8 @@ impl WiresharkState {
         } else if in_time && (last + 1 < seq || last - seq > 0xFF00) {
             self.seq_num = p.seq;
             self.sequence_errors += 1;
-            out.sequence_error = true;
         } else if last + 1 > seq {
             self.sequence_errors += 1;
-            out.sequence_error = true;
         }
 
         let cn = p.payload_type == PT_CN || p.payload_type == PT_CN_OLD;
@@ -159,7 +153,6 @@ impl WiresharkState {
                 if skew.abs() > self.max_skew.abs() {
                     self.max_skew = skew;
                 }
-                out.skew_ms = skew;
             } else {
                 self.delta = p.arrival_ms - self.time;
             }
@@ -222,10 +215,6 @@ impl WiresharkState {
             problem: self.sequence_errors > 0 || self.wrong_timestamps > 0,
             clock_rate: self.clock_rate_seen,
         }
-    }
-
-    pub fn first_marker(&self) -> bool {
-        self.first_marker
     }
 }
 

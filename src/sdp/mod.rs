@@ -144,6 +144,15 @@ pub fn static_payload(pt: u8) -> Option<(&'static str, u32)> {
     })
 }
 
+/// Finds and reads the SDP inside a body that may hold more (a multipart body, where SIP-I/SIP-T
+/// carry ISUP beside it): from `v=0` to the next boundary line.
+pub fn parse_embedded(body: &[u8]) -> Option<SessionDescription> {
+    let start = memchr::memmem::find(body, b"v=0")?;
+    let rest = &body[start..];
+    let end = memchr::memmem::find(rest, b"\n--").map_or(rest.len(), |i| i + 1);
+    parse(&rest[..end])
+}
+
 /// Reads an SDP body; `None` if it has no `v=` or `m=` line at all.
 pub fn parse(body: &[u8]) -> Option<SessionDescription> {
     let text = match std::str::from_utf8(body) {

@@ -85,8 +85,4 @@ impl MediaPlan {
     pub fn for_flow(&self, src: &SocketAddr, dst: &SocketAddr) -> Option<&PlannedEndpoint> {
         self.endpoint(dst).or_else(|| self.endpoint(src))
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.endpoints.is_empty()
-    }
 }

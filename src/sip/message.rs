@@ -367,7 +367,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         c.get(..10)
             .is_some_and(|p| p.eq_ignore_ascii_case("multipart/"))
     }) {
-        multipart_sdp(t.body)
+        sdp::parse_embedded(t.body)
     } else {
         None
     };
@@ -433,14 +433,6 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         rsip_rejected,
         incomplete: t.body_short || t.headers_unterminated,
     })
-}
-
-/// The SDP part of a multipart body (SIP-I/SIP-T carry ISUP beside it).
-fn multipart_sdp(body: &[u8]) -> Option<SessionDescription> {
-    let start = memchr::memmem::find(body, b"v=0")?;
-    let rest = &body[start..];
-    let end = memchr::memmem::find(rest, b"\n--").map_or(rest.len(), |i| i + 1);
-    sdp::parse(&rest[..end])
 }
 
 #[cfg(test)]
