@@ -8,6 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::rtp::flows::MediaFlow;
 use crate::rtp::RtpStream;
 use crate::sip::calls::{Call, Side};
 use crate::sip::CallState;
@@ -30,6 +31,9 @@ pub struct CallMedia {
     pub unexpected_endpoints: Vec<UnexpectedEndpoint>,
     /// Streams that went on after the BYE.
     pub rtp_after_bye: Vec<AfterBye>,
+    /// Indexes into the analysis' `media_flows`: STUN, DTLS, ZRTP or T.38 on this call's
+    /// media endpoints.
+    pub flows: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -70,9 +74,8 @@ fn endpoints_of(call: &Call) -> Vec<(SocketAddr, Side, f64)> {
     out
 }
 
-/// Ties streams to calls; fills `call_id`, `call_number` and `direction` of the streams and
-/// `media` of the calls.
-pub fn correlate(calls: &mut [Call], streams: &mut [RtpStream]) {
+/// Every SDP endpoint of every call, with who named it and when.
+fn offers_of(calls: &[Call]) -> FxHashMap<SocketAddr, Vec<Offer>> {
     let mut offers: FxHashMap<SocketAddr, Vec<Offer>> = FxHashMap::default();
     for (ci, call) in calls.iter().enumerate() {
         for (addr, side, time_s) in endpoints_of(call) {
@@ -83,13 +86,38 @@ pub fn correlate(calls: &mut [Call], streams: &mut [RtpStream]) {
             });
         }
     }
-    // the offer in effect when the stream started: the latest before it, else the first after
-    let pick = |list: &[Offer], start: f64| -> Option<(usize, Side)> {
-        list.iter()
-            .rfind(|o| o.time_s <= start)
-            .or_else(|| list.first())
-            .map(|o| (o.call, o.side))
-    };
+    offers
+}
+
+/// The offer in effect when a flow started: the latest before it, else the first after.
+fn pick(list: &[Offer], start: f64) -> Option<(usize, Side)> {
+    list.iter()
+        .rfind(|o| o.time_s <= start)
+        .or_else(|| list.first())
+        .map(|o| (o.call, o.side))
+}
+
+/// Ties non-RTP media flows (STUN, DTLS, ZRTP, T.38) to calls by the same endpoint rule as
+/// streams; fills their `call_id` and the calls' `media.flows`.
+pub fn correlate_flows(calls: &mut [Call], flows: &mut [MediaFlow]) {
+    let offers = offers_of(calls);
+    for (fi, f) in flows.iter_mut().enumerate() {
+        let call = offers
+            .get(&f.dst_addr)
+            .and_then(|l| pick(l, f.start))
+            .or_else(|| offers.get(&f.src_addr).and_then(|l| pick(l, f.start)));
+        if let Some((call, _)) = call {
+            f.call_id = Some(calls[call].call_id.clone());
+            f.call_number = Some(calls[call].number);
+            calls[call].media.flows.push(fi);
+        }
+    }
+}
+
+/// Ties streams to calls; fills `call_id`, `call_number` and `direction` of the streams and
+/// `media` of the calls.
+pub fn correlate(calls: &mut [Call], streams: &mut [RtpStream]) {
+    let offers = offers_of(calls);
     for (si, s) in streams.iter_mut().enumerate() {
         let by_dst = offers.get(&s.dst_addr).and_then(|l| pick(l, s.start));
         let by_src = offers.get(&s.src_addr).and_then(|l| pick(l, s.start));

@@ -84,6 +84,8 @@ pub struct Analysis {
     pub other_sip: sip::OtherSip,
     pub media: MediaSummary,
     pub streams: Vec<rtp::RtpStream>,
+    /// STUN, DTLS, ZRTP and T.38 (UDPTL) flows on media paths.
+    pub media_flows: Vec<rtp::flows::MediaFlow>,
     pub anomalies: Vec<Anomaly>,
 }
 
@@ -101,6 +103,9 @@ pub struct MediaSummary {
     pub rtcp_unreadable: u64,
     /// SDP endpoints beyond the media plan's cap.
     pub sdp_endpoints_dropped: u64,
+    pub media_flows: usize,
+    /// Packets of non-RTP media flows beyond the flow cap, not listed.
+    pub dropped_flow_packets: u64,
 }
 
 /// SIP messages read in parallel at once; small enough that memory does not notice.
@@ -122,6 +127,7 @@ pub fn analyze_with(
         plan_generation: 0,
         streams: rtp::StreamTable::new(opts.jitter_buffer_ms()),
         rtcp: rtp::rtcp::RtcpTable::default(),
+        flows: rtp::flows::FlowTable::default(),
     };
     let run = pipeline::run(path, input, &opts.pipeline, &mut sink)?;
     let AnalysisSink {
@@ -130,18 +136,24 @@ pub fn analyze_with(
         plan,
         streams,
         rtcp,
+        flows,
         ..
     } = sink;
     tracker.push_batch(&batch);
     let start_ns = run.counters.first_ts_ns.unwrap_or(0);
     let (mut sip, sip_anomalies) = tracker.finish(start_ns);
     let all_rtp = run.counters.rtp_packets;
+    let media_flows_dropped = flows.dropped_packets;
     let dropped_rtp_packets = streams.dropped_packets;
     let mut streams = streams.finish(start_ns);
     for s in &mut streams {
         s.rtcp = rtcp.figures(s.ssrc_value, s.clock_rate);
     }
+    let mut media_flows = flows.finish(start_ns);
+    let dropped_flow_packets = media_flows_dropped;
+    rtp::flows::mark_encrypted(&media_flows, &mut streams);
     correlate::correlate(&mut sip.calls, &mut streams);
+    correlate::correlate_flows(&mut sip.calls, &mut media_flows);
     let analyzed: u64 = streams.iter().map(|s| s.packets).sum();
     let media = MediaSummary {
         streams: streams.len(),
@@ -151,8 +163,18 @@ pub fn analyze_with(
         rtcp_packets: rtcp.packets,
         rtcp_unreadable: rtcp.unreadable,
         sdp_endpoints_dropped: plan.dropped,
+        media_flows: media_flows.len(),
+        dropped_flow_packets,
     };
-    Ok(summarize(path, run, sip, sip_anomalies, media, streams))
+    Ok(summarize(
+        path,
+        run,
+        sip,
+        sip_anomalies,
+        media,
+        streams,
+        media_flows,
+    ))
 }
 
 /// Receives the capture stage's output in order: SIP is read in parallel batches, SDP feeds
@@ -166,6 +188,7 @@ struct AnalysisSink<'a> {
     plan_generation: u64,
     streams: rtp::StreamTable,
     rtcp: rtp::rtcp::RtcpTable,
+    flows: rtp::flows::FlowTable,
 }
 
 impl pipeline::Sink for AnalysisSink<'_> {
@@ -186,6 +209,7 @@ impl pipeline::Sink for AnalysisSink<'_> {
         match &p.kind {
             decode::MediaKind::Rtp(h) => self.streams.push(p, h, &self.plan, self.plan_generation),
             decode::MediaKind::Rtcp => self.rtcp.push(p.data, p.ts_ns),
+            _ => self.flows.push(p, &self.plan),
         }
     }
 }
@@ -210,6 +234,7 @@ fn summarize(
     sip_anomalies: Vec<Anomaly>,
     media: MediaSummary,
     streams: Vec<rtp::RtpStream>,
+    media_flows: Vec<rtp::flows::MediaFlow>,
 ) -> Analysis {
     for a in &sip_anomalies {
         *run.anomaly_counts.entry(a.kind).or_insert(0) += 1;
@@ -288,6 +313,7 @@ fn summarize(
         other_sip: sip.other,
         media,
         streams,
+        media_flows,
         anomalies: run.anomalies,
     }
 }

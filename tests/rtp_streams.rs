@@ -186,3 +186,56 @@ fn streams_are_tied_to_their_call_with_a_direction() {
         .collect();
     assert!(dirs.contains(&"caller-to-callee") && dirs.contains(&"callee-to-caller"));
 }
+
+fn analysis(dir: &std::path::Path, name: &str) -> Value {
+    run_json(&[
+        "analyze",
+        dir.join(name).to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+}
+
+/// rtpproxy's SRTP test capture has no SDP: the G.722 payloads are 170 bytes for a timestamp
+/// step of 160, the 10 extra bytes being the HMAC-SHA1-80 tag. Plain G.711 is never marked.
+#[test]
+fn srtp_without_sdp_is_told_by_its_authentication_tag() {
+    let Some(dir) = shared_captures() else { return };
+    let v = analysis(&dir, "srtp-g722-aes-cm-128-hmac-sha1-80.pcap");
+    let s = &v["streams"][0];
+    assert_eq!(s["encrypted"], true);
+    assert_eq!(s["encryption_evidence"], "auth-tag");
+    for name in [
+        "sip-call-g711u-invite401-bye-magicjack.pcap",
+        "sip-rtp-g722-oneway.pcap",
+        "sip-rtp-g711-pcmu-pcma-oneway.pcap",
+    ] {
+        let v = analysis(&dir, name);
+        for s in v["streams"].as_array().unwrap() {
+            assert_eq!(s["encrypted"], false, "{name}: {s}");
+        }
+    }
+}
+
+/// The WebRTC capture: ICE checks (STUN) and a DTLS handshake on the path of the two Opus
+/// streams, whose SDP went over secure WebSocket and cannot be read.
+#[test]
+fn stun_and_dtls_flows_mark_webrtc_media_as_srtp() {
+    let Some(dir) = shared_captures() else { return };
+    let v = analysis(&dir, "webrtc-sip-wss-stun-dtls-srtp.pcapng");
+    let flows = v["media_flows"].as_array().unwrap();
+    let count = |kind: &str| -> u64 {
+        flows
+            .iter()
+            .filter(|f| f["kind"] == kind)
+            .map(|f| f["packets"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(count("stun"), 45, "{flows:?}");
+    assert_eq!(count("dtls"), 6);
+    let streams = v["streams"].as_array().unwrap();
+    assert_eq!(streams.len(), 2);
+    for s in streams {
+        assert_eq!(s["encryption_evidence"], "dtls", "{s}");
+    }
+}

@@ -17,7 +17,7 @@ pub enum PayloadClass {
 }
 
 /// Ports whose traffic is never RTP even when its first bytes happen to look like it.
-fn not_media_port(p: u16) -> bool {
+pub(crate) fn not_media_port(p: u16) -> bool {
     matches!(
         p,
         53 | 67

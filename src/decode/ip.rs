@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use etherparse::{Ipv6ExtensionSlice, LaxIpSlice};
 
-use super::classify::{classify_udp, PayloadClass};
+use super::classify::{classify_udp, not_media_port, PayloadClass};
 use super::{
     be16, be32, link, ChunkOut, EventKind, Flow, FragmentPiece, FrameCtx, MediaKind, RtpHeader,
     SctpPiece, SipTransport, TcpSegment, Undecoded,
@@ -135,7 +135,8 @@ fn udp<'a>(
         dst: SocketAddr::new(dst, dport),
     };
     let c = &mut out.counters;
-    match classify_udp(sport, dport, payload) {
+    let class = classify_udp(sport, dport, payload);
+    match class {
         PayloadClass::Sip => out.event(
             ctx,
             EventKind::SipDatagram {
@@ -171,10 +172,49 @@ fn udp<'a>(
                 },
             );
         }
-        PayloadClass::Stun => c.stun_packets += 1,
-        PayloadClass::Dtls => c.dtls_packets += 1,
-        PayloadClass::Zrtp => c.zrtp_packets += 1,
-        PayloadClass::Other => c.other_udp += 1,
+        PayloadClass::Stun | PayloadClass::Dtls | PayloadClass::Zrtp => {
+            let kind = match class {
+                PayloadClass::Stun => {
+                    c.stun_packets += 1;
+                    MediaKind::Stun
+                }
+                PayloadClass::Dtls => {
+                    c.dtls_packets += 1;
+                    MediaKind::Dtls
+                }
+                _ => {
+                    c.zrtp_packets += 1;
+                    MediaKind::Zrtp
+                }
+            };
+            out.event(
+                ctx,
+                EventKind::Media {
+                    flow,
+                    kind,
+                    data: payload,
+                },
+            );
+        }
+        PayloadClass::Other => {
+            c.other_udp += 1;
+            // media ports are unprivileged; T.38 (UDPTL) is only told apart with the SDP
+            if sport >= 1024
+                && dport >= 1024
+                && !not_media_port(sport)
+                && !not_media_port(dport)
+                && payload.len() >= 3
+            {
+                out.event(
+                    ctx,
+                    EventKind::Media {
+                        flow,
+                        kind: MediaKind::Unclassified,
+                        data: payload,
+                    },
+                );
+            }
+        }
     }
 }
 

@@ -160,9 +160,18 @@ impl RtpHeader {
 pub enum MediaKind {
     Rtp(RtpHeader),
     Rtcp,
+    /// ICE connectivity checks on a media path.
+    Stun,
+    /// A DTLS-SRTP handshake (or DTLS data, e.g. WebRTC data channels).
+    Dtls,
+    Zrtp,
+    /// A datagram between unprivileged ports that no shape test claimed; the media stage
+    /// reads it as T.38 UDPTL where an SDP offered T.38.
+    Unclassified,
 }
 
-/// An RTP or RTCP datagram, handed to the media stage in capture order.
+/// A datagram of a media path (RTP, RTCP and their companions), handed to the media stage in
+/// capture order.
 #[derive(Clone, Copy, Debug)]
 pub struct MediaPacket<'a> {
     pub frame: u64,
@@ -183,7 +192,7 @@ impl MediaPacket<'_> {
                     .get(start..start + usize::from(h.payload_len))
                     .unwrap_or(&[])
             }
-            MediaKind::Rtcp => &[],
+            _ => &[],
         }
     }
 }

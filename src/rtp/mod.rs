@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod dtmf;
+pub mod flows;
 pub mod quality;
 pub mod rfc3550;
 pub mod rtcp;

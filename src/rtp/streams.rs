@@ -130,7 +130,15 @@ struct StreamState {
     signaled: bool,
     encrypted: bool,
     udptl: bool,
+    last_pt: u8,
+    /// Consecutive G.711/G.722 packets compared with their timestamp step, and how many of
+    /// them were longer by exactly an SRTP authentication tag.
+    octet_codec_checks: u32,
+    auth_tag_sized: u32,
 }
+
+/// Packets compared before an SRTP authentication tag is believed.
+const AUTH_TAG_MIN_CHECKS: u32 = 10;
 
 /// All streams of a capture, fed in capture order.
 #[derive(Debug)]
@@ -212,6 +220,9 @@ impl StreamTable {
                     signaled: endpoint.is_some(),
                     encrypted: endpoint.is_some_and(|e| e.encrypted),
                     udptl: endpoint.is_some_and(|e| e.udptl),
+                    last_pt: h.payload_type,
+                    octet_codec_checks: 0,
+                    auth_tag_sized: 0,
                 };
                 s.first_packet_extras(&info, payload, h, p.frame, arrival_ms, p.ts_ns);
                 s.payloads.push(info);
@@ -313,10 +324,23 @@ impl StreamState {
         plan: &MediaPlan,
         key: &StreamKey,
     ) {
-        let ext = self.last_ext_ts + i64::from(h.timestamp.wrapping_sub(self.last_raw_ts) as i32);
+        let ts_step = h.timestamp.wrapping_sub(self.last_raw_ts);
+        let ext = self.last_ext_ts + i64::from(ts_step as i32);
         self.last_raw_ts = h.timestamp;
         self.last_ext_ts = ext;
         let gap = h.seq.wrapping_sub(self.last_seq);
+        // G.711 and G.722 carry one byte per timestamp unit; SRTP adds its authentication
+        // tag (4 or 10 bytes) after the payload, which rtp-rs counts as payload
+        if gap == 1
+            && h.payload_type == self.last_pt
+            && matches!(h.payload_type, 0 | 8 | 9)
+            && (1..=4000).contains(&ts_step)
+        {
+            self.octet_codec_checks += 1;
+            let excess = i64::from(h.payload_len) - i64::from(ts_step);
+            self.auth_tag_sized += u32::from(excess == 4 || excess == 10);
+        }
+        self.last_pt = h.payload_type;
         if gap == 1 {
             self.in_sequence += 1;
         }
@@ -418,6 +442,8 @@ impl StreamState {
             self.infer_clock();
         }
         self.series.finish();
+        let auth_tag = self.octet_codec_checks >= AUTH_TAG_MIN_CHECKS
+            && u64::from(self.auth_tag_sized) * 10 >= u64::from(self.octet_codec_checks) * 9;
         let ws = self.ws.summary();
         let clock_rate = self.clock.map_or(0, |c| c.0);
         let rfc = self.rfc.summary(clock_rate);
@@ -470,7 +496,12 @@ impl StreamState {
             first_frame: self.first_frame,
             last_frame: self.last_frame,
             signaled: self.signaled,
-            encrypted: self.encrypted,
+            encrypted: self.encrypted || auth_tag,
+            encryption_evidence: if self.encrypted {
+                Some("sdp")
+            } else {
+                auth_tag.then_some("auth-tag")
+            },
             comfort_noise_packets: self
                 .payloads
                 .iter()
@@ -539,8 +570,14 @@ pub struct RtpStream {
     pub last_frame: u64,
     /// An SDP named one of its endpoints (else the heuristic found it).
     pub signaled: bool,
-    /// SRTP (the SDP offered crypto, DTLS or ZRTP): payload figures are not available.
+    /// SRTP (the SDP offered crypto, DTLS or ZRTP, or a DTLS/ZRTP handshake went between the
+    /// same addresses): payload figures are not available; header figures are.
     pub encrypted: bool,
+    /// How we know it is SRTP: `sdp`; `dtls` / `zrtp` for a handshake seen on its path;
+    /// `auth-tag` for G.711/G.722 payloads longer than their timestamp step by exactly an
+    /// SRTP authentication tag (4 or 10 bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_evidence: Option<&'static str>,
     pub comfort_noise_packets: u64,
     pub event_packets: u64,
     /// Its endpoint was offered for T.38 (m=image udptl), yet it carries RTP.

@@ -112,6 +112,10 @@ impl Media {
 pub struct SessionDescription {
     pub origin_address: Option<String>,
     pub media: Vec<Media>,
+    /// What a strict parser (webrtc-sdp) rejects in this description, when the SIP reader
+    /// checked it ([`read_checked`]); the diagnosis reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strict_error: Option<String>,
 }
 
 /// Static RTP payload types (RFC 3551 table 4/5) that phones use without `a=rtpmap`.
@@ -147,10 +151,25 @@ pub fn static_payload(pt: u8) -> Option<(&'static str, u32)> {
 /// Finds and reads the SDP inside a body that may hold more (a multipart body, where SIP-I/SIP-T
 /// carry ISUP beside it): from `v=0` to the next boundary line.
 pub fn parse_embedded(body: &[u8]) -> Option<SessionDescription> {
+    parse(embedded(body)?)
+}
+
+/// The SDP part of a body that may hold other parts (multipart/mixed).
+fn embedded(body: &[u8]) -> Option<&[u8]> {
     let start = memchr::memmem::find(body, b"v=0")?;
     let rest = &body[start..];
     let end = memchr::memmem::find(rest, b"\n--").map_or(rest.len(), |i| i + 1);
-    parse(&rest[..end])
+    Some(&rest[..end])
+}
+
+/// Reads the SDP of a body as [`parse_embedded`] does, and records what webrtc-sdp rejects in
+/// it. Kept apart from [`parse`] because strict validation costs several times our reading and
+/// only the SIP reader, which shows the descriptions, needs it.
+pub fn read_checked(body: &[u8]) -> Option<SessionDescription> {
+    let text = embedded(body)?;
+    let mut sdp = parse(text)?;
+    sdp.strict_error = validate::strict_error(text);
+    Some(sdp)
 }
 
 /// Reads an SDP body; `None` if it has no `v=` or `m=` line at all.

@@ -361,13 +361,12 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
             .windows(15)
             .any(|w| w.eq_ignore_ascii_case(b"application/sdp"))
     });
-    let sdp = if is_sdp || (content_type.is_none() && t.body.starts_with(b"v=0")) {
-        sdp::parse(t.body)
-    } else if content_type.as_deref().is_some_and(|c| {
+    let multipart = content_type.as_deref().is_some_and(|c| {
         c.get(..10)
             .is_some_and(|p| p.eq_ignore_ascii_case("multipart/"))
-    }) {
-        sdp::parse_embedded(t.body)
+    });
+    let sdp = if is_sdp || multipart || (content_type.is_none() && t.body.starts_with(b"v=0")) {
+        sdp::read_checked(t.body)
     } else {
         None
     };
@@ -482,6 +481,8 @@ v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
         assert_eq!(m.software(), Some("Phone 1.0"));
         let sdp = m.sdp.unwrap();
         assert_eq!(sdp.media[0].direction, crate::sdp::Direction::Recvonly);
+        // no o=, s= or t= line: we read it, a strict peer would not
+        assert!(sdp.strict_error.is_some(), "{sdp:?}");
         assert!(m.missing.is_empty());
         assert!(m.rsip_rejected.is_empty(), "{:?}", m.rsip_rejected);
     }
