@@ -31,6 +31,9 @@ pub struct SynthArgs {
     /// Largest random extra delay of an RTP packet, in milliseconds (below 20).
     #[arg(long, default_value_t = 5.0)]
     pub jitter_ms: f64,
+    /// Time over which the first CALLS calls start (default: 10 ms apart).
+    #[arg(long)]
+    pub ramp_seconds: Option<f64>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Where to write the ground truth as JSON (default: OUTPUT.truth.json).
@@ -328,8 +331,12 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
             let i = calls.len() - 1;
             queue.push(Reverse((at, i, Step::Invite, 0)));
         };
+    let spacing_ns = match args.ramp_seconds {
+        Some(r) => (r.max(0.0) * 1e9 / f64::from(args.calls.max(1))) as i64,
+        None => 10_000_000,
+    };
     for k in 0..args.calls.max(1) {
-        let at = START_NS + i64::from(k) * 10_000_000;
+        let at = START_NS + i64::from(k) * spacing_ns;
         start_call(&mut calls, &mut queue, &mut rng, at);
     }
     let mut stopping = false;
