@@ -51,6 +51,9 @@ pub struct CaptureSummary {
     pub file_bytes: u64,
     pub first_time: Option<String>,
     pub last_time: Option<String>,
+    /// The first frame's time in ns since the epoch, from which every `*_s` time counts.
+    #[serde(skip)]
+    pub first_ts_ns: Option<i64>,
     pub duration_s: f64,
     pub sip_messages: u64,
     pub sip_messages_by_transport: BTreeMap<String, u64>,
@@ -269,6 +272,7 @@ fn summarize(
         file_bytes: run.input_bytes,
         first_time: c.first_ts_ns.map(timefmt::iso8601),
         last_time: c.last_ts_ns.map(timefmt::iso8601),
+        first_ts_ns: c.first_ts_ns,
         duration_s: duration_ns as f64 / 1e9,
         sip_messages: run.sip_messages,
         sip_messages_by_transport: run

@@ -85,6 +85,19 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Write a report directory: index.html (self-contained), calls/registrations/streams CSV,
+    /// analysis.json, ladders/ (SVG, text, Mermaid per call) and plots/ (SVG per stream).
+    Report {
+        capture: String,
+        /// Directory to write (created if missing).
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        /// Language of explanations.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: Lang,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Write a synthetic capture of concurrent G.711 calls and its ground truth.
     Synth(voipscope::synth::SynthArgs),
 }
@@ -286,6 +299,35 @@ fn main() -> ExitCode {
                 },
             };
             write_out(output.as_deref(), &text)
+        }
+        Command::Report {
+            capture,
+            output,
+            lang,
+            run,
+        } => {
+            let a = match load(&capture, &run) {
+                Ok(a) => a,
+                Err(code) => return code,
+            };
+            match report::dir::write_report(&a, &output, lang) {
+                Ok(files) => {
+                    println!(
+                        "{}: {} calls, {} registrations, {} streams; {} files in {}",
+                        a.capture.file,
+                        a.calls.len(),
+                        a.registrations.len(),
+                        a.streams.len(),
+                        files.len(),
+                        output.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("voipscope: cannot write the report: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Command::Synth(args) => match voipscope::synth::run(&args) {
             Ok(summary) => {

@@ -1,7 +1,11 @@
 //! Every output format; each reads an [`crate::Analysis`] and never analyzes.
 
 pub mod calls;
+pub mod csv;
+pub mod dir;
+pub mod html;
 pub mod ladder;
+pub mod plot;
 pub mod streams;
 pub mod text;
 

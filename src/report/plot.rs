@@ -1,0 +1,213 @@
+//! Plots of the report, drawn with plotters as SVG: per stream, delta and jitter over time with
+//! loss events marked; for the capture, a quality overview of every stream (MOS, loss, jitter).
+//!
+//! Labels that come from the capture (addresses, codec names) are escaped by plotters' SVG
+//! backend; titles are built from our own numbers and those labels only.
+
+use plotters::prelude::*;
+
+use crate::rtp::series::Series;
+use crate::rtp::RtpStream;
+
+const WIDTH: u32 = 900;
+const STREAM_HEIGHT: u32 = 420;
+
+const DELTA_COLOR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+const JITTER_COLOR: RGBColor = RGBColor(0xd6, 0x27, 0x28);
+const LOSS_COLOR: RGBColor = RGBColor(0x9c, 0x27, 0xb0);
+
+fn upper(values: impl Iterator<Item = f32>) -> f32 {
+    let m = values.fold(0.0f32, |a, b| if b.is_finite() { a.max(b) } else { a });
+    if m <= 0.0 {
+        1.0
+    } else {
+        m * 1.1
+    }
+}
+
+/// Delta (time since the previous packet) and jitter of one stream over time, in two panels
+/// sharing the time axis; a mark on the time axis for each point where packets went missing.
+pub fn stream_svg(number: usize, s: &RtpStream) -> String {
+    let title = format!(
+        "Stream {number}: {} -> {} SSRC {} {}",
+        s.src,
+        s.dst,
+        s.ssrc,
+        s.codec.as_deref().unwrap_or("")
+    );
+    series_svg(&title, &s.series, s.start as f32, s.end as f32)
+}
+
+/// The plot of [`stream_svg`] from its parts.
+pub fn series_svg(title: &str, series: &Series, start: f32, end: f32) -> String {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (WIDTH, STREAM_HEIGHT)).into_drawing_area();
+        if draw_stream(&root, title, series, start, end).is_err() {
+            // plotters only fails on backend errors, which a String backend does not have
+            let _ = root.present();
+        }
+    }
+    out
+}
+
+fn draw_stream<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    series: &Series,
+    start: f32,
+    end: f32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let points = &series.points;
+    let (top, bottom) = root.split_vertically(STREAM_HEIGHT / 2 + 10);
+    // the series counts from the capture's first RTP packet; the plot from the stream's first
+    let origin = points.first().map_or(start, |p| p.t);
+    let t0 = 0f32;
+    let t1 = points
+        .last()
+        .map_or(end - start, |p| p.t - origin)
+        .max(0.001);
+    let per_point = series.packets_per_point.max(1);
+    let note = if per_point > 1 {
+        format!(" (max of {per_point} packets per point)")
+    } else {
+        String::new()
+    };
+
+    let delta_max = upper(points.iter().map(|p| p.delta_ms));
+    let mut chart = ChartBuilder::on(&top)
+        .caption(title, ("sans-serif", 16))
+        .margin(8)
+        .x_label_area_size(24)
+        .y_label_area_size(56)
+        .build_cartesian_2d(t0..t1, 0f32..delta_max)?;
+    chart
+        .configure_mesh()
+        .y_desc(format!("delta ms{note}"))
+        .x_labels(10)
+        .y_labels(6)
+        .draw()?;
+    chart.draw_series(LineSeries::new(
+        points.iter().map(|p| (p.t - origin, p.delta_ms)),
+        DELTA_COLOR.stroke_width(1),
+    ))?;
+    chart.draw_series(
+        points
+            .iter()
+            .filter(|p| p.lost > 0)
+            .map(|p| TriangleMarker::new((p.t - origin, delta_max * 0.95), 5, LOSS_COLOR.filled())),
+    )?;
+
+    let jitter_max = upper(points.iter().map(|p| p.jitter_ms));
+    let mut chart = ChartBuilder::on(&bottom)
+        .margin(8)
+        .x_label_area_size(30)
+        .y_label_area_size(56)
+        .build_cartesian_2d(t0..t1, 0f32..jitter_max)?;
+    chart
+        .configure_mesh()
+        .x_desc("seconds from the stream's first packet (triangles: packets lost)")
+        .y_desc("jitter ms")
+        .x_labels(10)
+        .y_labels(6)
+        .draw()?;
+    chart.draw_series(LineSeries::new(
+        points.iter().map(|p| (p.t - origin, p.jitter_ms)),
+        JITTER_COLOR.stroke_width(1),
+    ))?;
+    root.present()?;
+    Ok(())
+}
+
+/// MOS, loss and maximum jitter of every stream, one bar group per stream, so the worst stand
+/// out at a glance.
+pub fn quality_overview_svg(streams: &[RtpStream]) -> String {
+    let mut out = String::new();
+    {
+        let height = 140 + 3 * 150;
+        let root = SVGBackend::with_string(&mut out, (WIDTH, height)).into_drawing_area();
+        if draw_overview(&root, streams).is_err() {
+            let _ = root.present();
+        }
+    }
+    out
+}
+
+fn draw_overview<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    streams: &[RtpStream],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let root = root.titled(
+        &format!("Quality of {} streams", streams.len()),
+        ("sans-serif", 18),
+    )?;
+    let panels = root.split_evenly((3, 1));
+    let n = streams.len().max(1) as u32;
+    let mos: Vec<f32> = streams
+        .iter()
+        .map(|s| s.quality.as_ref().map_or(0.0, |q| q.mos as f32))
+        .collect();
+    let loss: Vec<f32> = streams.iter().map(|s| s.rfc3550.lost_pct as f32).collect();
+    let jitter: Vec<f32> = streams
+        .iter()
+        .map(|s| s.wireshark.max_jitter_ms as f32)
+        .collect();
+    let specs: [(&str, &Vec<f32>, f32, RGBColor); 3] = [
+        ("MOS (E-model)", &mos, 5.0, RGBColor(0x2c, 0xa0, 0x2c)),
+        ("lost %", &loss, upper(loss.iter().copied()), LOSS_COLOR),
+        (
+            "max jitter ms",
+            &jitter,
+            upper(jitter.iter().copied()),
+            JITTER_COLOR,
+        ),
+    ];
+    for (area, (label, values, top, color)) in panels.iter().zip(specs) {
+        let mut chart = ChartBuilder::on(area)
+            .margin(8)
+            .x_label_area_size(28)
+            .y_label_area_size(56)
+            .build_cartesian_2d((1u32..n).into_segmented(), 0f32..top)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc("stream")
+            .y_desc(label)
+            .x_labels((n as usize).min(30))
+            .draw()?;
+        chart.draw_series(
+            Histogram::vertical(&chart)
+                .style(color.filled())
+                .margin(2)
+                .data(values.iter().enumerate().map(|(i, v)| (i as u32 + 1, *v))),
+        )?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rtp::series::Point;
+
+    #[test]
+    fn stream_plot_is_svg_and_marks_losses() {
+        let mut series = Series::default();
+        for i in 0..50 {
+            series.points.push(Point {
+                t: i as f32 * 0.02,
+                delta_ms: 20.0,
+                jitter_ms: 0.5,
+                diff_ms: 0.0,
+                lost: u32::from(i == 25),
+            });
+        }
+        let svg = series_svg("Stream 1: 10.0.0.1:4000 -> <script>", &series, 0.0, 1.0);
+        assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
+        assert!(svg.contains("<polyline") || svg.contains("<path"));
+        assert!(!svg.contains("<script>"), "capture text must be escaped");
+    }
+}

@@ -1,0 +1,228 @@
+//! `voipscope report`: the report of every shared capture is written, its page is sound and
+//! opens in headless Chromium without console errors, the CSV files keep their columns (golden),
+//! and markup taken from a capture stays text.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("voipscope-report-test-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn report(capture: &Path, dir: &Path) {
+    let r = voipscope(&[
+        "report",
+        capture.to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        r.code,
+        0,
+        "report of {} failed: {}",
+        capture.display(),
+        r.stderr
+    );
+}
+
+/// Open and close tags of the elements we write must balance; a cheap well-formedness check
+/// that catches a capture string breaking out of its cell.
+fn assert_balanced(html: &str, what: &str) {
+    for tag in [
+        "section", "table", "tr", "td", "div", "svg", "dl", "script", "style",
+    ] {
+        let open =
+            html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
+        let close = html.matches(&format!("</{tag}>")).count();
+        assert_eq!(
+            open, close,
+            "{what}: <{tag}> opened {open} times, closed {close}"
+        );
+    }
+}
+
+fn chromium() -> Option<PathBuf> {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(out) = Command::new("which").arg(name).output() {
+            if out.status.success() {
+                let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                return Some(PathBuf::from(p));
+            }
+        }
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("chromium is missing; .ci/run installs Debian's chromium");
+    }
+    eprintln!("skipping the browser check: no chromium");
+    None
+}
+
+/// The page as Chromium built it, and the console messages it logged.
+fn open_in_chromium(browser: &Path, page: &Path) -> (String, Vec<String>) {
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    let console = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), console)
+}
+
+#[test]
+fn report_of_every_shared_capture() {
+    let Some(dir) = shared_captures() else { return };
+    let browser = chromium();
+    for capture in all_captures(&dir) {
+        let name = capture.file_name().unwrap().to_string_lossy().to_string();
+        let out = out_dir(&name);
+        report(&capture, &out);
+        let analysis: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("analysis.json")).unwrap())
+                .unwrap();
+        let calls = analysis["calls"].as_array().unwrap();
+        let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{name}");
+        assert!(
+            !html.contains("http://") || !html.contains("src=\"http"),
+            "{name}: fetches"
+        );
+        assert_balanced(&html, &name);
+        assert_eq!(
+            html.matches("class=\"call-row\"").count(),
+            calls.len(),
+            "{name}"
+        );
+        let csv = std::fs::read_to_string(out.join("calls.csv")).unwrap();
+        let rows = csv::Reader::from_reader(csv.as_bytes()).records().count();
+        assert_eq!(rows, calls.len(), "{name}: calls.csv");
+        for c in calls {
+            let n = c["number"].as_u64().unwrap();
+            let found = std::fs::read_dir(out.join("ladders"))
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .any(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(&format!("{n}-"))
+                });
+            assert!(found, "{name}: ladder of call {n}");
+        }
+        if let Some(browser) = &browser {
+            let (dom, console) = open_in_chromium(browser, &out.join("index.html"));
+            assert!(console.is_empty(), "{name}: console says {console:?}");
+            assert_eq!(
+                dom.matches("class=\"call-row\"").count(),
+                calls.len(),
+                "{name}: DOM"
+            );
+            for c in calls {
+                let id = c["call_id"].as_str().unwrap();
+                let escaped = id
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;");
+                assert!(dom.contains(&escaped), "{name}: call {id} not in the page");
+            }
+        }
+    }
+}
+
+#[test]
+fn csv_files_are_golden() {
+    let Some(dir) = shared_captures() else { return };
+    let out = out_dir("golden");
+    report(&dir.join("sip-call-g711a-rtcp-noise.pcap"), &out);
+    for file in ["calls.csv", "registrations.csv", "streams.csv"] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap();
+        insta::assert_snapshot!(file, text);
+    }
+}
+
+/// A capture whose SIP headers carry markup and spreadsheet formulas.
+fn hostile_capture() -> TempFile {
+    let body = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    let invite = format!(
+        "INVITE sip:bob@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
+From: \"<script>alert(1)</script>\" <sip:=cmd|' /C calc'!A0@10.0.0.1>;tag=a\r\n\
+To: <sip:bob@10.0.0.2>\r\nCall-ID: ../<b>evil</b>\r\nCSeq: 1 INVITE\r\n\
+User-Agent: <img src=x onerror=alert(2)>\r\n\
+Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let busy = "SIP/2.0 486 <i>Busy</i> Here\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
+From: <sip:x@10.0.0.1>;tag=a\r\nTo: <sip:bob@10.0.0.2>;tag=b\r\nCall-ID: ../<b>evil</b>\r\n\
+CSeq: 1 INVITE\r\nServer: <svg onload=alert(3)>\r\nContent-Length: 0\r\n\r\n";
+    let mut pcap = Pcap::new(1);
+    pcap.frame(
+        1_000_000,
+        &udp4([10, 0, 0, 1], 5060, [10, 0, 0, 2], 5060, invite.as_bytes()),
+    );
+    pcap.frame(
+        1_100_000,
+        &udp4([10, 0, 0, 2], 5060, [10, 0, 0, 1], 5060, busy.as_bytes()),
+    );
+    TempFile::new("hostile-markup.pcap", &pcap.bytes)
+}
+
+#[test]
+fn markup_from_the_capture_stays_text() {
+    let capture = hostile_capture();
+    let out = out_dir("hostile");
+    report(Path::new(capture.path()), &out);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for raw in [
+        "<script>alert",
+        "<img src=x",
+        "<svg onload",
+        "<b>evil",
+        "<i>Busy",
+    ] {
+        assert!(!html.contains(raw), "index.html contains {raw}");
+    }
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_balanced(&html, "hostile");
+    let ladders: Vec<String> = std::fs::read_dir(out.join("ladders"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(ladders.len(), 3, "{ladders:?}");
+    for name in &ladders {
+        assert!(name.starts_with("1-_.__b_evil__b_."), "{name}");
+        let svg = std::fs::read_to_string(out.join("ladders").join(name)).unwrap();
+        if name.ends_with(".svg") {
+            assert!(
+                !svg.contains("<svg onload") && !svg.contains("<img"),
+                "{name}"
+            );
+        }
+    }
+    let csv = std::fs::read_to_string(out.join("calls.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| row[headers.iter().position(|h| h == name).unwrap()].to_string();
+    assert!(cell("from_user").starts_with("'="), "{}", cell("from_user"));
+    assert_eq!(cell("state"), "rejected");
+    if let Some(browser) = chromium() {
+        let (dom, console) = open_in_chromium(&browser, &out.join("index.html"));
+        assert!(console.is_empty(), "console says {console:?}");
+        assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    }
+}
