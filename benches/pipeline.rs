@@ -31,6 +31,7 @@ fn synthetic_capture_with(
             call_seconds,
             loss_pct: 0.5,
             jitter_ms: 5.0,
+            scenario: None,
             ramp_seconds,
             seed: 7,
             truth: None,

@@ -24,6 +24,7 @@ fn framed_messages() -> Vec<SipMessage> {
             call_seconds: 1.0,
             loss_pct: 0.0,
             jitter_ms: 0.0,
+            scenario: None,
             ramp_seconds: None,
             seed: 11,
             truth: None,

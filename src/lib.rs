@@ -4,12 +4,14 @@
 //! The library never prints; `main.rs` is a thin command line over [`analyze`] and `report`.
 
 pub mod anomaly;
+pub mod batch;
 pub mod capture;
 pub mod correlate;
 pub mod decode;
 pub mod pipeline;
 pub mod report;
 pub mod rtp;
+pub mod scenario;
 pub mod sdp;
 pub mod sip;
 pub mod synth;

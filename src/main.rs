@@ -98,6 +98,22 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Report many captures (files, directories, glob patterns, .gz) in parallel: one report
+    /// directory each under OUT, plus summary.csv and summary.html. Reports newer than their
+    /// capture are kept unless --force. Exits 1 if any capture failed.
+    Batch {
+        #[arg(required = true)]
+        paths: Vec<String>,
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        /// Write every report again, even when it is newer than its capture.
+        #[arg(long)]
+        force: bool,
+        #[arg(long, value_enum, default_value = "en")]
+        lang: Lang,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Write a synthetic capture of concurrent G.711 calls and its ground truth.
     Synth(voipscope::synth::SynthArgs),
 }
@@ -178,6 +194,82 @@ fn select_ladders(a: &Analysis, call: Option<&str>) -> Result<Vec<Ladder>, Strin
         a.capture.file,
         a.calls.len()
     ))
+}
+
+fn batch(
+    paths: &[String],
+    output: &std::path::Path,
+    force: bool,
+    lang: Lang,
+    run: &RunArgs,
+) -> ExitCode {
+    use std::io::IsTerminal;
+    let captures = match voipscope::batch::find_captures(paths) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("voipscope: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let bar = indicatif::ProgressBar::new(captures.len() as u64);
+    if std::io::stderr().is_terminal() {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    // files run in parallel; each file's own pipeline gets one thread so the cores are shared
+    // between files rather than oversubscribed
+    let mut options = run.options();
+    if run.threads == 0 {
+        options.pipeline.threads = 1;
+    }
+    let progress = |item: &voipscope::batch::BatchItem| {
+        bar.set_message(item.report.clone());
+        bar.inc(1);
+    };
+    let items = match voipscope::batch::run(&captures, output, force, lang, &options, &progress) {
+        Ok(items) => items,
+        Err(e) => {
+            bar.finish_and_clear();
+            eprintln!("voipscope: cannot write to {}: {e}", output.display());
+            return ExitCode::from(2);
+        }
+    };
+    bar.finish_and_clear();
+    use voipscope::batch::Outcome;
+    let written = items
+        .iter()
+        .filter(|i| i.outcome == Outcome::Written)
+        .count();
+    let skipped = items
+        .iter()
+        .filter(|i| i.outcome == Outcome::Skipped)
+        .count();
+    let failed: Vec<_> = items
+        .iter()
+        .filter_map(|i| match &i.outcome {
+            Outcome::Failed(e) => Some((i, e)),
+            _ => None,
+        })
+        .collect();
+    println!(
+        "{} captures: {written} reports written, {skipped} up to date, {} failed; summary in {}",
+        items.len(),
+        failed.len(),
+        output.join("summary.html").display()
+    );
+    for (_, e) in &failed {
+        // the error names the capture
+        eprintln!("failed: {e}");
+    }
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 fn main() -> ExitCode {
@@ -329,6 +421,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Batch {
+            paths,
+            output,
+            force,
+            lang,
+            run,
+        } => batch(&paths, &output, force, lang, &run),
         Command::Synth(args) => match voipscope::synth::run(&args) {
             Ok(summary) => {
                 println!("{summary}");

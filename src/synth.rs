@@ -31,6 +31,11 @@ pub struct SynthArgs {
     /// Largest random extra delay of an RTP packet, in milliseconds (below 20).
     #[arg(long, default_value_t = 5.0)]
     pub jitter_ms: f64,
+    /// Write a scripted teaching capture instead (see `samples/README.md`): basic-call, busy,
+    /// cancel, no-answer, register-digest, invite-407, hold-resume, blind-transfer,
+    /// codec-mismatch-488, one-way-nat, sip-tcp. The other options do not apply.
+    #[arg(long)]
+    pub scenario: Option<String>,
     /// Time over which the first CALLS calls start (default: 10 ms apart).
     #[arg(long)]
     pub ramp_seconds: Option<f64>,
@@ -466,6 +471,16 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
 
 /// `voipscope synth`: writes the capture and its ground truth file.
 pub fn run(args: &SynthArgs) -> anyhow::Result<String> {
+    if let Some(name) = &args.scenario {
+        let mut bytes = Vec::new();
+        let frames = crate::scenario::write(name, &mut bytes)?;
+        std::fs::write(&args.output, &bytes)?;
+        return Ok(format!(
+            "{}: scenario {name}, {frames} frames, {} bytes",
+            args.output,
+            bytes.len()
+        ));
+    }
     let file = File::create(&args.output)?;
     let truth = write_capture(args, BufWriter::with_capacity(1 << 20, file))?;
     let truth_path = args

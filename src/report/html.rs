@@ -23,7 +23,7 @@ pub fn esc(s: &str) -> String {
     ladder::svg::escape(s)
 }
 
-const STYLE: &str = r#"
+pub const STYLE: &str = r#"
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.5em; margin-bottom: 0.2em; }
 h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
@@ -48,7 +48,7 @@ code { font-size: 0.95em; }
 "#;
 
 /// Sorts a table by the clicked column: numbers by value (`data-v` when present), text by text.
-const SCRIPT: &str = r#"
+pub const SCRIPT: &str = r#"
 document.querySelectorAll('table.sortable').forEach(function (table) {
   table.querySelectorAll('th').forEach(function (th, col) {
     th.addEventListener('click', function () {
@@ -259,6 +259,40 @@ fn stream_plots(out: &mut String, a: &Analysis, indexes: &[usize]) {
     }
 }
 
+/// What the media of a call shows that its signalling does not (English; the diagnosis
+/// issue brings findings with evidence and German text).
+fn media_notes(c: &crate::sip::Call) -> Vec<String> {
+    let m = &c.media;
+    let mut notes = Vec::new();
+    if m.no_media {
+        notes.push("The call was answered, but no RTP of it is in the capture.".to_string());
+    }
+    if m.one_way {
+        notes.push(format!(
+            "One-way audio: {} RTP packets from caller to callee, {} back.",
+            m.caller_to_callee_packets, m.callee_to_caller_packets
+        ));
+    }
+    for u in &m.unexpected_endpoints {
+        notes.push(format!(
+            "Stream {}: its {} is {}, but the SDP named {} (NAT or a media relay).",
+            u.stream + 1,
+            u.end,
+            u.seen,
+            u.sdp_named
+        ));
+    }
+    for b in &m.rtp_after_bye {
+        notes.push(format!(
+            "Stream {} went on until {:.3} s, after the BYE at {:.3} s.",
+            b.stream + 1,
+            b.last_packet_s,
+            b.bye_s
+        ));
+    }
+    notes
+}
+
 fn call_details(out: &mut String, a: &Analysis, lang: Lang) {
     for c in a.calls.iter().take(MAX_DETAILED_CALLS) {
         let state = c.state.as_str();
@@ -290,7 +324,8 @@ fn call_details(out: &mut String, a: &Analysis, lang: Lang) {
             opt_num(c.answer_time_ms, 0),
             opt_num(c.talk_duration_s, 1),
         );
-        let lines = why(c, lang);
+        let mut lines = why(c, lang);
+        lines.extend(media_notes(c));
         if !lines.is_empty() {
             out.push_str("<div class=\"why\">");
             for l in &lines {

@@ -165,24 +165,31 @@ fn draw_overview<DB: DrawingBackend>(
         ),
     ];
     for (area, (label, values, top, color)) in panels.iter().zip(specs) {
+        // plain rectangles, not plotters' Histogram: that one groups values in a HashMap and
+        // draws them in a different order on every run, and reports must be byte-identical
         let mut chart = ChartBuilder::on(area)
             .margin(8)
             .x_label_area_size(28)
             .y_label_area_size(56)
-            .build_cartesian_2d((1u32..n).into_segmented(), 0f32..top)?;
+            .build_cartesian_2d(0.5f32..n as f32 + 0.5, 0f32..top)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_desc("stream")
             .y_desc(label)
             .x_labels((n as usize).min(30))
+            .x_label_formatter(&|x| {
+                if (x - x.round()).abs() < 1e-3 && *x >= 1.0 {
+                    format!("{}", x.round() as u32)
+                } else {
+                    String::new()
+                }
+            })
             .draw()?;
-        chart.draw_series(
-            Histogram::vertical(&chart)
-                .style(color.filled())
-                .margin(2)
-                .data(values.iter().enumerate().map(|(i, v)| (i as u32 + 1, *v))),
-        )?;
+        chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+            let x = i as f32 + 1.0;
+            Rectangle::new([(x - 0.4, 0.0), (x + 0.4, *v)], color.filled())
+        }))?;
     }
     root.present()?;
     Ok(())
