@@ -8,6 +8,7 @@ pub mod batch;
 pub mod capture;
 pub mod correlate;
 pub mod decode;
+pub mod export;
 pub mod pipeline;
 pub mod report;
 pub mod rtp;

@@ -98,6 +98,18 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Write every frame of one call (SIP, retransmissions, fragments and segments, RTP, RTCP,
+    /// DTMF, STUN/DTLS on its media path) to a new capture, pcap or pcapng like the input.
+    Export {
+        capture: String,
+        /// Call number (as in `calls`) or Call-ID.
+        #[arg(long)]
+        call: String,
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Report many captures (files, directories, glob patterns, .gz) in parallel: one report
     /// directory each under OUT, plus summary.csv and summary.html. Reports newer than their
     /// capture are kept unless --force. Exits 1 if any capture failed.
@@ -417,6 +429,59 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("voipscope: cannot write the report: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Export {
+            capture,
+            call,
+            output,
+            run,
+        } => {
+            if capture == "-" {
+                eprintln!("voipscope: export reads the capture twice; give a file, not stdin");
+                return ExitCode::from(2);
+            }
+            let a = match load(&capture, &run) {
+                Ok(a) => a,
+                Err(code) => return code,
+            };
+            let found = call
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| a.calls.iter().find(|c| c.number == n))
+                .or_else(|| a.calls.iter().find(|c| c.call_id == call));
+            let Some(c) = found else {
+                eprintln!(
+                    "voipscope: no call {call:?} in {} ({} calls; see `voipscope calls`)",
+                    a.capture.file,
+                    a.calls.len()
+                );
+                return ExitCode::from(1);
+            };
+            let selection = voipscope::export::select(&a, c);
+            let file = match std::fs::File::create(&output) {
+                Ok(f) => std::io::BufWriter::new(f),
+                Err(e) => {
+                    eprintln!("voipscope: cannot create {}: {e}", output.display());
+                    return ExitCode::from(1);
+                }
+            };
+            match voipscope::export::export(&capture, &selection, file) {
+                Ok(done) => {
+                    println!(
+                        "call {} ({}): {} frames written to {} ({})",
+                        c.number,
+                        c.call_id,
+                        done.frames,
+                        output.display(),
+                        done.container.name()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("voipscope: {e}");
                     ExitCode::from(1)
                 }
             }
