@@ -288,8 +288,8 @@ fn write_pcapng<W: Write>(mut w: W, frames: &[Kept]) -> std::io::Result<()> {
     let mut interfaces: FxHashMap<u16, u32> = FxHashMap::default();
     let mut order: Vec<u16> = Vec::new();
     for f in frames {
-        if !interfaces.contains_key(&f.link) {
-            interfaces.insert(f.link, order.len() as u32);
+        if let std::collections::hash_map::Entry::Vacant(e) = interfaces.entry(f.link) {
+            e.insert(order.len() as u32);
             order.push(f.link);
         }
     }
