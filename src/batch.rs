@@ -117,6 +117,7 @@ pub fn run(
     out: &Path,
     force: bool,
     lang: Lang,
+    png: bool,
     opts: &Options,
     progress: &(dyn Fn(&BatchItem) + Sync),
 ) -> std::io::Result<Vec<BatchItem>> {
@@ -135,7 +136,7 @@ pub fn run(
                 Outcome::Skipped
             } else {
                 match crate::analyze(&capture.to_string_lossy(), opts) {
-                    Ok(a) => match dir::write_report(&a, &report_dir, lang) {
+                    Ok(a) => match dir::write_report(&a, &report_dir, lang, png) {
                         Ok(_) => Outcome::Written,
                         Err(e) => Outcome::Failed(format!("writing the report: {e}")),
                     },

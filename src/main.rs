@@ -95,6 +95,9 @@ enum Command {
         /// Language of explanations.
         #[arg(long, value_enum, default_value = "en")]
         lang: Lang,
+        /// Also write the plots as PNG.
+        #[arg(long)]
+        png: bool,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -123,6 +126,9 @@ enum Command {
         force: bool,
         #[arg(long, value_enum, default_value = "en")]
         lang: Lang,
+        /// Also write the plots as PNG.
+        #[arg(long)]
+        png: bool,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -213,6 +219,7 @@ fn batch(
     output: &std::path::Path,
     force: bool,
     lang: Lang,
+    png: bool,
     run: &RunArgs,
 ) -> ExitCode {
     use std::io::IsTerminal;
@@ -242,14 +249,15 @@ fn batch(
         bar.set_message(item.report.clone());
         bar.inc(1);
     };
-    let items = match voipscope::batch::run(&captures, output, force, lang, &options, &progress) {
-        Ok(items) => items,
-        Err(e) => {
-            bar.finish_and_clear();
-            eprintln!("voipscope: cannot write to {}: {e}", output.display());
-            return ExitCode::from(2);
-        }
-    };
+    let items =
+        match voipscope::batch::run(&captures, output, force, lang, png, &options, &progress) {
+            Ok(items) => items,
+            Err(e) => {
+                bar.finish_and_clear();
+                eprintln!("voipscope: cannot write to {}: {e}", output.display());
+                return ExitCode::from(2);
+            }
+        };
     bar.finish_and_clear();
     use voipscope::batch::Outcome;
     let written = items
@@ -408,13 +416,14 @@ fn main() -> ExitCode {
             capture,
             output,
             lang,
+            png,
             run,
         } => {
             let a = match load(&capture, &run) {
                 Ok(a) => a,
                 Err(code) => return code,
             };
-            match report::dir::write_report(&a, &output, lang) {
+            match report::dir::write_report(&a, &output, lang, png) {
                 Ok(files) => {
                     println!(
                         "{}: {} calls, {} registrations, {} streams; {} files in {}",
@@ -491,8 +500,9 @@ fn main() -> ExitCode {
             output,
             force,
             lang,
+            png,
             run,
-        } => batch(&paths, &output, force, lang, &run),
+        } => batch(&paths, &output, force, lang, png, &run),
         Command::Synth(args) => match voipscope::synth::run(&args) {
             Ok(summary) => {
                 println!("{summary}");

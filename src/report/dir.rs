@@ -43,34 +43,50 @@ fn write(path: PathBuf, text: &str) -> std::io::Result<()> {
         .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-/// Writes every file of the report of `a` into `dir` (created if missing); returns the files
-/// written.
-pub fn write_report(a: &Analysis, dir: &Path, lang: Lang) -> std::io::Result<Vec<PathBuf>> {
+/// Writes every file of the report of `a` into `dir` (created if missing), with PNG copies of
+/// the plots when `png`; returns the files written.
+pub fn write_report(
+    a: &Analysis,
+    dir: &Path,
+    lang: Lang,
+    png: bool,
+) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir.join("ladders"))?;
     std::fs::create_dir_all(dir.join("plots"))?;
-    let mut written = Vec::new();
-    let mut put = |name: PathBuf, text: &str| -> std::io::Result<()> {
+    let mut written: Vec<PathBuf> = Vec::new();
+    let put = |written: &mut Vec<PathBuf>, name: PathBuf, text: &str| -> std::io::Result<()> {
         write(dir.join(&name), text)?;
         written.push(name);
         Ok(())
     };
-    put("index.html".into(), &html::index(a, lang))?;
-    put("calls.csv".into(), &csv::calls(a))?;
-    put("registrations.csv".into(), &csv::registrations(a))?;
-    put("streams.csv".into(), &csv::streams(a))?;
-    put("analysis.json".into(), &crate::report::json(a))?;
+    put(&mut written, "index.html".into(), &html::index(a, lang))?;
+    put(&mut written, "calls.csv".into(), &csv::calls(a))?;
+    put(
+        &mut written,
+        "registrations.csv".into(),
+        &csv::registrations(a),
+    )?;
+    put(&mut written, "streams.csv".into(), &csv::streams(a))?;
+    put(
+        &mut written,
+        "analysis.json".into(),
+        &crate::report::json(a),
+    )?;
     for c in &a.calls {
         let l = ladder::of_call(c);
         let stem = ladder_stem(c);
         put(
+            &mut written,
             Path::new("ladders").join(format!("{stem}.txt")),
             &ladder::text::render(&l),
         )?;
         put(
+            &mut written,
             Path::new("ladders").join(format!("{stem}.svg")),
             &ladder::svg::render(&l),
         )?;
         put(
+            &mut written,
             Path::new("ladders").join(format!("{stem}.mmd")),
             &ladder::mermaid::render(&l),
         )?;
@@ -80,15 +96,27 @@ pub fn write_report(a: &Analysis, dir: &Path, lang: Lang) -> std::io::Result<Vec
             continue;
         }
         put(
+            &mut written,
             Path::new("plots").join(format!("stream-{}.svg", i + 1)),
             &plot::stream_svg(i + 1, s),
         )?;
+        if png {
+            let name = Path::new("plots").join(format!("stream-{}.png", i + 1));
+            plot::stream_png(i + 1, s, &dir.join(&name))?;
+            written.push(name);
+        }
     }
     if !a.streams.is_empty() {
         put(
+            &mut written,
             Path::new("plots").join("quality.svg"),
             &plot::quality_overview_svg(&a.streams),
         )?;
+        if png {
+            let name = Path::new("plots").join("quality.png");
+            plot::quality_overview_png(&a.streams, &dir.join(&name))?;
+            written.push(name);
+        }
     }
     Ok(written)
 }

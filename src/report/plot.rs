@@ -3,11 +3,25 @@
 //!
 //! Labels that come from the capture (addresses, codec names) are escaped by plotters' SVG
 //! backend; titles are built from our own numbers and those labels only.
+//!
+//! Text is measured (and, in PNGs, drawn) with DejaVu Sans compiled into the binary
+//! (`assets/fonts`, Bitstream Vera license), never a system font, so a plot looks the same on
+//! every machine.
 
 use plotters::prelude::*;
 
 use crate::rtp::series::Series;
 use crate::rtp::RtpStream;
+
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // the font is compiled in and known to parse; a failure would only lose the labels
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
 
 const WIDTH: u32 = 900;
 const STREAM_HEIGHT: u32 = 420;
@@ -28,18 +42,17 @@ fn upper(values: impl Iterator<Item = f32>) -> f32 {
 /// Delta (time since the previous packet) and jitter of one stream over time, in two panels
 /// sharing the time axis; a mark on the time axis for each point where packets went missing.
 pub fn stream_svg(number: usize, s: &RtpStream) -> String {
-    let title = format!(
-        "Stream {number}: {} -> {} SSRC {} {}",
-        s.src,
-        s.dst,
-        s.ssrc,
-        s.codec.as_deref().unwrap_or("")
-    );
-    series_svg(&title, &s.series, s.start as f32, s.end as f32)
+    series_svg(
+        &stream_title(number, s),
+        &s.series,
+        s.start as f32,
+        s.end as f32,
+    )
 }
 
 /// The plot of [`stream_svg`] from its parts.
 pub fn series_svg(title: &str, series: &Series, start: f32, end: f32) -> String {
+    register_font();
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, STREAM_HEIGHT)).into_drawing_area();
@@ -120,13 +133,47 @@ fn draw_stream<DB: DrawingBackend>(
     Ok(())
 }
 
+fn stream_title(number: usize, s: &RtpStream) -> String {
+    format!(
+        "Stream {number}: {} -> {} SSRC {} {}",
+        s.src,
+        s.dst,
+        s.ssrc,
+        s.codec.as_deref().unwrap_or("")
+    )
+}
+
+/// [`stream_svg`] as a PNG file.
+pub fn stream_png(number: usize, s: &RtpStream, path: &std::path::Path) -> std::io::Result<()> {
+    register_font();
+    let root = BitMapBackend::new(path, (WIDTH, STREAM_HEIGHT)).into_drawing_area();
+    draw_stream(
+        &root,
+        &stream_title(number, s),
+        &s.series,
+        s.start as f32,
+        s.end as f32,
+    )
+    .map_err(|e| std::io::Error::other(format!("{}: {e:?}", path.display())))
+}
+
+/// [`quality_overview_svg`] as a PNG file.
+pub fn quality_overview_png(streams: &[RtpStream], path: &std::path::Path) -> std::io::Result<()> {
+    register_font();
+    let root = BitMapBackend::new(path, (WIDTH, OVERVIEW_HEIGHT)).into_drawing_area();
+    draw_overview(&root, streams)
+        .map_err(|e| std::io::Error::other(format!("{}: {e:?}", path.display())))
+}
+
+const OVERVIEW_HEIGHT: u32 = 140 + 3 * 150;
+
 /// MOS, loss and maximum jitter of every stream, one bar group per stream, so the worst stand
 /// out at a glance.
 pub fn quality_overview_svg(streams: &[RtpStream]) -> String {
+    register_font();
     let mut out = String::new();
     {
-        let height = 140 + 3 * 150;
-        let root = SVGBackend::with_string(&mut out, (WIDTH, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut out, (WIDTH, OVERVIEW_HEIGHT)).into_drawing_area();
         if draw_overview(&root, streams).is_err() {
             let _ = root.present();
         }
@@ -216,5 +263,27 @@ mod tests {
         assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
         assert!(svg.contains("<polyline") || svg.contains("<path"));
         assert!(!svg.contains("<script>"), "capture text must be escaped");
+    }
+
+    #[test]
+    fn png_plot_is_a_png() {
+        let mut series = Series::default();
+        for i in 0..20 {
+            series.points.push(Point {
+                t: i as f32 * 0.02,
+                delta_ms: 20.0,
+                jitter_ms: 0.5,
+                diff_ms: 0.0,
+                lost: 0,
+            });
+        }
+        let path = std::env::temp_dir().join(format!("voipscope-plot-{}.png", std::process::id()));
+        register_font();
+        let root = BitMapBackend::new(&path, (WIDTH, STREAM_HEIGHT)).into_drawing_area();
+        draw_stream(&root, "Stream 1", &series, 0.0, 0.4).unwrap();
+        drop(root);
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+        let _ = std::fs::remove_file(&path);
     }
 }
