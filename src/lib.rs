@@ -8,6 +8,7 @@ pub mod batch;
 pub mod capture;
 pub mod correlate;
 pub mod decode;
+pub mod diagnose;
 pub mod export;
 pub mod pipeline;
 pub mod report;
@@ -33,6 +34,8 @@ pub struct Options {
     pub pipeline: PipelineOptions,
     /// Depth of the simulated jitter buffer for the quality estimate (default 60 ms).
     pub jitter_buffer_ms: Option<f64>,
+    /// Language of the findings' texts.
+    pub lang: sip::status::Lang,
 }
 
 impl Options {
@@ -92,6 +95,8 @@ pub struct Analysis {
     pub streams: Vec<rtp::RtpStream>,
     /// STUN, DTLS, ZRTP and T.38 (UDPTL) flows on media paths.
     pub media_flows: Vec<rtp::flows::MediaFlow>,
+    /// What went wrong and why, most important first (see `diagnose`).
+    pub findings: Vec<diagnose::Finding>,
     pub anomalies: Vec<Anomaly>,
 }
 
@@ -172,15 +177,9 @@ pub fn analyze_with(
         media_flows: media_flows.len(),
         dropped_flow_packets,
     };
-    Ok(summarize(
-        path,
-        run,
-        sip,
-        sip_anomalies,
-        media,
-        streams,
-        media_flows,
-    ))
+    let mut analysis = summarize(path, run, sip, sip_anomalies, media, streams, media_flows);
+    analysis.findings = diagnose::diagnose(&analysis, opts.lang);
+    Ok(analysis)
 }
 
 /// Receives the capture stage's output in order: SIP is read in parallel batches, SDP feeds
@@ -321,6 +320,7 @@ fn summarize(
         media,
         streams,
         media_flows,
+        findings: Vec::new(),
         anomalies: run.anomalies,
     }
 }

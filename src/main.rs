@@ -77,6 +77,19 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Say what went wrong and why, most important first, with the frames that show it.
+    Explain {
+        capture: String,
+        /// Only this call: number (as in `calls`) or Call-ID.
+        #[arg(long)]
+        call: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        #[arg(long, value_enum, default_value = "en")]
+        lang: Lang,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// List every RTP stream: tshark's rtp,streams columns, then RFC 3550 figures, MOS, call.
     Rtp {
         capture: String,
@@ -160,6 +173,7 @@ impl RunArgs {
                 chunk_bytes: self.chunk_bytes.max(1),
             },
             jitter_buffer_ms: Some(self.jitter_buffer_ms),
+            lang: Lang::En,
         }
     }
 }
@@ -170,8 +184,12 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn load(capture: &str, run: &RunArgs) -> Result<Analysis, ExitCode> {
-    voipscope::analyze(capture, &run.options()).map_err(|e| {
+fn load(capture: &str, run: &RunArgs, lang: Lang) -> Result<Analysis, ExitCode> {
+    let opts = Options {
+        lang,
+        ..run.options()
+    };
+    voipscope::analyze(capture, &opts).map_err(|e| {
         eprintln!("voipscope: {e}");
         ExitCode::from(2)
     })
@@ -241,7 +259,10 @@ fn batch(
     }
     // files run in parallel; each file's own pipeline gets one thread so the cores are shared
     // between files rather than oversubscribed
-    let mut options = run.options();
+    let mut options = Options {
+        lang,
+        ..run.options()
+    };
     if run.threads == 0 {
         options.pipeline.threads = 1;
     }
@@ -302,12 +323,9 @@ fn main() -> ExitCode {
             run,
         } => {
             let started = std::time::Instant::now();
-            let analysis = match voipscope::analyze(&capture, &run.options()) {
+            let analysis = match load(&capture, &run, lang) {
                 Ok(a) => a,
-                Err(e) => {
-                    eprintln!("voipscope: {e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
             let elapsed = started.elapsed().as_secs_f64();
             let text = match format {
@@ -316,6 +334,10 @@ fn main() -> ExitCode {
                     if !analysis.calls.is_empty() || !analysis.registrations.is_empty() {
                         t.push('\n');
                         t.push_str(&report::calls::table(&analysis, lang));
+                    }
+                    if !analysis.findings.is_empty() {
+                        t.push('\n');
+                        t.push_str(&report::findings::text(&analysis, None, lang));
                     }
                     t
                 }
@@ -340,7 +362,7 @@ fn main() -> ExitCode {
             lang,
             run,
         } => {
-            let a = match load(&capture, &run) {
+            let a = match load(&capture, &run, lang) {
                 Ok(a) => a,
                 Err(code) => return code,
             };
@@ -355,7 +377,7 @@ fn main() -> ExitCode {
             format,
             run,
         } => {
-            let a = match load(&capture, &run) {
+            let a = match load(&capture, &run, Lang::En) {
                 Ok(a) => a,
                 Err(code) => return code,
             };
@@ -372,7 +394,7 @@ fn main() -> ExitCode {
             output,
             run,
         } => {
-            let a = match load(&capture, &run) {
+            let a = match load(&capture, &run, Lang::En) {
                 Ok(a) => a,
                 Err(code) => return code,
             };
@@ -419,7 +441,7 @@ fn main() -> ExitCode {
             png,
             run,
         } => {
-            let a = match load(&capture, &run) {
+            let a = match load(&capture, &run, lang) {
                 Ok(a) => a,
                 Err(code) => return code,
             };
@@ -442,6 +464,51 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Explain {
+            capture,
+            call,
+            format,
+            lang,
+            run,
+        } => {
+            let a = match load(&capture, &run, lang) {
+                Ok(a) => a,
+                Err(code) => return code,
+            };
+            let number = match call.as_deref() {
+                None => None,
+                Some(wanted) => match wanted
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| a.calls.iter().find(|c| c.number == n))
+                    .or_else(|| a.calls.iter().find(|c| c.call_id == wanted))
+                {
+                    Some(c) => Some(c.number),
+                    None => {
+                        eprintln!(
+                            "voipscope: no call {wanted:?} in {} ({} calls; see `voipscope calls`)",
+                            a.capture.file,
+                            a.calls.len()
+                        );
+                        return ExitCode::from(1);
+                    }
+                },
+            };
+            let text = match format {
+                Format::Text => report::findings::text(&a, number, lang),
+                Format::Json => {
+                    let chosen: Vec<_> = a
+                        .findings
+                        .iter()
+                        .filter(|f| number.is_none() || f.call_number == number)
+                        .collect();
+                    serde_json::to_string_pretty(&serde_json::json!({ "findings": chosen }))
+                        .unwrap_or_default()
+                        + "\n"
+                }
+            };
+            write_out(None, &text)
+        }
         Command::Export {
             capture,
             call,
@@ -452,7 +519,7 @@ fn main() -> ExitCode {
                 eprintln!("voipscope: export reads the capture twice; give a file, not stdin");
                 return ExitCode::from(2);
             }
-            let a = match load(&capture, &run) {
+            let a = match load(&capture, &run, Lang::En) {
                 Ok(a) => a,
                 Err(code) => return code,
             };

@@ -69,6 +69,11 @@ pub fn write_report(
     put(&mut written, "streams.csv".into(), &csv::streams(a))?;
     put(
         &mut written,
+        "findings.csv".into(),
+        &crate::report::findings::csv(a),
+    )?;
+    put(
+        &mut written,
         "analysis.json".into(),
         &crate::report::json(a),
     )?;

@@ -6,7 +6,6 @@
 
 use std::fmt::Write;
 
-use crate::report::calls::why;
 use crate::report::ladder;
 use crate::report::plot;
 use crate::sip::status::Lang;
@@ -39,7 +38,11 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .state-cancelled { background: #fff3cd; } .state-rejected { background: #f8d7da; }
 .state-unanswered { background: #eeeeee; } .state-registered { background: #d8f3dc; }
 .state-register-failed { background: #f8d7da; }
-.why { background: #fff8e1; border-left: 4px solid #f0ad4e; padding: 0.4em 0.8em; }
+.finding { border-left: 4px solid #999; padding: 0.2em 0.8em; margin: 0.4em 0; background: #fafafa; }
+.finding p { margin: 0.3em 0; }
+.sev-error { border-color: #d9534f; background: #fdf0f0; } .sev-warning { border-color: #f0ad4e; background: #fff8e1; }
+.sev-info { border-color: #5bc0de; background: #f0f8fb; }
+.sev { font-weight: 700; text-transform: uppercase; font-size: 0.8em; }
 .figure { overflow-x: auto; border: 1px solid #eee; margin: 0.5em 0; }
 .note { color: #666; font-size: 0.9em; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; }
@@ -134,7 +137,7 @@ fn call_table(out: &mut String, a: &Analysis) {
     out.push_str(
         "<table class=\"sortable\" id=\"call-table\"><thead><tr><th>#</th><th>state</th>\
 <th>status</th><th>from</th><th>to</th><th>start</th><th>setup ms</th><th>talk s</th>\
-<th>streams</th><th>min MOS</th><th>Call-ID</th></tr></thead><tbody>\n",
+<th>streams</th><th>min MOS</th><th>findings</th><th>Call-ID</th></tr></thead><tbody>\n",
     );
     for c in &a.calls {
         let row = crate::report::csv::call_row(a, c);
@@ -153,7 +156,7 @@ fn call_table(out: &mut String, a: &Analysis) {
             "<tr class=\"call-row\" data-call-id=\"{cid}\"><td class=\"num\" data-v=\"{n}\"><a href=\"#call-{n}\">{n}</a></td>\
 <td><span class=\"state state-{state}\">{state}</span></td><td>{status}</td><td>{from}</td><td>{to}</td>\
 <td class=\"num\" data-v=\"{start}\">{start:.3}</td><td class=\"num\">{setup}</td><td class=\"num\">{talk}</td>\
-<td class=\"num\">{streams}</td><td class=\"num\">{mos}</td><td><code>{cid}</code></td></tr>",
+<td class=\"num\">{streams}</td><td class=\"num\">{mos}</td><td>{worst}</td><td><code>{cid}</code></td></tr>",
             n = c.number,
             state = state,
             status = esc(&status),
@@ -164,6 +167,20 @@ fn call_table(out: &mut String, a: &Analysis) {
             talk = opt_num(c.talk_duration_s, 1),
             streams = c.media.streams.len(),
             mos = esc(mos),
+            worst = a
+                .findings
+                .iter()
+                .filter(|f| f.call_number == Some(c.number))
+                .map(|f| f.severity)
+                .min()
+                .map_or_else(String::new, |s| {
+                    let n = a
+                        .findings
+                        .iter()
+                        .filter(|f| f.call_number == Some(c.number))
+                        .count();
+                    format!("<span class=\"sev sev-{0}\">{0}</span> {n}", s.as_str())
+                }),
             cid = esc(&c.call_id),
         );
     }
@@ -259,38 +276,53 @@ fn stream_plots(out: &mut String, a: &Analysis, indexes: &[usize]) {
     }
 }
 
-/// What the media of a call shows that its signalling does not (English; the diagnosis
-/// issue brings findings with evidence and German text).
-fn media_notes(c: &crate::sip::Call) -> Vec<String> {
-    let m = &c.media;
-    let mut notes = Vec::new();
-    if m.no_media {
-        notes.push("The call was answered, but no RTP of it is in the capture.".to_string());
+/// Findings as a list: severity, title, explanation, evidence frames, what to check.
+fn findings_block(out: &mut String, findings: &[&crate::diagnose::Finding], lang: Lang) {
+    if findings.is_empty() {
+        return;
     }
-    if m.one_way {
-        notes.push(format!(
-            "One-way audio: {} RTP packets from caller to callee, {} back.",
-            m.caller_to_callee_packets, m.callee_to_caller_packets
-        ));
+    let _ = writeln!(
+        out,
+        "<h3>{}</h3><div class=\"findings\">",
+        match lang {
+            Lang::En => "Findings",
+            Lang::De => "Befunde",
+        }
+    );
+    for f in findings {
+        let sev = f.severity.as_str();
+        let _ = write!(
+            out,
+            "<div class=\"finding sev-{sev}\"><p><span class=\"sev\">{sev}</span> <b>{}</b></p><p>{}</p>",
+            esc(&f.title),
+            esc(&f.explanation)
+        );
+        if !f.evidence.is_empty() {
+            let frames: Vec<String> = f.evidence.iter().map(u64::to_string).collect();
+            let _ = write!(
+                out,
+                "<p class=\"note\">{} {}</p>",
+                match lang {
+                    Lang::En => "Evidence: frames",
+                    Lang::De => "Belege: Frames",
+                },
+                frames.join(", ")
+            );
+        }
+        if !f.suggestion.is_empty() {
+            let _ = write!(
+                out,
+                "<p><i>{}</i> {}</p>",
+                match lang {
+                    Lang::En => "What to check:",
+                    Lang::De => "Zu prüfen:",
+                },
+                esc(&f.suggestion)
+            );
+        }
+        let _ = writeln!(out, "<p class=\"note\"><code>{}</code></p></div>", f.id);
     }
-    for u in &m.unexpected_endpoints {
-        notes.push(format!(
-            "Stream {}: its {} is {}, but the SDP named {} (NAT or a media relay).",
-            u.stream + 1,
-            u.end,
-            u.seen,
-            u.sdp_named
-        ));
-    }
-    for b in &m.rtp_after_bye {
-        notes.push(format!(
-            "Stream {} went on until {:.3} s, after the BYE at {:.3} s.",
-            b.stream + 1,
-            b.last_packet_s,
-            b.bye_s
-        ));
-    }
-    notes
+    out.push_str("</div>\n");
 }
 
 fn call_details(out: &mut String, a: &Analysis, lang: Lang) {
@@ -324,15 +356,12 @@ fn call_details(out: &mut String, a: &Analysis, lang: Lang) {
             opt_num(c.answer_time_ms, 0),
             opt_num(c.talk_duration_s, 1),
         );
-        let mut lines = why(c, lang);
-        lines.extend(media_notes(c));
-        if !lines.is_empty() {
-            out.push_str("<div class=\"why\">");
-            for l in &lines {
-                let _ = write!(out, "<p>{}</p>", esc(l));
-            }
-            out.push_str("</div>\n");
-        }
+        let mine: Vec<&crate::diagnose::Finding> = a
+            .findings
+            .iter()
+            .filter(|f| f.call_number == Some(c.number))
+            .collect();
+        findings_block(out, &mine, lang);
         let _ = writeln!(
             out,
             "<h3>Call flow</h3><div class=\"figure\">{}</div>",
@@ -409,6 +438,16 @@ pub fn index(a: &Analysis, lang: Lang) -> String {
         esc(&a.capture.file),
     );
     summary(&mut out, a);
+    let global: Vec<&crate::diagnose::Finding> = a
+        .findings
+        .iter()
+        .filter(|f| f.call_number.is_none())
+        .collect();
+    if !global.is_empty() {
+        out.push_str("<section id=\"capture-findings\">");
+        findings_block(&mut out, &global, lang);
+        out.push_str("</section>\n");
+    }
     call_table(&mut out, a);
     registration_table(&mut out, a);
     call_details(&mut out, a, lang);

@@ -3,6 +3,7 @@
 pub mod calls;
 pub mod csv;
 pub mod dir;
+pub mod findings;
 pub mod html;
 pub mod ladder;
 pub mod plot;

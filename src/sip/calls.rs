@@ -141,6 +141,10 @@ pub struct Call {
     pub request_uri: String,
     pub caller: String,
     pub callee: String,
+    /// Sent-by of the first INVITE's top Via, and its Contact URI: what the caller claims as
+    /// its address (the NAT diagnosis compares them with `caller`).
+    pub caller_via: Option<String>,
+    pub caller_contact: Option<String>,
     pub caller_user_agent: Option<String>,
     pub callee_user_agent: Option<String>,
     pub transport: String,
@@ -451,6 +455,8 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
         },
         caller: first_invite.src.to_string(),
         callee: first_invite.dst.to_string(),
+        caller_via: first_invite.via.as_ref().map(|v| v.sent_by.to_string()),
+        caller_contact: first_invite.contact.as_ref().map(|c| c.uri.clone()),
         caller_user_agent: first_invite.software().map(str::to_string),
         callee_user_agent: callee_ua,
         transport: first_invite.transport.name().to_string(),

@@ -51,6 +51,8 @@ pub struct Registration {
     pub auth_user: Option<String>,
     /// Source address:port of the first REGISTER as seen in the packet.
     pub source: String,
+    /// Sent-by of the first REGISTER's top Via: where the phone says it is.
+    pub via: Option<String>,
     pub registrar: String,
     pub user_agent: Option<String>,
     pub transport: String,
@@ -141,6 +143,7 @@ pub fn build(log: &CallIdLog, start_ns: i64) -> Option<Registration> {
         stale_nonce,
         auth_user,
         source: first.src.to_string(),
+        via: first.via.as_ref().map(|v| v.sent_by.to_string()),
         registrar: first.dst.to_string(),
         user_agent: first.software().map(str::to_string),
         transport: first.transport.name().to_string(),

@@ -1,0 +1,111 @@
+//! Rules 3 and 4, about one account's traffic taken together. A REGISTER and an INVITE of the
+//! same account sent to the same server from different source address:port (providers that
+//! tie calls to the registered binding answer 403). A second call of an account rejected
+//! (606, 486, 488, 403) while another call of it is up: the line allows one call at a time.
+
+use super::{host_ip, txt, Finding, Severity};
+use crate::sip::status::Lang;
+use crate::sip::{Call, CallState};
+use crate::Analysis;
+
+fn user(c: &Call) -> Option<&str> {
+    c.from.user.as_deref()
+}
+
+pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
+    for c in &a.calls {
+        let Some(u) = user(c) else { continue };
+        for r in &a.registrations {
+            if r.user.as_deref() != Some(u)
+                || r.state != crate::sip::RegistrationState::Registered
+                || host_ip(&r.registrar) != host_ip(&c.callee)
+                || r.source == c.caller
+            {
+                continue;
+            }
+            let rejected = c.final_status == Some(403);
+            let register = r.messages.first().map(|m| m.frame);
+            let invite = super::frames_of(c, "INVITE").into_iter().next();
+            out.push(
+                Finding::new(
+                    "register-invite-source-differs",
+                    if rejected { Severity::Error } else { Severity::Warning },
+                )
+                .call(c)
+                .text(
+                    txt!(
+                        lang,
+                        format!("{u} registered from {} but calls from {}", r.source, c.caller),
+                        format!("{u} registrierte sich von {} aus, ruft aber von {} an", r.source, c.caller)
+                    ),
+                    txt!(
+                        lang,
+                        format!(
+                            "The registration went from {} and the INVITE from {}, both to {}. Many providers accept calls only from the registered address and port{}.",
+                            r.source,
+                            c.caller,
+                            r.registrar,
+                            if rejected { "; this one answered 403" } else { "" }
+                        ),
+                        format!(
+                            "Die Registrierung kam von {}, das INVITE von {}, beide an {}. Viele Provider nehmen Anrufe nur von registrierter Adresse und Port an{}.",
+                            r.source,
+                            c.caller,
+                            r.registrar,
+                            if rejected { "; dieser antwortete 403" } else { "" }
+                        )
+                    ),
+                    txt!(
+                        lang,
+                        "Send REGISTER and INVITE from the same socket (one SIP port, no separate outbound interface); keep the NAT binding alive.".to_string(),
+                        "REGISTER und INVITE vom selben Socket senden (ein SIP-Port, keine getrennte Ausgangsschnittstelle); die NAT-Bindung aufrechterhalten.".to_string()
+                    ),
+                )
+                .evidence(register.into_iter().chain(invite)),
+            );
+        }
+        if c.state != CallState::Rejected || !matches!(c.final_status, Some(606 | 486 | 488 | 403))
+        {
+            continue;
+        }
+        let busy_with = a.calls.iter().find(|o| {
+            o.number != c.number
+                && matches!(o.state, CallState::Completed | CallState::InCall)
+                && (user(o) == Some(u) || o.to.user.as_deref() == Some(u))
+                && o.start_s <= c.start_s
+                && c.start_s <= o.end_s
+        });
+        let Some(o) = busy_with else { continue };
+        let code = c.final_status.unwrap_or(0);
+        out.push(
+            Finding::new("one-call-at-a-time", Severity::Warning)
+                .call(c)
+                .text(
+                    txt!(
+                        lang,
+                        format!("Second call of {u} rejected while call {} was up", o.number),
+                        format!("Zweiter Anruf von {u} abgelehnt, während Anruf {} bestand", o.number)
+                    ),
+                    txt!(
+                        lang,
+                        format!(
+                            "Call {} of the same account was in progress ({:.1} s to {:.1} s) when this call started at {:.1} s and got {code}. Lines and trunks limited to one channel answer a second call this way.",
+                            o.number, o.start_s, o.end_s, c.start_s
+                        ),
+                        format!(
+                            "Anruf {} desselben Kontos lief ({:.1} s bis {:.1} s), als dieser Anruf bei {:.1} s begann und {code} erhielt. Auf einen Kanal begrenzte Anschlüsse beantworten einen zweiten Anruf so.",
+                            o.number, o.start_s, o.end_s, c.start_s
+                        )
+                    ),
+                    txt!(
+                        lang,
+                        "Check how many simultaneous calls the line or trunk allows, and call waiting on the account.".to_string(),
+                        "Prüfen, wie viele gleichzeitige Gespräche Anschluss oder Trunk erlauben, und das Anklopfen am Konto.".to_string()
+                    ),
+                )
+                .evidence(super::frames_of(c, &code.to_string()).into_iter().chain(
+                    o.messages.iter().find(|m| m.status.is_some_and(|s| (200..300).contains(&s))).map(|m| m.frame),
+                )),
+        );
+    }
+}

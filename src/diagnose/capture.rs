@@ -1,0 +1,74 @@
+//! Rule 10: the capture itself. TCP bytes acknowledged but never captured (the capture point
+//! dropped packets), frames cut by the snap length, and streams without any jitter at all (the
+//! capture was taken on the sending host, so network effects cannot show).
+
+use super::{txt, Finding, Severity};
+use crate::anomaly::AnomalyKind;
+use crate::sip::status::Lang;
+use crate::Analysis;
+
+/// Packets a stream needs before "no jitter at all" means anything.
+pub const SENDER_SIDE_MIN_PACKETS: u64 = 100;
+/// Below this maximum jitter (ms) a stream is taken as captured at its sender.
+pub const SENDER_SIDE_MAX_JITTER_MS: f64 = 0.01;
+
+fn frames_of_kind(a: &Analysis, kind: AnomalyKind) -> Vec<u64> {
+    a.anomalies
+        .iter()
+        .filter(|x| x.kind == kind)
+        .map(|x| x.frame)
+        .take(20)
+        .collect()
+}
+
+pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
+    let c = &a.capture;
+    if c.tcp_gaps > 0 {
+        out.push(
+            Finding::new("capture-tcp-gaps", Severity::Warning)
+                .text(
+                    txt!(lang, format!("{} places where TCP data was never captured", c.tcp_gaps), format!("{} Stellen, an denen TCP-Daten nie aufgezeichnet wurden", c.tcp_gaps)),
+                    txt!(lang, "TCP streams skip bytes the receiver acknowledged: the capture point dropped packets (a busy interface, a mirror port over its limit) or saw only one path. SIP messages in those holes are missing.".to_string(), "TCP-Streams überspringen Bytes, die der Empfänger bestätigt hat: der Mitschnittpunkt hat Pakete verloren (ausgelastete Schnittstelle, überlasteter Mirror-Port) oder sah nur einen Weg. SIP-Nachrichten in diesen Lücken fehlen.".to_string()),
+                    txt!(lang, "Capture with a larger buffer (tcpdump -B), a capture filter for SIP and RTP only, or on the host itself.".to_string(), "Mit größerem Puffer (tcpdump -B), einem Filter nur für SIP und RTP, oder direkt auf dem Host mitschneiden.".to_string()),
+                )
+                .evidence(frames_of_kind(a, AnomalyKind::TcpGap)),
+        );
+    }
+    if c.snaplen_cut_frames > 0 {
+        out.push(
+            Finding::new("capture-snaplen", Severity::Warning)
+                .text(
+                    txt!(lang, format!("{} frames cut short by the snap length", c.snaplen_cut_frames), format!("{} Frames durch die Snap-Länge abgeschnitten", c.snaplen_cut_frames)),
+                    txt!(lang, "The capture kept only the first bytes of some frames. SIP messages in them are incomplete (SDP often lost), RTP payloads are cut.".to_string(), "Die Aufzeichnung behielt von manchen Frames nur die ersten Bytes. SIP-Nachrichten darin sind unvollständig (oft fehlt das SDP), RTP-Nutzdaten sind abgeschnitten.".to_string()),
+                    txt!(lang, "Capture with the full snap length (tcpdump -s 0).".to_string(), "Mit voller Snap-Länge mitschneiden (tcpdump -s 0).".to_string()),
+                )
+                .evidence(frames_of_kind(a, AnomalyKind::SipTruncated)),
+        );
+    }
+    let flat: Vec<(usize, &crate::rtp::RtpStream)> = a
+        .streams
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s.packets >= SENDER_SIDE_MIN_PACKETS
+                && s.wireshark.clock_rate > 0
+                && s.wireshark.max_jitter_ms < SENDER_SIDE_MAX_JITTER_MS
+        })
+        .collect();
+    if !flat.is_empty() {
+        let list = flat
+            .iter()
+            .map(|(i, _)| (i + 1).to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(
+            Finding::new("capture-at-sender", Severity::Info)
+                .text(
+                    txt!(lang, format!("Streams {list} show no jitter at all"), format!("Die Streams {list} zeigen überhaupt keinen Jitter")),
+                    txt!(lang, "Their packets arrive exactly on their timestamps: they were captured on the host that sent them (or generated), so the network's delay variation and loss cannot show in them.".to_string(), "Ihre Pakete kommen exakt zu ihren Zeitstempeln: sie wurden auf dem sendenden Host aufgezeichnet (oder erzeugt), Laufzeitschwankungen und Verluste des Netzes können darin nicht erscheinen.".to_string()),
+                    txt!(lang, "To judge the network, capture at the receiving end of these streams.".to_string(), "Um das Netz zu beurteilen, am empfangenden Ende dieser Streams mitschneiden.".to_string()),
+                )
+                .evidence(flat.iter().map(|(_, s)| s.first_frame)),
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! Rule 8: media. No RTP after the answer; one-way audio; RTP from or to an address the SDP
+//! did not name (NAT, a relay latching); loss, jitter or MOS beyond thresholds, with the loss
+//! pattern; RTP going on after the BYE; long silence gaps.
+
+use super::{txt, Finding, Severity};
+use crate::sip::status::Lang;
+use crate::Analysis;
+
+/// Loss (RFC 3550, percent) from which a stream is reported.
+pub const LOSS_WARN_PCT: f64 = 1.0;
+/// Maximum jitter (Wireshark's, ms) from which a stream is reported.
+pub const JITTER_WARN_MS: f64 = 30.0;
+/// MOS below which a stream is reported (ITU-T G.107: below 3.6 many users are dissatisfied).
+pub const MOS_WARN: f64 = 3.6;
+/// A gap between packets this long is reported (silence suppression also makes them).
+pub const GAP_INFO_MS: f64 = 1000.0;
+
+pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
+    for c in &a.calls {
+        let m = &c.media;
+        let answer = c
+            .messages
+            .iter()
+            .find(|x| {
+                x.status.is_some_and(|s| (200..300).contains(&s)) && x.cseq.ends_with("INVITE")
+            })
+            .map(|x| x.frame);
+        if m.no_media {
+            out.push(
+                Finding::new("no-rtp", Severity::Warning)
+                    .call(c)
+                    .text(
+                        txt!(lang, "Answered, but no RTP in the capture".to_string(), "Angenommen, aber kein RTP in der Aufzeichnung".to_string()),
+                        txt!(lang, "The call was answered and its SDP named media addresses, yet no RTP between them was captured: both sides heard nothing, or the media took a path this capture does not see.".to_string(), "Der Anruf wurde angenommen und sein SDP nannte Medienadressen, doch zwischen ihnen wurde kein RTP aufgezeichnet: beide Seiten hörten nichts, oder die Medien nahmen einen Weg, den diese Aufzeichnung nicht sieht.".to_string()),
+                        txt!(lang, "Capture where the media passes (both phones' networks); check firewalls for the RTP port range and the addresses in the SDP.".to_string(), "Dort mitschneiden, wo die Medien vorbeikommen; Firewalls für den RTP-Portbereich und die Adressen im SDP prüfen.".to_string()),
+                    )
+                    .evidence(answer),
+            );
+        }
+        if m.one_way {
+            let (from, to) = if m.callee_to_caller_packets == 0 {
+                (c.caller.as_str(), c.callee.as_str())
+            } else {
+                (c.callee.as_str(), c.caller.as_str())
+            };
+            let streams: Vec<u64> = m
+                .streams
+                .iter()
+                .filter_map(|&i| a.streams.get(i))
+                .map(|s| s.first_frame)
+                .collect();
+            out.push(
+                Finding::new("one-way-audio", Severity::Warning)
+                    .call(c)
+                    .text(
+                        txt!(lang, "One-way audio".to_string(), "Audio nur in eine Richtung".to_string()),
+                        txt!(lang, format!("RTP flowed from the {from} side only ({} packets caller to callee, {} back). The other direction never reached this capture point: it was sent to an address that does not lead here (often a private address from the SDP), or a firewall dropped it.", m.caller_to_callee_packets, m.callee_to_caller_packets), format!("RTP floss nur von der Seite {from} ({} Pakete Anrufer zu Angerufenem, {} zurück). Die andere Richtung erreichte diesen Mitschnittpunkt nie: sie ging an eine Adresse, die nicht hierher führt (oft eine private Adresse aus dem SDP), oder eine Firewall verwarf sie.", m.caller_to_callee_packets, m.callee_to_caller_packets)),
+                        txt!(lang, format!("Compare the SDP c= addresses with the packets' addresses; check NAT (STUN, SIP ALG, symmetric RTP) between {to} and {from}."), format!("Die c=-Adressen im SDP mit den Paketadressen vergleichen; NAT zwischen {to} und {from} prüfen (STUN, SIP-ALG, symmetrisches RTP).")),
+                    )
+                    .evidence(streams),
+            );
+        }
+        for u in &m.unexpected_endpoints {
+            let Some(s) = a.streams.get(u.stream) else {
+                continue;
+            };
+            let mut f = Finding::new("rtp-unexpected-address", Severity::Info)
+                .call(c)
+                .text(
+                    txt!(lang, format!("Stream {}: RTP {} {} is not what the SDP named", u.stream + 1, if u.end == "source" { "from" } else { "to" }, u.seen), format!("Stream {}: RTP {} {} entspricht nicht dem SDP", u.stream + 1, if u.end == "source" { "von" } else { "an" }, u.seen)),
+                    txt!(lang, format!("The SDP named {}, but the packets' {} is {}. A NAT rewrote the address, or a media relay (SBC) latched on to where the packets really come from.", u.sdp_named, u.end, u.seen), format!("Das SDP nannte {}, die Pakete haben aber als {} {}. Ein NAT hat die Adresse umgeschrieben, oder ein Media-Relay (SBC) hat sich auf die tatsächliche Herkunft eingestellt.", u.sdp_named, if u.end == "source" { "Quelle" } else { "Ziel" }, u.seen)),
+                    txt!(lang, "Harmless when audio works both ways; if not, fix the address the device writes into its SDP.".to_string(), "Harmlos, solange Audio in beide Richtungen geht; sonst die Adresse korrigieren, die das Gerät ins SDP schreibt.".to_string()),
+                )
+                .evidence([s.first_frame]);
+            f.stream = Some(u.stream + 1);
+            out.push(f);
+        }
+        for b in &m.rtp_after_bye {
+            let Some(s) = a.streams.get(b.stream) else {
+                continue;
+            };
+            let mut f = Finding::new("rtp-after-bye", Severity::Warning)
+                .call(c)
+                .text(
+                    txt!(lang, format!("Stream {} went on {:.1} s after the BYE", b.stream + 1, b.last_packet_s - b.bye_s), format!("Stream {} lief {:.1} s nach dem BYE weiter", b.stream + 1, b.last_packet_s - b.bye_s)),
+                    txt!(lang, format!("The BYE was at {:.3} s; the stream's last packet at {:.3} s. The sender did not stop its media when the call ended: the BYE did not reach it, or it ignores it.", b.bye_s, b.last_packet_s), format!("Das BYE kam bei {:.3} s; das letzte Paket des Streams bei {:.3} s. Der Sender beendete seine Medien nicht mit dem Anruf: das BYE erreichte ihn nicht, oder er ignoriert es.", b.bye_s, b.last_packet_s)),
+                    txt!(lang, "Check that the BYE and its 200 OK reach the sender of this stream.".to_string(), "Prüfen, ob BYE und sein 200 OK den Sender dieses Streams erreichen.".to_string()),
+                )
+                .evidence([s.last_frame]);
+            f.stream = Some(b.stream + 1);
+            out.push(f);
+        }
+    }
+    for (i, s) in a.streams.iter().enumerate() {
+        let loss = s.rfc3550.lost_pct;
+        let jitter = s.wireshark.max_jitter_ms;
+        let mos = s.quality.as_ref().map(|q| q.mos);
+        let bad_mos = mos.is_some_and(|m| m < MOS_WARN);
+        if loss >= LOSS_WARN_PCT || jitter >= JITTER_WARN_MS || bad_mos {
+            let bursts = &s.rfc3550.loss_bursts;
+            let single = bursts.first().copied().unwrap_or(0);
+            let longer: u64 = bursts.iter().skip(1).sum();
+            let pattern = if s.rfc3550.lost == 0 {
+                String::new()
+            } else if longer == 0 {
+                txt!(lang, " Losses were single packets, spread out (random loss: congestion or a poor radio link).".to_string(), " Es fehlten einzelne, verstreute Pakete (zufälliger Verlust: Überlast oder schlechte Funkstrecke).".to_string())
+            } else {
+                txt!(lang, format!(" {single} losses were single packets and {longer} were bursts of two or more (bursts point to queues overflowing or route changes)."), format!(" {single} Verluste waren Einzelpakete und {longer} Bündel von zwei oder mehr (Bündel deuten auf überlaufende Warteschlangen oder Routenwechsel)."))
+            };
+            let mut f = Finding::new("media-quality", Severity::Warning)
+                .text(
+                    txt!(lang, format!("Stream {}: poor quality (loss {loss:.1} %, max jitter {jitter:.1} ms{})", i + 1, mos.map(|m| format!(", MOS {m:.2}")).unwrap_or_default()), format!("Stream {}: schlechte Qualität (Verlust {loss:.1} %, max. Jitter {jitter:.1} ms{})", i + 1, mos.map(|m| format!(", MOS {m:.2}")).unwrap_or_default())),
+                    txt!(lang, format!("{} -> {}: {} of {} packets lost, jitter up to {jitter:.1} ms.{pattern} Thresholds: loss {LOSS_WARN_PCT} %, jitter {JITTER_WARN_MS} ms, MOS {MOS_WARN}.", s.src, s.dst, s.rfc3550.lost, s.rfc3550.expected), format!("{} -> {}: {} von {} Paketen verloren, Jitter bis {jitter:.1} ms.{pattern} Schwellen: Verlust {LOSS_WARN_PCT} %, Jitter {JITTER_WARN_MS} ms, MOS {MOS_WARN}.", s.src, s.dst, s.rfc3550.lost, s.rfc3550.expected)),
+                    txt!(lang, "Check the network path of this direction: bandwidth, QoS marking (DSCP EF) and prioritisation, Wi-Fi; capture nearer the sender to find the hop that loses.".to_string(), "Den Netzweg dieser Richtung prüfen: Bandbreite, QoS-Markierung (DSCP EF) und Priorisierung, WLAN; näher am Sender mitschneiden, um die verlierende Stelle zu finden.".to_string()),
+                )
+                .evidence([s.first_frame, s.wireshark.max_delta_frame]);
+            f.stream = Some(i + 1);
+            if let Some(call) = s
+                .call_number
+                .and_then(|n| a.calls.iter().find(|c| c.number == n))
+            {
+                f = f.call(call);
+            }
+            out.push(f);
+        }
+        if s.wireshark.max_delta_ms >= GAP_INFO_MS && s.packets > 1 {
+            let mut f = Finding::new("media-gap", Severity::Info)
+                .text(
+                    txt!(lang, format!("Stream {}: {:.1} s without packets", i + 1, s.wireshark.max_delta_ms / 1e3), format!("Stream {}: {:.1} s ohne Pakete", i + 1, s.wireshark.max_delta_ms / 1e3)),
+                    txt!(lang, format!("The longest gap in {} -> {} was {:.0} ms, ending at frame {}. Silence suppression (VAD) makes such gaps on purpose; otherwise audio dropped out.", s.src, s.dst, s.wireshark.max_delta_ms, s.wireshark.max_delta_frame), format!("Die längste Lücke in {} -> {} dauerte {:.0} ms und endete bei Frame {}. Sprachpausenunterdrückung (VAD) erzeugt solche Lücken absichtlich; sonst ist das Audio ausgefallen.", s.src, s.dst, s.wireshark.max_delta_ms, s.wireshark.max_delta_frame)),
+                    txt!(lang, "If users heard drop-outs, look at what happened on the path at that time; otherwise check whether VAD is on.".to_string(), "Falls Aussetzer zu hören waren, den Netzweg zu diesem Zeitpunkt prüfen; sonst nachsehen, ob VAD aktiv ist.".to_string()),
+                )
+                .evidence([s.wireshark.max_delta_frame]);
+            f.stream = Some(i + 1);
+            if let Some(call) = s
+                .call_number
+                .and_then(|n| a.calls.iter().find(|c| c.number == n))
+            {
+                f = f.call(call);
+            }
+            out.push(f);
+        }
+    }
+}
