@@ -41,6 +41,8 @@ pub enum AnomalyKind {
     WebSocketMalformed,
     /// A fragmented SCTP user message that could not be put together.
     SctpIncomplete,
+    /// A frame stamped earlier than the one before it (clock step, merged captures).
+    TimeBackwards,
 }
 
 impl AnomalyKind {
@@ -62,6 +64,7 @@ impl AnomalyKind {
             AnomalyKind::SipFraming => "sip-framing",
             AnomalyKind::WebSocketMalformed => "websocket-malformed",
             AnomalyKind::SctpIncomplete => "sctp-incomplete",
+            AnomalyKind::TimeBackwards => "time-backwards",
         }
     }
 }

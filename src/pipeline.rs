@@ -117,6 +117,16 @@ impl InOrder<'_> {
     /// Takes one chunk's results; its frames were numbered from 1 and follow `frame_base`.
     /// Gives back the emptied event vector for reuse.
     fn consume<'a>(&mut self, mut chunk: ChunkOut<'a>, frame_base: u64) -> Vec<decode::Event<'a>> {
+        // where this range's first frame meets the previous range's last
+        if let (Some(prev), Some((frame, ts))) =
+            (self.counters.order_last_ts, chunk.counters.order_first)
+        {
+            if ts < prev {
+                self.counters.time_backwards += 1;
+                self.anomalies
+                    .extend([decode::time_backwards(frame + frame_base, prev - ts)]);
+            }
+        }
         self.counters.add(&chunk.counters);
         self.anomalies
             .extend(chunk.anomalies.into_iter().map(|mut a| {

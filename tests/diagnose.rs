@@ -818,6 +818,11 @@ fn shared_captures_fire_the_rules() {
 
     let fs = shared(&dir, "sip-tls-5061-encrypted-midstream.pcap");
     assert!(has(&fs, "signalling-encrypted"));
+    // tshark agrees: frame 5 has frame.time_delta -0.085423
+    assert_eq!(
+        evidence(&find(&fs, "capture-time-backwards", None)),
+        vec![5]
+    );
     let fs = shared(&dir, "srtp-g722-aes-cm-128-hmac-sha1-80.pcap");
     assert_eq!(evidence(&find(&fs, "media-encrypted", None)), vec![1]);
 

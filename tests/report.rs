@@ -149,7 +149,12 @@ fn csv_files_are_golden() {
     let Some(dir) = shared_captures() else { return };
     let out = out_dir("golden");
     report(&dir.join("sip-call-g711a-rtcp-noise.pcap"), &out);
-    for file in ["calls.csv", "registrations.csv", "streams.csv"] {
+    for file in [
+        "calls.csv",
+        "registrations.csv",
+        "streams.csv",
+        "findings.csv",
+    ] {
         let text = std::fs::read_to_string(out.join(file)).unwrap();
         insta::assert_snapshot!(file, text);
     }
@@ -225,4 +230,66 @@ fn markup_from_the_capture_stays_text() {
         assert!(console.is_empty(), "console says {console:?}");
         assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     }
+}
+
+#[test]
+fn batch_lists_failures_skips_fresh_reports_and_summarises_every_call() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = out_dir("batch");
+    let bad = TempFile::new("not-a-capture.pcap", b"this is not a capture");
+    let samples = root.join("samples");
+    let args = |extra: &[&'static str]| {
+        let mut v = vec![
+            "batch".to_string(),
+            samples.to_string_lossy().to_string(),
+            bad.path().to_string(),
+            "-o".to_string(),
+            out.to_string_lossy().to_string(),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |a: Vec<String>| {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        voipscope(&refs)
+    };
+    let first = run(args(&[]));
+    assert_eq!(first.code, 1, "a failed capture makes the exit code 1");
+    assert!(
+        first.stderr.contains("not-a-capture.pcap"),
+        "{}",
+        first.stderr
+    );
+    assert!(first.stdout.contains("1 failed"), "{}", first.stdout);
+    let calls: usize = std::fs::read_dir(&samples)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pcap"))
+        .map(|e| {
+            let v = run_json(&["calls", e.path().to_str().unwrap(), "--format", "json"]);
+            v["calls"].as_array().unwrap().len()
+        })
+        .sum();
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert_eq!(
+        csv::Reader::from_reader(summary.as_bytes())
+            .records()
+            .count(),
+        calls
+    );
+    let html = std::fs::read_to_string(out.join("summary.html")).unwrap();
+    assert_balanced(&html, "summary.html");
+    assert_eq!(html.matches("class=\"call-row\"").count(), calls);
+    let again = run(args(&[]));
+    assert!(
+        again.stdout.contains("0 reports written"),
+        "{}",
+        again.stdout
+    );
+    let forced = run(args(&["--force"]));
+    assert!(
+        !forced.stdout.contains("0 reports written"),
+        "{}",
+        forced.stdout
+    );
 }

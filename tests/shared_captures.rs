@@ -74,8 +74,21 @@ fn every_shared_capture_is_read_whole_and_sip_counts_match_tshark() {
         if sip != want {
             failures.push(format!("{name}: sip_messages {sip}, tshark {want}"));
         }
-        if !a["anomalies"].as_array().unwrap().is_empty() {
-            failures.push(format!("{name}: unexpected anomalies {}", a["anomalies"]));
+        // the only damage in the shared set: tshark also shows frame 5 of this capture with
+        // frame.time_delta -0.085423
+        let allowed = |x: &serde_json::Value| {
+            name == "sip-tls-5061-encrypted-midstream.pcap"
+                && x["kind"] == "time-backwards"
+                && x["frame"] == 5
+        };
+        let unexpected: Vec<&serde_json::Value> = a["anomalies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| !allowed(x))
+            .collect();
+        if !unexpected.is_empty() {
+            failures.push(format!("{name}: unexpected anomalies {unexpected:?}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

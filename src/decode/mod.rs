@@ -316,6 +316,12 @@ pub struct Counters {
     pub sctp_chunks: u64,
     pub ip_fragments: u64,
     pub undecoded: BTreeMap<Undecoded, u64>,
+    /// Frames stamped earlier than the frame before them.
+    pub time_backwards: u64,
+    /// The first frame (number, time) these counters saw in capture order, and the time of
+    /// the last: where one range's times meet the next.
+    pub order_first: Option<(u64, i64)>,
+    pub order_last_ts: Option<i64>,
 }
 
 impl Counters {
@@ -329,6 +335,11 @@ impl Counters {
     }
 
     pub fn add(&mut self, o: &Counters) {
+        self.time_backwards += o.time_backwards;
+        if o.order_last_ts.is_some() {
+            self.order_first = self.order_first.or(o.order_first);
+            self.order_last_ts = o.order_last_ts;
+        }
         self.frames += o.frames;
         self.bytes += o.bytes;
         self.snaplen_cut_frames += o.snaplen_cut_frames;
@@ -377,6 +388,18 @@ impl<'a> ChunkOut<'a> {
     }
 }
 
+/// The anomaly of a frame stamped `back_ns` before the frame preceding it.
+pub fn time_backwards(frame: u64, back_ns: i64) -> crate::anomaly::Anomaly {
+    crate::anomaly::Anomaly::new(
+        crate::anomaly::AnomalyKind::TimeBackwards,
+        frame,
+        format!(
+            "stamped {:.3} ms before the frame preceding it",
+            back_ns as f64 / 1e6
+        ),
+    )
+}
+
 /// Decodes one frame into counters and events.
 pub fn decode_frame<'a>(frame: &RawFrame<'a>, out: &mut ChunkOut<'a>) {
     let c = &mut out.counters;
@@ -386,6 +409,17 @@ pub fn decode_frame<'a>(frame: &RawFrame<'a>, out: &mut ChunkOut<'a>) {
         c.snaplen_cut_frames += 1;
     }
     c.see_time(frame.ts_ns);
+    match c.order_last_ts {
+        Some(prev) if frame.ts_ns < prev => {
+            c.time_backwards += 1;
+            out.anomalies
+                .push(time_backwards(frame.number, prev - frame.ts_ns));
+        }
+        Some(_) => {}
+        None => out.counters.order_first = Some((frame.number, frame.ts_ns)),
+    }
+    let c = &mut out.counters;
+    c.order_last_ts = Some(frame.ts_ns);
     if c.link_types.last() != Some(&frame.link) && !c.link_types.contains(&frame.link) {
         c.link_types.push(frame.link);
     }

@@ -1,6 +1,7 @@
 //! Rule 10: the capture itself. TCP bytes acknowledged but never captured (the capture point
-//! dropped packets), frames cut by the snap length, and streams without any jitter at all (the
-//! capture was taken on the sending host, so network effects cannot show).
+//! dropped packets), frames cut by the snap length, time going backwards (a clock step, or
+//! captures merged badly), and streams without any jitter at all (the capture was taken on the
+//! sending host, so network effects cannot show).
 
 use super::{txt, Finding, Severity};
 use crate::anomaly::AnomalyKind;
@@ -43,6 +44,18 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                     txt!(lang, "Capture with the full snap length (tcpdump -s 0).".to_string(), "Mit voller Snap-Länge mitschneiden (tcpdump -s 0).".to_string()),
                 )
                 .evidence(frames_of_kind(a, AnomalyKind::SipTruncated)),
+        );
+    }
+    let backwards = c.anomaly_counts.get("time-backwards").copied().unwrap_or(0);
+    if backwards > 0 {
+        out.push(
+            Finding::new("capture-time-backwards", Severity::Warning)
+                .text(
+                    txt!(lang, format!("Time goes backwards {backwards} times in the capture"), format!("Die Zeit läuft in der Aufzeichnung {backwards}-mal rückwärts")),
+                    txt!(lang, "Some frames are stamped earlier than the frame before them: the capturing host's clock was stepped (NTP), or several captures were merged out of order. Delays, jitter and durations measured across those points are wrong.".to_string(), "Manche Frames tragen eine frühere Zeit als der Frame davor: die Uhr des aufzeichnenden Rechners wurde verstellt (NTP), oder mehrere Aufzeichnungen wurden falsch zusammengeführt. Verzögerungen, Jitter und Dauern über diese Stellen hinweg sind falsch.".to_string()),
+                    txt!(lang, "Capture on a host whose clock is slewed, not stepped; merge captures with mergecap (by time).".to_string(), "Auf einem Rechner mitschneiden, dessen Uhr nachgeführt statt gestellt wird; Aufzeichnungen mit mergecap (nach Zeit) zusammenführen.".to_string()),
+                )
+                .evidence(frames_of_kind(a, AnomalyKind::TimeBackwards)),
         );
     }
     let flat: Vec<(usize, &crate::rtp::RtpStream)> = a

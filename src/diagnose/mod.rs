@@ -3,12 +3,13 @@
 //! the finished analysis (calls, registrations, streams, capture counters) and never the
 //! packets; the findings are sorted most important first.
 
-pub mod account;
 pub mod auth;
 pub mod capture;
 pub mod codec;
 pub mod media;
 pub mod nat;
+pub mod one_call;
+pub mod register_source;
 pub mod response;
 pub mod sdp;
 pub mod timeout;
@@ -145,7 +146,8 @@ pub fn diagnose(a: &Analysis, lang: Lang) -> Vec<Finding> {
     let mut out = Vec::new();
     response::run(a, lang, &mut out);
     nat::run(a, lang, &mut out);
-    account::run(a, lang, &mut out);
+    register_source::run(a, lang, &mut out);
+    one_call::run(a, lang, &mut out);
     codec::run(a, lang, &mut out);
     auth::run(a, lang, &mut out);
     timeout::run(a, lang, &mut out);

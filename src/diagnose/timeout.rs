@@ -23,6 +23,8 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                 .filter(|m| m.label == "INVITE" && m.retransmission)
                 .count();
             let span = c.end_s - c.start_s;
+            // how long the capture went on after the INVITE: the time the callee had
+            let remaining = (a.capture.duration_s - c.start_s).max(0.0);
             let f = if responses == 0 {
                 Finding::new("invite-no-response", Severity::Error).text(
                     txt!(lang, format!("The INVITE was never answered ({resent} retransmissions over {span:.1} s)"), format!("Das INVITE wurde nie beantwortet ({resent} Wiederholungen über {span:.1} s)")),
@@ -32,7 +34,7 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             } else {
                 Finding::new("invite-no-final-response", Severity::Warning).text(
                     txt!(lang, "The INVITE got no final response in the capture".to_string(), "Das INVITE bekam in der Aufzeichnung keine endgültige Antwort".to_string()),
-                    txt!(lang, format!("The callee answered provisionally but never finally within the {span:.1} s captured: it was still ringing when the capture ended, or the final response went another way."), format!("Der Angerufene antwortete vorläufig, aber innerhalb der aufgezeichneten {span:.1} s nie endgültig: es klingelte noch, als die Aufzeichnung endete, oder die endgültige Antwort nahm einen anderen Weg.")),
+                    txt!(lang, format!("The callee answered provisionally but never finally in the {remaining:.1} s the capture went on after the INVITE: it was still ringing when the capture ended, or the final response went another way."), format!("Der Angerufene antwortete vorläufig, aber in den {remaining:.1} s, die die Aufzeichnung nach dem INVITE noch lief, nie endgültig: es klingelte noch, als die Aufzeichnung endete, oder die endgültige Antwort nahm einen anderen Weg.")),
                     txt!(lang, "Capture longer, or where all signalling passes (the proxy or SBC).".to_string(), "Länger mitschneiden, oder dort, wo die gesamte Signalisierung vorbeikommt (Proxy oder SBC).".to_string()),
                 )
             };

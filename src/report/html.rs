@@ -451,7 +451,6 @@ pub fn index(a: &Analysis, lang: Lang) -> String {
     call_table(&mut out, a);
     registration_table(&mut out, a);
     call_details(&mut out, a, lang);
-    unassociated(&mut out, a);
     if !a.streams.is_empty() {
         let _ = writeln!(
             out,
@@ -460,6 +459,7 @@ pub fn index(a: &Analysis, lang: Lang) -> String {
         );
     }
     anomalies(&mut out, a);
+    unassociated(&mut out, a);
     let _ = write!(
         out,
         "<p class=\"note\">Written by voipscope {}.</p>\n<script>{SCRIPT}</script>\n</body></html>\n",
