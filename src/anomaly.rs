@@ -43,6 +43,9 @@ pub enum AnomalyKind {
     SctpIncomplete,
     /// A frame stamped earlier than the one before it (clock step, merged captures).
     TimeBackwards,
+    /// A cap on SIP state (Call-IDs, messages per Call-ID) was reached; further messages are
+    /// counted, not kept.
+    SipCapReached,
 }
 
 impl AnomalyKind {
@@ -65,6 +68,7 @@ impl AnomalyKind {
             AnomalyKind::WebSocketMalformed => "websocket-malformed",
             AnomalyKind::SctpIncomplete => "sctp-incomplete",
             AnomalyKind::TimeBackwards => "time-backwards",
+            AnomalyKind::SipCapReached => "sip-cap-reached",
         }
     }
 }

@@ -130,6 +130,33 @@ pub fn analyze_with(
     on_sip: &mut (dyn FnMut(&SipMessage) + Send),
 ) -> Result<Analysis, CaptureError> {
     let input = capture::open_input(path)?;
+    analyze_input(path, input, opts, on_sip)
+}
+
+/// Analyzes a capture held in memory (uncompressed pcap or pcapng); `name` stands for the file
+/// name in the output. Used by the fuzz targets and the damage tests.
+pub fn analyze_bytes(
+    name: &str,
+    data: Vec<u8>,
+    opts: &Options,
+    on_sip: &mut (dyn FnMut(&SipMessage) + Send),
+) -> Result<Analysis, CaptureError> {
+    if data.is_empty() {
+        return Err(CaptureError::Empty(name.to_string()));
+    }
+    let input = capture::Input::Stream {
+        reader: Box::new(std::io::Cursor::new(data)),
+        gzip: false,
+    };
+    analyze_input(name, input, opts, on_sip)
+}
+
+fn analyze_input(
+    path: &str,
+    input: capture::Input,
+    opts: &Options,
+    on_sip: &mut (dyn FnMut(&SipMessage) + Send),
+) -> Result<Analysis, CaptureError> {
     let mut sink = AnalysisSink {
         on_sip,
         tracker: sip::SipTracker::new(),

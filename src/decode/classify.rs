@@ -75,7 +75,11 @@ pub fn looks_like_sip_start(data: &[u8]) -> bool {
                     b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
                 )
         })
-        && line[sp + 1..line.len() - 8].iter().all(|b| *b > b' ')
+        // a request URI between the method and the version; "INVITE SIP/2.0" has none (and
+        // once made this slice start past its end: found by fuzzing, see the test below)
+        && line
+            .get(sp + 1..line.len() - 8)
+            .is_some_and(|uri| !uri.is_empty() && uri.iter().all(|b| *b > b' '))
 }
 
 fn is_stun(p: &[u8]) -> bool {
@@ -179,6 +183,9 @@ mod tests {
         assert!(!looks_like_sip_start(b"GET / HTTP/1.1\r\nHost: x\r\n"));
         assert!(!looks_like_sip_start(b"INVITE sip:bob@example.com\r\n"));
         assert!(!looks_like_sip_start(b"SIP/2.0 OK \r\n\r\n"));
+        // a method and a version but no URI: the decode_frame fuzz target's first crash
+        assert!(!looks_like_sip_start(b"INVITE sIP/2.0\r\nVia: x\r\n"));
+        assert!(!looks_like_sip_start(b"ABCDE SIP/2.0\r\n"));
     }
 
     #[test]

@@ -27,25 +27,29 @@ fn join(set: &BTreeSet<String>) -> String {
 }
 
 pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    for c in &a.calls {
-        let offer = c.sdp.iter().find(|e| e.by == Side::Caller);
-        // the callee's codecs seen anywhere in the capture: its answers in other calls too
-        let callee_ip = host_ip(&c.callee);
-        let mut known: BTreeSet<String> = BTreeSet::new();
-        for o in &a.calls {
-            for e in &o.sdp {
-                let by_callee_host = match e.by {
-                    Side::Callee => host_ip(&o.callee) == callee_ip,
-                    Side::Caller => host_ip(&o.caller) == callee_ip,
-                };
-                if by_callee_host {
-                    known.extend(codecs(&e.sdp));
-                }
+    // every host's codecs, from every description it sent anywhere in the capture
+    let mut by_host: std::collections::HashMap<std::net::IpAddr, BTreeSet<String>> =
+        std::collections::HashMap::new();
+    for o in &a.calls {
+        for e in &o.sdp {
+            let host = match e.by {
+                Side::Callee => host_ip(&o.callee),
+                Side::Caller => host_ip(&o.caller),
+            };
+            if let Some(h) = host {
+                by_host.entry(h).or_default().extend(codecs(&e.sdp));
             }
         }
+    }
+    let empty = BTreeSet::new();
+    for c in &a.calls {
+        let offer = c.sdp.iter().find(|e| e.by == Side::Caller);
+        let known = host_ip(&c.callee)
+            .and_then(|h| by_host.get(&h))
+            .unwrap_or(&empty);
         if let (Some(code @ (488 | 415 | 606)), Some(offer)) = (c.final_status, offer) {
             let offered = codecs(&offer.sdp);
-            let common: BTreeSet<_> = offered.intersection(&known).cloned().collect();
+            let common: BTreeSet<_> = offered.intersection(known).cloned().collect();
             let explanation = if known.is_empty() {
                 txt!(
                     lang,
@@ -55,8 +59,8 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             } else if common.is_empty() {
                 txt!(
                     lang,
-                    format!("The offer proposed {}; the callee is seen elsewhere in this capture using {}. There is no codec in common.", join(&offered), join(&known)),
-                    format!("Das Angebot nannte {}; der Angerufene nutzt an anderer Stelle dieser Aufzeichnung {}. Es gibt keinen gemeinsamen Codec.", join(&offered), join(&known))
+                    format!("The offer proposed {}; the callee is seen elsewhere in this capture using {}. There is no codec in common.", join(&offered), join(known)),
+                    format!("Das Angebot nannte {}; der Angerufene nutzt an anderer Stelle dieser Aufzeichnung {}. Es gibt keinen gemeinsamen Codec.", join(&offered), join(known))
                 )
             } else {
                 txt!(

@@ -2,21 +2,38 @@
 //! source address:port. Providers that accept calls only from the registered binding answer
 //! such an INVITE with 403.
 
+use std::collections::{HashMap, HashSet};
+
 use super::{host_ip, txt, Finding, Severity};
 use crate::sip::status::Lang;
 use crate::Analysis;
 
 pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
+    // successful registrations by (account, registrar host): the first one, and every source
+    // they came from (indexed, so a capture of many calls and registrations stays linear)
+    type Group<'a> = (&'a crate::sip::Registration, HashSet<&'a str>);
+    let mut groups: HashMap<(&str, Option<std::net::IpAddr>), Group> = HashMap::new();
+    for r in &a.registrations {
+        let Some(u) = r.user.as_deref() else { continue };
+        if r.state != crate::sip::RegistrationState::Registered {
+            continue;
+        }
+        groups
+            .entry((u, host_ip(&r.registrar)))
+            .or_insert_with(|| (r, HashSet::new()))
+            .1
+            .insert(r.source.as_str());
+    }
+    if groups.is_empty() {
+        return;
+    }
     for c in &a.calls {
         let Some(u) = c.from.user.as_deref() else {
             continue;
         };
-        for r in &a.registrations {
-            if r.user.as_deref() != Some(u)
-                || r.state != crate::sip::RegistrationState::Registered
-                || host_ip(&r.registrar) != host_ip(&c.callee)
-                || r.source == c.caller
-            {
+        // a registration from the caller's own address:port makes the call fine
+        if let Some((r, sources)) = groups.get(&(u, host_ip(&c.callee))) {
+            if sources.contains(c.caller.as_str()) {
                 continue;
             }
             let rejected = c.final_status == Some(403);

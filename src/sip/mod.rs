@@ -110,6 +110,7 @@ pub struct SipTracker {
     index: FxHashMap<compact_str::CompactString, usize>,
     logs: Vec<CallIdLog>,
     anomalies: Vec<Anomaly>,
+    call_id_cap_reported: bool,
 }
 
 impl SipTracker {
@@ -204,6 +205,16 @@ impl SipTracker {
             Some(&i) => i,
             None => {
                 if self.logs.len() >= MAX_CALL_IDS {
+                    if !self.call_id_cap_reported {
+                        self.call_id_cap_reported = true;
+                        self.anomalies.push(Anomaly::new(
+                            AnomalyKind::SipCapReached,
+                            msg.frame,
+                            format!(
+                                "more than {MAX_CALL_IDS} Call-IDs: messages of further Call-IDs are counted (sip.dropped_messages), not analyzed"
+                            ),
+                        ));
+                    }
                     self.stats.dropped_messages += 1;
                     return;
                 }
@@ -218,6 +229,16 @@ impl SipTracker {
         };
         let log = &mut self.logs[slot];
         if log.entries.len() >= MAX_MESSAGES_PER_CALL_ID {
+            if log.dropped == 0 {
+                self.anomalies.push(Anomaly::new(
+                    AnomalyKind::SipCapReached,
+                    msg.frame,
+                    format!(
+                        "Call-ID {} has more than {MAX_MESSAGES_PER_CALL_ID} messages: the rest are counted, not kept",
+                        log.call_id
+                    ),
+                ));
+            }
             log.dropped += 1;
             self.stats.dropped_messages += 1;
             return;

@@ -1,0 +1,52 @@
+//! RTP and RTCP: the input is cut into datagrams (a length byte, then that many bytes) and fed
+//! to the stream table (with an SDP plan naming dynamic payload types), the RTCP table and the
+//! RFC 4733 reader. Nothing may panic; every figure must stay finite.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use voipscope::decode::{Flow, MediaKind, MediaPacket, RtpHeader};
+use voipscope::rtp::rtcp::RtcpTable;
+use voipscope::rtp::StreamTable;
+use voipscope::sdp;
+
+fuzz_target!(|data: &[u8]| {
+    let mut plan = sdp::plan::MediaPlan::default();
+    if let Some(d) = sdp::parse(
+        b"v=0\r\nc=IN IP4 10.0.0.2\r\nm=audio 6000 RTP/AVP 0 96 101\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n",
+    ) {
+        plan.learn(&d);
+    }
+    let flow = Flow {
+        src: "10.0.0.1:4000".parse().unwrap(),
+        dst: "10.0.0.2:6000".parse().unwrap(),
+    };
+    let mut streams = StreamTable::default();
+    let mut rtcp = RtcpTable::default();
+    let mut rest = data;
+    let mut frame = 0u64;
+    while let Some((&len, tail)) = rest.split_first() {
+        let n = usize::from(len).min(tail.len());
+        let (packet, next) = tail.split_at(n);
+        rest = next;
+        frame += 1;
+        let ts_ns = frame as i64 * 20_000_000 + i64::from(len) * 100_000;
+        if let Some(h) = RtpHeader::read(packet) {
+            let p = MediaPacket {
+                frame,
+                ts_ns,
+                flow,
+                kind: MediaKind::Rtp(h),
+                data: packet,
+            };
+            streams.push(&p, &h, &plan, 1);
+        }
+        rtcp.push(packet, ts_ns);
+    }
+    for s in streams.finish(0) {
+        assert!(s.wireshark.max_jitter_ms.is_finite());
+        assert!(s.rfc3550.jitter_ms.is_finite());
+        if let Some(q) = &s.quality {
+            assert!(q.mos.is_finite());
+        }
+    }
+});
