@@ -46,6 +46,8 @@ pub enum AnomalyKind {
     /// A cap on SIP state (Call-IDs, messages per Call-ID) was reached; further messages are
     /// counted, not kept.
     SipCapReached,
+    /// The RTP stream cap was reached; packets of further streams are counted, not analyzed.
+    RtpCapReached,
 }
 
 impl AnomalyKind {
@@ -69,6 +71,7 @@ impl AnomalyKind {
             AnomalyKind::SctpIncomplete => "sctp-incomplete",
             AnomalyKind::TimeBackwards => "time-backwards",
             AnomalyKind::SipCapReached => "sip-cap-reached",
+            AnomalyKind::RtpCapReached => "rtp-cap-reached",
         }
     }
 }

@@ -179,7 +179,17 @@ fn analyze_input(
     } = sink;
     tracker.push_batch(&batch);
     let start_ns = run.counters.first_ts_ns.unwrap_or(0);
-    let (mut sip, sip_anomalies) = tracker.finish(start_ns);
+    let (mut sip, mut sip_anomalies) = tracker.finish(start_ns);
+    if let Some(frame) = streams.first_dropped_frame {
+        sip_anomalies.push(Anomaly::new(
+            AnomalyKind::RtpCapReached,
+            frame,
+            format!(
+                "more than {} RTP streams: packets of further streams are counted (media.dropped_rtp_packets), not analyzed",
+                rtp::streams::MAX_STREAMS
+            ),
+        ));
+    }
     let all_rtp = run.counters.rtp_packets;
     let media_flows_dropped = flows.dropped_packets;
     let dropped_rtp_packets = streams.dropped_packets;

@@ -341,17 +341,27 @@ fn main() -> ExitCode {
                     }
                     t
                 }
-                Format::Json => report::json(&analysis),
+                Format::Json => {
+                    if let Err(e) = report::write_json(&analysis, std::io::stdout().lock()) {
+                        eprintln!("voipscope: cannot write output: {e}");
+                        return ExitCode::from(1);
+                    }
+                    String::new()
+                }
             };
             let _ = std::io::stdout().write_all(text.as_bytes());
             if run.stats {
                 let mb = analysis.capture.file_bytes as f64 / 1e6;
                 eprintln!(
-                    "stats: {:.3} s, {:.1} MB/s, {:.0} packets/s, peak RSS {} KiB",
+                    "stats: {:.3} s, {:.1} MB/s, {:.0} packets/s, peak RSS {} KiB; {} SIP messages ({} not kept), {} streams, anomalies {:?}",
                     elapsed,
                     mb / elapsed,
                     analysis.capture.frames as f64 / elapsed,
-                    peak_rss_kib().unwrap_or(0)
+                    peak_rss_kib().unwrap_or(0),
+                    analysis.sip.messages,
+                    analysis.sip.dropped_messages,
+                    analysis.streams.len(),
+                    analysis.capture.anomaly_counts
                 );
             }
             ExitCode::SUCCESS

@@ -18,6 +18,16 @@ pub fn json(analysis: &crate::Analysis) -> String {
     s
 }
 
+/// [`json`] written straight to `w`, without holding the document in memory (a capture at the
+/// Call-ID cap makes a JSON document of several hundred megabytes).
+pub fn write_json<W: std::io::Write>(analysis: &crate::Analysis, w: W) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer_pretty(&mut w, analysis).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
 /// The calls and registrations alone, as `voipscope calls --format json` prints them.
 pub fn calls_json(analysis: &crate::Analysis) -> String {
     #[derive(serde::Serialize)]

@@ -147,6 +147,8 @@ pub struct StreamTable {
     streams: Vec<StreamState>,
     origin_ns: Option<i64>,
     pub dropped_packets: u64,
+    /// The first packet not analyzed because of [`MAX_STREAMS`].
+    pub first_dropped_frame: Option<u64>,
     jitter_buffer_ms: f64,
 }
 
@@ -163,6 +165,7 @@ impl StreamTable {
             streams: Vec::new(),
             origin_ns: None,
             dropped_packets: 0,
+            first_dropped_frame: None,
             jitter_buffer_ms,
         }
     }
@@ -188,6 +191,7 @@ impl StreamTable {
             None => {
                 if self.streams.len() >= MAX_STREAMS {
                     self.dropped_packets += 1;
+                    self.first_dropped_frame.get_or_insert(p.frame);
                     return;
                 }
                 let endpoint = plan.for_flow(&key.src, &key.dst);
