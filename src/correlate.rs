@@ -185,6 +185,28 @@ pub fn correlate(calls: &mut [Call], streams: &mut [RtpStream]) {
         }
     }
     for call in calls.iter_mut() {
+        // without a BYE the call lasted at least as long as its media did
+        if call.state == CallState::InCall {
+            let answer_s = call
+                .messages
+                .iter()
+                .find(|m| {
+                    m.status.is_some_and(|s| (200..300).contains(&s)) && m.cseq.ends_with("INVITE")
+                })
+                .map(|m| m.time_s);
+            let media_end = call
+                .media
+                .streams
+                .iter()
+                .filter_map(|&i| streams.get(i))
+                .map(|s| s.end)
+                .fold(f64::NEG_INFINITY, f64::max);
+            if let (Some(a), Some(t)) = (answer_s, call.talk_duration_s) {
+                if media_end.is_finite() && media_end - a > t {
+                    call.talk_duration_s = Some(((media_end - a) * 1e3).round() / 1e3);
+                }
+            }
+        }
         let answered = matches!(call.state, CallState::Completed | CallState::InCall);
         let m = &mut call.media;
         m.no_media = answered && !call.sdp.is_empty() && m.streams.is_empty();

@@ -155,7 +155,8 @@ pub struct Call {
     pub setup_time_ms: Option<f64>,
     /// INVITE to the 2xx.
     pub answer_time_ms: Option<f64>,
-    /// 2xx to BYE (or to the last message, when no BYE).
+    /// 2xx to BYE; without a BYE, to the last message or the last RTP packet of the call,
+    /// whichever is later.
     pub talk_duration_s: Option<f64>,
     pub ended_by: Option<Side>,
     /// BYE or CANCEL.
