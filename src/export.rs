@@ -6,7 +6,7 @@
 //! The analysis says which frames carried the call's SIP and which address pairs and times its
 //! media used; a second pass over the capture decodes each frame again and keeps those.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -140,13 +140,13 @@ fn for_each_frame(
         }
         capture::open::Input::Stream { mut reader, .. } => {
             let mut buf = Vec::new();
-            fill(reader.as_mut(), &mut buf, 64, path)?;
+            crate::pipeline::read_full(reader.as_mut(), &mut buf, 64, path)?;
             let (state, header_len) = capture::read_file_header(path, &buf)?;
             let first = state.clone();
             let (mut pos, mut state, mut next) = (header_len, state, 1u64);
             let mut want = 8 << 20;
             loop {
-                let eof = fill(reader.as_mut(), &mut buf, want, path)?;
+                let eof = crate::pipeline::read_full(reader.as_mut(), &mut buf, want, path)?;
                 let from = pos;
                 let mut it = RecordIter::new(&buf, pos, buf.len(), eof, state, next);
                 for f in it.by_ref() {
@@ -167,31 +167,6 @@ fn for_each_frame(
             Ok(first)
         }
     }
-}
-
-fn fill(
-    reader: &mut dyn Read,
-    buf: &mut Vec<u8>,
-    want: usize,
-    name: &str,
-) -> Result<bool, CaptureError> {
-    while buf.len() < want {
-        let start = buf.len();
-        buf.resize(want, 0);
-        match reader.read(&mut buf[start..]) {
-            Ok(0) => {
-                buf.truncate(start);
-                return Ok(true);
-            }
-            Ok(n) => buf.truncate(start + n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
-            Err(e) => {
-                buf.truncate(start);
-                return Err(CaptureError::Io(name.to_string(), e));
-            }
-        }
-    }
-    Ok(false)
 }
 
 /// What an export wrote.

@@ -209,17 +209,21 @@ fn write_out(output: Option<&std::path::Path>, text: &str) -> ExitCode {
     }
 }
 
+/// A call by number (as `calls` prints it) or by Call-ID.
+fn find_call<'a>(a: &'a Analysis, wanted: &str) -> Option<&'a voipscope::sip::Call> {
+    wanted
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| a.calls.iter().find(|c| c.number == n))
+        .or_else(|| a.calls.iter().find(|c| c.call_id == wanted))
+}
+
 /// The ladders `--call` asks for: a call by number or Call-ID, or a registration by Call-ID.
 fn select_ladders(a: &Analysis, call: Option<&str>) -> Result<Vec<Ladder>, String> {
     let Some(wanted) = call else {
         return Ok(a.calls.iter().map(ladder::of_call).collect());
     };
-    if let Ok(n) = wanted.parse::<usize>() {
-        if let Some(c) = a.calls.iter().find(|c| c.number == n) {
-            return Ok(vec![ladder::of_call(c)]);
-        }
-    }
-    if let Some(c) = a.calls.iter().find(|c| c.call_id == wanted) {
+    if let Some(c) = find_call(a, wanted) {
         return Ok(vec![ladder::of_call(c)]);
     }
     if let Some(r) = a.registrations.iter().find(|r| r.call_id == wanted) {
@@ -487,12 +491,7 @@ fn main() -> ExitCode {
             };
             let number = match call.as_deref() {
                 None => None,
-                Some(wanted) => match wanted
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| a.calls.iter().find(|c| c.number == n))
-                    .or_else(|| a.calls.iter().find(|c| c.call_id == wanted))
-                {
+                Some(wanted) => match find_call(&a, wanted) {
                     Some(c) => Some(c.number),
                     None => {
                         eprintln!(
@@ -533,12 +532,7 @@ fn main() -> ExitCode {
                 Ok(a) => a,
                 Err(code) => return code,
             };
-            let found = call
-                .parse::<usize>()
-                .ok()
-                .and_then(|n| a.calls.iter().find(|c| c.number == n))
-                .or_else(|| a.calls.iter().find(|c| c.call_id == call));
-            let Some(c) = found else {
+            let Some(c) = find_call(&a, &call) else {
                 eprintln!(
                     "voipscope: no call {call:?} in {} ({} calls; see `voipscope calls`)",
                     a.capture.file,

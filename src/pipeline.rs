@@ -483,7 +483,8 @@ fn run_ranges<'a>(
     }
 }
 
-fn read_full(
+/// Reads until `buf` holds `want` bytes or the input ends (then returns true).
+pub(crate) fn read_full(
     reader: &mut dyn Read,
     buf: &mut Vec<u8>,
     want: usize,

@@ -21,7 +21,8 @@ fn cut(s: &str, max: usize) -> String {
     }
 }
 
-fn party(p: &crate::sip::message::Party) -> String {
+/// How a party is named in tables: user, else display name, else URI.
+pub(crate) fn party(p: &crate::sip::message::Party) -> String {
     p.user
         .as_deref()
         .or(p.display_name.as_deref())

@@ -6,6 +6,7 @@
 
 use std::fmt::Write;
 
+use crate::report::calls::party;
 use crate::report::ladder;
 use crate::report::plot;
 use crate::sip::status::Lang;
@@ -78,14 +79,6 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
 
 fn opt_num(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(String::new, |x| format!("{x:.digits$}"))
-}
-
-fn party(p: &crate::sip::message::Party) -> String {
-    p.user
-        .as_deref()
-        .or(p.display_name.as_deref())
-        .unwrap_or(&p.uri)
-        .to_string()
 }
 
 /// An SVG document made fit to sit inside HTML: without an XML declaration.
