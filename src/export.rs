@@ -221,23 +221,9 @@ fn write_pcap<W: Write>(
     nanos: bool,
     snaplen: u32,
 ) -> std::io::Result<()> {
-    let magic: u32 = if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
-    w.write_all(&magic.to_le_bytes())?;
-    w.write_all(&2u16.to_le_bytes())?;
-    w.write_all(&4u16.to_le_bytes())?;
-    w.write_all(&0i32.to_le_bytes())?;
-    w.write_all(&0u32.to_le_bytes())?;
-    w.write_all(&snaplen.to_le_bytes())?;
-    w.write_all(&u32::from(link).to_le_bytes())?;
-    let per_sec: i64 = if nanos { 1_000_000_000 } else { 1_000_000 };
+    crate::capture::write::pcap_header(&mut w, link, nanos, snaplen)?;
     for f in frames {
-        let secs = f.ts_ns.div_euclid(1_000_000_000);
-        let frac = f.ts_ns.rem_euclid(1_000_000_000) * per_sec / 1_000_000_000;
-        w.write_all(&(secs as u32).to_le_bytes())?;
-        w.write_all(&(frac as u32).to_le_bytes())?;
-        w.write_all(&(f.data.len() as u32).to_le_bytes())?;
-        w.write_all(&f.orig_len.max(f.data.len() as u32).to_le_bytes())?;
-        w.write_all(&f.data)?;
+        crate::capture::write::pcap_record(&mut w, f.ts_ns, nanos, &f.data, f.orig_len)?;
     }
     w.flush()
 }

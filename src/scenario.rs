@@ -153,23 +153,9 @@ impl Capture {
 
     fn write<W: Write>(mut self, mut w: W) -> std::io::Result<u64> {
         self.frames.sort_by_key(|f| f.0);
-        let mut h = Vec::with_capacity(24);
-        h.extend(0xa1b2_c3d4u32.to_le_bytes());
-        h.extend(2u16.to_le_bytes());
-        h.extend(4u16.to_le_bytes());
-        h.extend(0i32.to_le_bytes());
-        h.extend(0u32.to_le_bytes());
-        h.extend(65535u32.to_le_bytes());
-        h.extend(1u32.to_le_bytes());
-        w.write_all(&h)?;
+        crate::capture::write::pcap_header(&mut w, 1, false, 65535)?;
         for (t, data) in &self.frames {
-            let secs = t.div_euclid(1_000_000_000) as u32;
-            let usecs = (t.rem_euclid(1_000_000_000) / 1000) as u32;
-            w.write_all(&secs.to_le_bytes())?;
-            w.write_all(&usecs.to_le_bytes())?;
-            w.write_all(&(data.len() as u32).to_le_bytes())?;
-            w.write_all(&(data.len() as u32).to_le_bytes())?;
-            w.write_all(data)?;
+            crate::capture::write::pcap_record(&mut w, *t, false, data, data.len() as u32)?;
         }
         w.flush()?;
         Ok(self.frames.len() as u64)

@@ -148,15 +148,7 @@ struct PcapOut<W: Write> {
 
 impl<W: Write> PcapOut<W> {
     fn new(mut w: W) -> std::io::Result<Self> {
-        let mut h = Vec::with_capacity(24);
-        h.extend(0xa1b2_c3d4u32.to_le_bytes());
-        h.extend(2u16.to_le_bytes());
-        h.extend(4u16.to_le_bytes());
-        h.extend(0i32.to_le_bytes());
-        h.extend(0u32.to_le_bytes());
-        h.extend(65535u32.to_le_bytes());
-        h.extend(1u32.to_le_bytes());
-        w.write_all(&h)?;
+        crate::capture::write::pcap_header(&mut w, 1, false, 65535)?;
         Ok(PcapOut {
             w,
             frames: 0,
@@ -179,16 +171,8 @@ impl<W: Write> PcapOut<W> {
         builder
             .write(&mut self.buf, payload)
             .map_err(std::io::Error::other)?;
-        let secs = ts_ns.div_euclid(1_000_000_000) as u32;
-        let usecs = (ts_ns.rem_euclid(1_000_000_000) / 1000) as u32;
         let len = self.buf.len() as u32;
-        let mut rec = [0u8; 16];
-        rec[0..4].copy_from_slice(&secs.to_le_bytes());
-        rec[4..8].copy_from_slice(&usecs.to_le_bytes());
-        rec[8..12].copy_from_slice(&len.to_le_bytes());
-        rec[12..16].copy_from_slice(&len.to_le_bytes());
-        self.w.write_all(&rec)?;
-        self.w.write_all(&self.buf)?;
+        crate::capture::write::pcap_record(&mut self.w, ts_ns, false, &self.buf, len)?;
         self.frames += 1;
         self.bytes += 16 + u64::from(len);
         Ok(())

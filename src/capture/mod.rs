@@ -9,6 +9,7 @@
 pub mod open;
 pub mod records;
 pub mod scan;
+pub mod write;
 
 pub use open::{open_input, Input};
 pub use records::{RawFrame, RecordIter};
