@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         ..Default::default()
     };
     if let Ok(a) = analyze_bytes("fuzz.pcap", data.to_vec(), &opts, &mut |_| {}) {
-        let _ = voipscope::report::json(&a);
+        let _ = voipscope::report::write_json(&a, std::io::sink());
         let _ = voipscope::report::html::index(&a, Default::default());
         let _ = voipscope::report::csv::calls(&a);
         let _ = voipscope::report::csv::streams(&a);

@@ -72,11 +72,9 @@ pub fn write_report(
         "findings.csv".into(),
         &crate::report::findings::csv(a),
     )?;
-    put(
-        &mut written,
-        "analysis.json".into(),
-        &crate::report::json(a),
-    )?;
+    // written as it is produced: at the Call-ID cap the document is several hundred MB
+    crate::report::write_json(a, std::fs::File::create(dir.join("analysis.json"))?)?;
+    written.push("analysis.json".into());
     for c in &a.calls {
         let l = ladder::of_call(c);
         let stem = ladder_stem(c);

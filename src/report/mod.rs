@@ -10,16 +10,8 @@ pub mod plot;
 pub mod streams;
 pub mod text;
 
-/// The analysis as one JSON document (stable field order, pretty-printed).
-pub fn json(analysis: &crate::Analysis) -> String {
-    let mut s =
-        serde_json::to_string_pretty(analysis).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    s.push('\n');
-    s
-}
-
-/// [`json`] written straight to `w`, without holding the document in memory (a capture at the
-/// Call-ID cap makes a JSON document of several hundred megabytes).
+/// The analysis as one JSON document (stable field order, pretty-printed), written straight to
+/// `w` without holding it in memory: a capture at the Call-ID cap makes several hundred MB.
 pub fn write_json<W: std::io::Write>(analysis: &crate::Analysis, w: W) -> std::io::Result<()> {
     use std::io::Write;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
