@@ -30,12 +30,17 @@ pub(crate) fn party(p: &crate::sip::message::Party) -> String {
         .to_string()
 }
 
-fn status_text(code: Option<u16>, reason: &Option<String>) -> String {
+/// `486 Busy Here`, `486`, or `None` without a status.
+pub(crate) fn status(code: Option<u16>, reason: &Option<String>) -> Option<String> {
     match (code, reason) {
-        (Some(c), Some(r)) => format!("{c} {r}"),
-        (Some(c), None) => c.to_string(),
-        (None, _) => "-".to_string(),
+        (Some(c), Some(r)) => Some(format!("{c} {r}")),
+        (Some(c), None) => Some(c.to_string()),
+        (None, _) => None,
     }
+}
+
+fn status_text(code: Option<u16>, reason: &Option<String>) -> String {
+    status(code, reason).unwrap_or_else(|| "-".to_string())
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::report::calls::party;
+use crate::report::calls::{party, status};
 use crate::report::ladder;
 use crate::report::plot;
 use crate::sip::status::Lang;
@@ -139,11 +139,7 @@ fn call_table(out: &mut String, a: &Analysis) {
             .position(|n| *n == "min_mos")
             .unwrap_or(0)];
         let state = c.state.as_str();
-        let status = match (c.final_status, &c.final_reason) {
-            (Some(s), Some(r)) => format!("{s} {r}"),
-            (Some(s), None) => s.to_string(),
-            _ => String::new(),
-        };
+        let status = status(c.final_status, &c.final_reason).unwrap_or_default();
         let _ = writeln!(
             out,
             "<tr class=\"call-row\" data-call-id=\"{cid}\"><td class=\"num\" data-v=\"{n}\"><a href=\"#call-{n}\">{n}</a></td>\
@@ -192,11 +188,7 @@ fn registration_table(out: &mut String, a: &Analysis) {
     );
     for r in &a.registrations {
         let state = r.state.as_str();
-        let status = match (r.final_status, &r.final_reason) {
-            (Some(s), Some(t)) => format!("{s} {t}"),
-            (Some(s), None) => s.to_string(),
-            _ => String::new(),
-        };
+        let status = status(r.final_status, &r.final_reason).unwrap_or_default();
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td><span class=\"state state-{state}\">{state}</span></td><td>{}</td>\
@@ -340,11 +332,7 @@ fn call_details(out: &mut String, a: &Analysis, lang: Lang) {
             esc(&c.callee),
             esc(c.callee_user_agent.as_deref().unwrap_or("")),
             esc(&c.request_uri),
-            esc(&match (c.final_status, &c.final_reason) {
-                (Some(s), Some(r)) => format!("{s} {r}"),
-                (Some(s), None) => s.to_string(),
-                _ => "none".to_string(),
-            }),
+            esc(&status(c.final_status, &c.final_reason).unwrap_or_else(|| "none".to_string())),
             opt_num(c.setup_time_ms, 0),
             opt_num(c.answer_time_ms, 0),
             opt_num(c.talk_duration_s, 1),

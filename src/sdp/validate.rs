@@ -1,8 +1,9 @@
 //! Strict SDP validation with webrtc-sdp. Our own reader accepts what phones send; this says
 //! what a strict peer (a WebRTC stack, a picky SBC) would reject, so the diagnosis can warn.
 //!
-//! webrtc-sdp rejects whole descriptions for a missing `t=`, an `r=`/`p=`/`e=`/`u=` line, or
-//! an `m=image` (T.38) section; its complaint is kept as text, never used to read the SDP.
+//! webrtc-sdp rejects whole descriptions for a missing `t=` line (tested below), among others;
+//! its complaint is kept as text, never used to read the SDP. (It accepts the `m=image` T.38
+//! sections of the shared fax capture.)
 
 /// webrtc-sdp's complaint about `body`, or `None` when it accepts it.
 pub fn strict_error(body: &[u8]) -> Option<String> {
