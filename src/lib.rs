@@ -120,7 +120,7 @@ pub struct MediaSummary {
 }
 
 /// SIP messages read in parallel at once; small enough that memory does not notice.
-const SIP_BATCH: usize = 256;
+const SIP_BATCH: usize = 1024;
 
 /// Analyzes one capture file (`-` for stdin), also handing each framed SIP message to `on_sip`
 /// in capture order as it is found.
@@ -200,6 +200,12 @@ fn analyze_input(
     let mut media_flows = flows.finish(start_ns);
     let dropped_flow_packets = media_flows_dropped;
     rtp::flows::mark_encrypted(&media_flows, &mut streams);
+    // The media issue's strict SDP check, after the SIP stage: once per distinct description.
+    sdp::validate::check_all(
+        sip.calls
+            .iter_mut()
+            .flat_map(|c| c.sdp.iter_mut().map(|e| &mut e.sdp)),
+    );
     correlate::correlate(&mut sip.calls, &mut streams);
     correlate::correlate_flows(&mut sip.calls, &mut media_flows);
     let analyzed: u64 = streams.iter().map(|s| s.packets).sum();

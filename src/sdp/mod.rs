@@ -112,10 +112,13 @@ impl Media {
 pub struct SessionDescription {
     pub origin_address: Option<String>,
     pub media: Vec<Media>,
-    /// What a strict parser (webrtc-sdp) rejects in this description, when the SIP reader
-    /// checked it ([`read_checked`]); the diagnosis reports it.
+    /// What a strict parser (webrtc-sdp) rejects in this description, once
+    /// [`validate::check_all`] has checked it; the diagnosis reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strict_error: Option<String>,
+    /// The text as sent, kept from reading until [`validate::check_all`] (see [`read_kept`]).
+    #[serde(skip)]
+    pub text: Option<Box<str>>,
 }
 
 /// Static RTP payload types (RFC 3551 table 4/5) that phones use without `a=rtpmap`.
@@ -162,13 +165,20 @@ fn embedded(body: &[u8]) -> Option<&[u8]> {
     Some(&rest[..end])
 }
 
-/// Reads the SDP of a body as [`parse_embedded`] does, and records what webrtc-sdp rejects in
-/// it. Kept apart from [`parse`] because strict validation costs several times our reading and
-/// only the SIP reader, which shows the descriptions, needs it.
-pub fn read_checked(body: &[u8]) -> Option<SessionDescription> {
+/// Reads the SDP of a body as [`parse_embedded`] does, keeping its text for the strict check
+/// ([`validate::check_all`]), which runs once per distinct description after the SIP stage:
+/// it costs several times our reading, and retransmissions and 183/200 pairs repeat bodies.
+pub fn read_kept(body: &[u8]) -> Option<SessionDescription> {
     let text = embedded(body)?;
     let mut sdp = parse(text)?;
-    sdp.strict_error = validate::strict_error(text);
+    sdp.text = Some(String::from_utf8_lossy(text).into());
+    Some(sdp)
+}
+
+/// Reads and strictly checks one body at once (tests and fuzzing).
+pub fn read_checked(body: &[u8]) -> Option<SessionDescription> {
+    let mut sdp = read_kept(body)?;
+    validate::check_all([&mut sdp]);
     Some(sdp)
 }
 

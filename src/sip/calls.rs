@@ -2,6 +2,7 @@
 //! resume, transfers, reliable provisionals, INFO DTMF, its SDP offers and answers, and every
 //! message in order (what ladders draw).
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 use super::fields::ReasonValue;
@@ -56,10 +57,10 @@ pub struct MessageRef {
     pub dst: std::net::SocketAddr,
     pub transport: &'static str,
     /// Method, or status code and reason phrase.
-    pub label: String,
+    pub label: CompactString,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    pub cseq: String,
+    pub cseq: CompactString,
     pub retransmission: bool,
     /// A copy of the previous message made by the capture setup.
     pub duplicate: bool,
@@ -188,52 +189,58 @@ pub struct Call {
 
 /// One line per media section: `PCMU 10.0.0.1:4000 sendrecv`, `image t38 10.0.0.1:5000`.
 pub fn sdp_brief(sdp: &SessionDescription) -> String {
-    let parts: Vec<String> = sdp
-        .media
-        .iter()
-        .map(|m| {
-            let codec = m
-                .main_codec()
-                .map(|f| f.name.clone().unwrap_or_else(|| f.id.clone()))
-                .unwrap_or_else(|| "-".into());
-            let kind = if m.kind == "audio" {
-                String::new()
-            } else {
-                format!("{} ", m.kind)
-            };
-            let addr = m.address.as_deref().unwrap_or("?");
-            let addr = if addr.contains(':') {
-                format!("[{addr}]")
-            } else {
-                addr.to_string()
-            };
-            let dir = if m.port == 0 {
-                "rejected".to_string()
-            } else {
-                m.direction.as_str().to_string()
-            };
-            format!("{kind}{codec} {addr}:{} {dir}", m.port)
-        })
-        .collect();
-    parts.join("; ")
+    use std::fmt::Write;
+    let mut out = String::with_capacity(48 * sdp.media.len());
+    for (i, m) in sdp.media.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        if m.kind != "audio" {
+            out.push_str(&m.kind);
+            out.push(' ');
+        }
+        match m.main_codec() {
+            Some(f) => out.push_str(f.name.as_deref().unwrap_or(&f.id)),
+            None => out.push('-'),
+        }
+        out.push(' ');
+        match m.address.as_deref() {
+            Some(a) if a.contains(':') => {
+                let _ = write!(out, "[{a}]");
+            }
+            Some(a) => out.push_str(a),
+            None => out.push('?'),
+        }
+        let _ = write!(out, ":{} ", m.port);
+        out.push_str(if m.port == 0 {
+            "rejected"
+        } else {
+            m.direction.as_str()
+        });
+    }
+    out
 }
 
-pub(crate) fn message_ref(e: &Entry, start_ns: i64) -> MessageRef {
-    let m = &e.msg;
+/// The entry as ladders show it. Takes the entry: its strings move instead of being copied
+/// (a call's messages are many; this is most of what building a call costs).
+pub(crate) fn message_ref(mut e: Entry, start_ns: i64) -> MessageRef {
+    // through the box: moving the message out of it would copy all of it
+    let m = &mut *e.msg;
+    let user_agent = m.user_agent.take().or_else(|| m.server.take());
     MessageRef {
         frame: m.frame,
-        frames: m.frames.clone(),
+        frames: std::mem::take(&mut m.frames),
         time_s: rel_s(m.ts_ns, start_ns),
         src: m.src,
         dst: m.dst,
         transport: m.transport.name(),
         label: m.label(),
         status: m.status(),
-        cseq: format!("{} {}", m.cseq, m.cseq_method),
+        cseq: compact_str::format_compact!("{} {}", m.cseq, m.cseq_method),
         retransmission: e.retransmission,
         duplicate: e.duplicate,
         sdp: m.sdp.as_ref().map(sdp_brief),
-        user_agent: m.software().map(str::to_string),
+        user_agent,
     }
 }
 
@@ -263,7 +270,7 @@ fn info_dtmf(m: &Message) -> Option<(String, Option<u32>)> {
 }
 
 /// Builds a call from the log of a Call-ID that has an INVITE.
-pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
+pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
     let entries = &log.entries;
     let first_invite = entries
         .iter()
@@ -300,13 +307,16 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
     let mut held: [bool; 2] = [false, false];
     let mut transfers: Vec<Transfer> = Vec::new();
     let mut info = Vec::new();
-    let mut sdp = Vec::new();
     let mut callee_ua: Option<String> = None;
     let mut last_ts = invite_ts;
     // CSeqs of INVITEs outside a dialog: the first and its retries (after 401/407).
     let mut initial_cseqs: Vec<u32> = Vec::new();
 
-    for e in entries {
+    // Entries whose SDP is an offer or answer of the call, and who sent it; the SDP moves
+    // into the call once the entries are no longer borrowed.
+    let mut sdp_at: Vec<(usize, Side)> = Vec::new();
+
+    for (i, e) in entries.iter().enumerate() {
         let m = &e.msg;
         last_ts = last_ts.max(m.ts_ns);
         if e.is_repeat() {
@@ -314,14 +324,8 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
             continue;
         }
         let side = side_of(m);
-        if let Some(s) = &m.sdp {
-            sdp.push(SdpEvent {
-                frame: m.frame,
-                time_s: rel_s(m.ts_ns, start_ns),
-                by: side,
-                carried_by: m.label(),
-                sdp: s.clone(),
-            });
+        if m.sdp.is_some() {
+            sdp_at.push((i, side));
         }
         match m.method() {
             Some("INVITE") => {
@@ -392,7 +396,7 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
                     None => dialogs.push(Dialog {
                         to_tag: tag.to_string(),
                         status: code,
-                        contact: m.contact.as_ref().map(|c| c.uri.clone()),
+                        contact: m.contact.as_ref().map(|c| c.uri.to_string()),
                     }),
                 }
             }
@@ -442,7 +446,7 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
         ms_between(a.ts_ns, end) / 1e3
     });
 
-    Some(Call {
+    let mut call = Call {
         number,
         call_id: log.call_id.clone(),
         state,
@@ -457,7 +461,7 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
         caller: first_invite.src.to_string(),
         callee: first_invite.dst.to_string(),
         caller_via: first_invite.via.as_ref().map(|v| v.sent_by.to_string()),
-        caller_contact: first_invite.contact.as_ref().map(|c| c.uri.clone()),
+        caller_contact: first_invite.contact.as_ref().map(|c| c.uri.to_string()),
         caller_user_agent: first_invite.software().map(str::to_string),
         callee_user_agent: callee_ua,
         transport: first_invite.transport.name().to_string(),
@@ -481,12 +485,35 @@ pub fn build(number: usize, log: &CallIdLog, start_ns: i64) -> Option<Call> {
         holds,
         transfers,
         info_dtmf: info,
-        sdp,
+        sdp: Vec::with_capacity(sdp_at.len()),
         retransmissions,
         dropped_messages: log.dropped,
         media: Default::default(),
-        messages: entries.iter().map(|e| message_ref(e, start_ns)).collect(),
-    })
+        messages: Vec::with_capacity(entries.len()),
+    };
+    let mut sdp_at = sdp_at.into_iter().peekable();
+    for (i, mut e) in log.entries.into_iter().enumerate() {
+        if let Some((_, by)) = sdp_at.next_if(|(at, _)| *at == i) {
+            if let Some(sdp) = e.msg.sdp.take() {
+                let m = &e.msg;
+                call.sdp.push(SdpEvent {
+                    frame: m.frame,
+                    time_s: rel_s(m.ts_ns, start_ns),
+                    by,
+                    carried_by: m.label().into(),
+                    sdp,
+                });
+                // the ladder's SDP summary is read from the event's copy
+                call.messages.push(MessageRef {
+                    sdp: call.sdp.last().map(|ev| sdp_brief(&ev.sdp)),
+                    ..message_ref(e, start_ns)
+                });
+                continue;
+            }
+        }
+        call.messages.push(message_ref(e, start_ns));
+    }
+    Some(call)
 }
 
 fn note_hold(

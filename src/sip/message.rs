@@ -13,7 +13,7 @@ use rsip::headers::UntypedHeader;
 use serde::Serialize;
 
 use super::fields::{self, NameAddr, ReasonValue, ViaValue};
-use super::tokenizer::{self, StartLine};
+use super::tokenizer::{self, id, StartLine};
 use crate::decode::{SipMessage, SipTransport};
 use crate::sdp::{self, SessionDescription};
 
@@ -31,7 +31,7 @@ pub enum MessageKind {
 pub struct Party {
     pub user: Option<CompactString>,
     pub display_name: Option<String>,
-    pub uri: String,
+    pub uri: CompactString,
     #[serde(skip)]
     pub tag: Option<CompactString>,
 }
@@ -44,7 +44,7 @@ impl Party {
         Party {
             user: fields::uri_user(na.uri).map(CompactString::from),
             tag: na.tag().map(CompactString::from),
-            uri: na.uri.to_string(),
+            uri: na.uri.into(),
             display_name: na.display_name.map(Cow::into_owned),
         }
     }
@@ -147,11 +147,13 @@ impl Message {
     }
 
     /// `INVITE` or `180 Ringing`: what a ladder arrow says.
-    pub fn label(&self) -> String {
+    pub fn label(&self) -> CompactString {
         match &self.kind {
-            MessageKind::Request { method, .. } => method.to_string(),
-            MessageKind::Response { code, reason } if reason.is_empty() => code.to_string(),
-            MessageKind::Response { code, reason } => format!("{code} {reason}"),
+            MessageKind::Request { method, .. } => method.clone(),
+            MessageKind::Response { code, reason } if reason.is_empty() => code.to_compact_string(),
+            MessageKind::Response { code, reason } => {
+                compact_str::format_compact!("{code} {reason}")
+            }
         }
     }
 
@@ -187,8 +189,10 @@ fn owned(v: Option<&str>) -> Option<String> {
 fn read_via(value: &str, typed: bool, rsip_rejected: &mut Vec<&'static str>) -> Option<Via> {
     let first = fields::split_list(value, b',').next()?;
     let ours = ViaValue::parse(first)?;
+    let mut transport = CompactString::from(ours.transport);
+    transport.make_ascii_uppercase();
     let mut via = Via {
-        transport: ours.transport.to_ascii_uppercase().into(),
+        transport,
         sent_by: ours.sent_by.into(),
         branch: ours.branch().map(CompactString::from),
         received: fields::param(ours.params, "received")
@@ -284,7 +288,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
     // registration or a transaction outside a dialog (no To tag), whose values are shown.
     // Responses and in-dialog requests echo those values and are read by our readers alone.
     let typed = matches!(t.start, StartLine::Request { .. })
-        && t.header("To")
+        && t.known(id::TO)
             .and_then(NameAddr::parse)
             .is_some_and(|na| na.tag().is_none());
     let kind = match &t.start {
@@ -302,36 +306,36 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
             reason: (*reason).into(),
         },
     };
-    let call_id = match t.header("Call-ID") {
+    let call_id = match t.known(id::CALL_ID) {
         Some(v) if !v.is_empty() => v.into(),
         _ => {
             missing.push("Call-ID");
             CompactString::default()
         }
     };
-    let (cseq, cseq_method) = match t.header("CSeq").and_then(fields::parse_cseq) {
+    let (cseq, cseq_method) = match t.known(id::CSEQ).and_then(fields::parse_cseq) {
         Some((n, m)) => (n, m.into()),
         None => {
             missing.push("CSeq");
             (0, CompactString::default())
         }
     };
-    let from = Party::from_value(t.header("From"));
+    let from = Party::from_value(t.known(id::FROM));
     if from.uri.is_empty() {
         missing.push("From");
     }
-    let to = Party::from_value(t.header("To"));
+    let to = Party::from_value(t.known(id::TO));
     if to.uri.is_empty() {
         missing.push("To");
     }
     let via = t
-        .header("Via")
+        .known(id::VIA)
         .and_then(|v| read_via(v, typed, &mut rsip_rejected));
     if via.is_none() {
         missing.push("Via");
     }
     let contact_value = t
-        .header("Contact")
+        .known(id::CONTACT)
         .and_then(|v| fields::split_list(v, b',').next());
     let contact = contact_value
         .filter(|v| v.trim() != "*")
@@ -342,11 +346,11 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         .and_then(|e| e.parse().ok());
 
     let requires_100rel = t
-        .headers_named("Require")
+        .all_known(id::REQUIRE)
         .any(|v| fields::split_list(v, b',').any(|x| x.eq_ignore_ascii_case("100rel")));
     // Only a registrar's answer lists bindings worth keeping.
     let contacts = t
-        .headers_named("Contact")
+        .all_known(id::CONTACT)
         .filter(|_| cseq_method == "REGISTER")
         .flat_map(|v| fields::split_list(v, b','))
         .filter_map(NameAddr::parse)
@@ -355,7 +359,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
             (na.uri.to_string(), expires)
         })
         .collect();
-    let content_type = owned(t.header("Content-Type"));
+    let content_type = owned(t.known(id::CONTENT_TYPE));
     let is_sdp = content_type.as_deref().is_some_and(|c| {
         c.as_bytes()
             .windows(15)
@@ -366,7 +370,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
             .is_some_and(|p| p.eq_ignore_ascii_case("multipart/"))
     });
     let sdp = if is_sdp || multipart || (content_type.is_none() && t.body.starts_with(b"v=0")) {
-        sdp::read_checked(t.body)
+        sdp::read_kept(t.body)
     } else {
         None
     };
@@ -376,12 +380,15 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         None
     };
 
-    let challenge = match (t.header("WWW-Authenticate"), t.header("Proxy-Authenticate")) {
+    let challenge = match (
+        t.known(id::WWW_AUTHENTICATE),
+        t.known(id::PROXY_AUTHENTICATE),
+    ) {
         (Some(v), _) => Some(read_challenge(v, false, &mut rsip_rejected)),
         (None, Some(v)) => Some(read_challenge(v, true, &mut rsip_rejected)),
         (None, None) => None,
     };
-    let credentials = match (t.header("Authorization"), t.header("Proxy-Authorization")) {
+    let credentials = match (t.known(id::AUTHORIZATION), t.known(id::PROXY_AUTHORIZATION)) {
         (Some(v), _) => Some(read_credentials(v, false, &mut rsip_rejected)),
         (None, Some(v)) => Some(read_credentials(v, true, &mut rsip_rejected)),
         (None, None) => None,
@@ -406,28 +413,28 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         contact,
         contact_expires,
         contacts,
-        user_agent: owned(t.header("User-Agent")),
-        server: owned(t.header("Server")),
-        expires: number(t.header("Expires")),
+        user_agent: owned(t.known(id::USER_AGENT)),
+        server: owned(t.known(id::SERVER)),
+        expires: number(t.known(id::EXPIRES)),
         content_type,
         sdp,
         body_text,
         reasons: t
-            .headers_named("Reason")
+            .all_known(id::REASON)
             .flat_map(fields::parse_reason)
             .collect(),
-        warning: t.header("Warning").and_then(fields::parse_warning),
-        event: owned(t.header("Event")),
-        subscription_state: owned(t.header("Subscription-State")),
-        refer_to: owned(t.header("Refer-To")),
-        referred_by: owned(t.header("Referred-By")),
+        warning: t.known(id::WARNING).and_then(fields::parse_warning),
+        event: owned(t.known(id::EVENT)),
+        subscription_state: owned(t.known(id::SUBSCRIPTION_STATE)),
+        refer_to: owned(t.known(id::REFER_TO)),
+        referred_by: owned(t.known(id::REFERRED_BY)),
         requires_100rel,
-        rseq: number(t.header("RSeq")),
-        rack: owned(t.header("RAck")),
+        rseq: number(t.known(id::RSEQ)),
+        rack: owned(t.known(id::RACK)),
         challenge,
         credentials,
-        session_expires: owned(t.header("Session-Expires")),
-        asserted_identity: owned(t.header("P-Asserted-Identity")),
+        session_expires: owned(t.known(id::SESSION_EXPIRES)),
+        asserted_identity: owned(t.known(id::P_ASSERTED_IDENTITY)),
         missing,
         rsip_rejected,
         incomplete: t.body_short || t.headers_unterminated,
@@ -479,8 +486,9 @@ v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
         );
         assert_eq!(m.contact_expires, Some(60));
         assert_eq!(m.software(), Some("Phone 1.0"));
-        let sdp = m.sdp.unwrap();
+        let mut sdp = m.sdp.unwrap();
         assert_eq!(sdp.media[0].direction, crate::sdp::Direction::Recvonly);
+        crate::sdp::validate::check_all([&mut sdp]);
         // no o=, s= or t= line: we read it, a strict peer would not
         assert!(sdp.strict_error.is_some(), "{sdp:?}");
         assert!(m.missing.is_empty());

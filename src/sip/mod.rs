@@ -111,6 +111,24 @@ pub struct SipTracker {
     logs: Vec<CallIdLog>,
     anomalies: Vec<Anomaly>,
     call_id_cap_reported: bool,
+    /// The last batch, read and not yet filed.
+    pending: Vec<(u64, ReadResult, u64)>,
+}
+
+type ReadResult = Result<Box<Message>, message::ReadError>;
+
+/// Reads messages on the worker threads: (frame, message, hash of its bytes) each.
+fn read_batch(batch: &[SipMessage]) -> Vec<(u64, ReadResult, u64)> {
+    use rayon::prelude::*;
+    batch
+        .par_iter()
+        .with_min_len(32)
+        .map(|m| {
+            // boxed here, so the copy into the heap happens on the worker too
+            let msg = message::read(m).map(Box::new);
+            (m.frame, msg, transaction::fingerprint(&m.data))
+        })
+        .collect()
 }
 
 impl SipTracker {
@@ -120,34 +138,34 @@ impl SipTracker {
 
     /// Reads and files one framed message.
     pub fn push(&mut self, framed: &SipMessage) {
+        self.file_pending();
         let read = message::read(framed).map(Box::new);
-        self.file(framed, read, transaction::fingerprint(&framed.data));
+        self.file(framed.frame, read, transaction::fingerprint(&framed.data));
     }
 
-    /// Reads a batch of framed messages in parallel (reading is most of the cost), then files
-    /// them in capture order, so the result is the same as pushing them one by one.
+    /// Reads a batch of framed messages in parallel (reading is most of the cost) while the
+    /// previous batch is filed, in capture order, so the result is the same as pushing them
+    /// one by one. The last batch is filed by [`SipTracker::finish`].
     pub fn push_batch(&mut self, batch: &[SipMessage]) {
-        use rayon::prelude::*;
-        let read: Vec<_> = batch
-            .par_iter()
-            .with_min_len(32)
-            .map(|m| {
-                // boxed here, so the copy into the heap happens on the worker too
-                let msg = message::read(m).map(Box::new);
-                (msg, transaction::fingerprint(&m.data))
-            })
-            .collect();
-        for (framed, (msg, content)) in batch.iter().zip(read) {
-            self.file(framed, msg, content);
+        let pending = std::mem::take(&mut self.pending);
+        let (read, ()) = rayon::join(
+            || read_batch(batch),
+            || {
+                for (frame, msg, content) in pending {
+                    self.file(frame, msg, content);
+                }
+            },
+        );
+        self.pending = read;
+    }
+
+    fn file_pending(&mut self) {
+        for (frame, msg, content) in std::mem::take(&mut self.pending) {
+            self.file(frame, msg, content);
         }
     }
 
-    fn file(
-        &mut self,
-        framed: &SipMessage,
-        read: Result<Box<Message>, message::ReadError>,
-        content: u64,
-    ) {
+    fn file(&mut self, frame: u64, read: ReadResult, content: u64) {
         self.stats.messages += 1;
         match read {
             Ok(msg) => self.push_message(msg, content),
@@ -155,7 +173,7 @@ impl SipTracker {
                 self.stats.unreadable += 1;
                 self.anomalies.push(Anomaly::new(
                     AnomalyKind::SipUnreadable,
-                    framed.frame,
+                    frame,
                     e.to_string(),
                 ));
             }
@@ -163,7 +181,7 @@ impl SipTracker {
     }
 
     /// Files one message already read; `content` is a hash of its bytes.
-    pub fn push_message(&mut self, msg: Box<Message>, content: u64) {
+    fn push_message(&mut self, msg: Box<Message>, content: u64) {
         match &msg.kind {
             MessageKind::Request { method, .. } => {
                 match self.stats.requests.get_mut(method.as_str()) {
@@ -253,6 +271,7 @@ impl SipTracker {
     /// Classifies every Call-ID. `capture_start_ns` is the first frame's time, from which the
     /// `*_s` times of the output count.
     pub fn finish(mut self, capture_start_ns: i64) -> (SipAnalysis, Vec<Anomaly>) {
+        self.file_pending();
         self.stats.call_ids = self.logs.len() as u64;
         self.stats.forgotten_transactions = self.retransmissions.evicted;
         self.stats.responses = self
@@ -278,7 +297,7 @@ impl SipTracker {
             || {
                 let mut calls: Vec<Call> = calls
                     .into_par_iter()
-                    .filter_map(|log| calls::build(0, &log, capture_start_ns))
+                    .filter_map(|log| calls::build(0, log, capture_start_ns))
                     .collect();
                 for (i, c) in calls.iter_mut().enumerate() {
                     c.number = i + 1;
@@ -288,7 +307,7 @@ impl SipTracker {
             || {
                 let registrations = registrations
                     .into_par_iter()
-                    .filter_map(|log| registrations::build(&log, capture_start_ns))
+                    .filter_map(|log| registrations::build(log, capture_start_ns))
                     .collect();
                 (registrations, other::build(&other_logs, capture_start_ns))
             },

@@ -101,8 +101,8 @@ pub fn build(logs: &[CallIdLog], start_ns: i64) -> OtherSip {
             let mut s = Subscription {
                 call_id: log.call_id.clone(),
                 event: None,
-                from: first.from.uri.clone(),
-                to: first.to.uri.clone(),
+                from: first.from.uri.to_string(),
+                to: first.to.uri.to_string(),
                 subscribes: 0,
                 notifies: 0,
                 status: None,
@@ -143,8 +143,8 @@ pub fn build(logs: &[CallIdLog], start_ns: i64) -> OtherSip {
                     Some(method @ ("MESSAGE" | "PUBLISH")) => out.requests.push(Request {
                         call_id: log.call_id.clone(),
                         method: method.to_string(),
-                        from: m.from.uri.clone(),
-                        to: m.to.uri.clone(),
+                        from: m.from.uri.to_string(),
+                        to: m.to.uri.to_string(),
                         event: m.event.clone(),
                         status: None,
                         frame: m.frame,

@@ -63,7 +63,7 @@ pub struct Registration {
     pub messages: Vec<MessageRef>,
 }
 
-pub fn build(log: &CallIdLog, start_ns: i64) -> Option<Registration> {
+pub fn build(log: CallIdLog, start_ns: i64) -> Option<Registration> {
     let entries = &log.entries;
     let first = entries
         .iter()
@@ -124,11 +124,11 @@ pub fn build(log: &CallIdLog, start_ns: i64) -> Option<Registration> {
         .map(|e| e.msg.ts_ns)
         .max()
         .unwrap_or(first.ts_ns);
-    Some(Registration {
+    let mut registration = Registration {
         call_id: log.call_id.clone(),
-        aor: first.to.uri.clone(),
+        aor: first.to.uri.to_string(),
         user: first.to.user.as_deref().map(str::to_string),
-        contact: last_register.contact.as_ref().map(|c| c.uri.clone()),
+        contact: last_register.contact.as_ref().map(|c| c.uri.to_string()),
         expires: if unregister {
             Some(0)
         } else {
@@ -151,6 +151,12 @@ pub fn build(log: &CallIdLog, start_ns: i64) -> Option<Registration> {
         start_s: rel_s(entries[0].msg.ts_ns, start_ns),
         end_s: rel_s(last_ts, start_ns),
         retransmissions,
-        messages: entries.iter().map(|e| message_ref(e, start_ns)).collect(),
-    })
+        messages: Vec::new(),
+    };
+    registration.messages = log
+        .entries
+        .into_iter()
+        .map(|e| message_ref(e, start_ns))
+        .collect();
+    Some(registration)
 }

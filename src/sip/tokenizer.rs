@@ -28,8 +28,103 @@ pub enum StartLine<'a> {
 pub struct HeaderField<'a> {
     /// The full header name as written in RFC 3261 (`Call-ID`), or the name as sent.
     pub name: &'a str,
+    /// Position of the name in [`KNOWN`], or [`UNKNOWN`].
+    pub known: u8,
     /// The value with folding undone and surrounding whitespace removed.
     pub value: Cow<'a, str>,
+}
+
+/// Header names the analysis looks up. Each is resolved once per header line while
+/// tokenizing, so a lookup is an index instead of a case-insensitive scan of every header
+/// (a message is read through some 30 lookups).
+pub const KNOWN: [&str; 26] = [
+    "Call-ID",
+    "CSeq",
+    "From",
+    "To",
+    "Via",
+    "Contact",
+    "Content-Type",
+    "Content-Length",
+    "User-Agent",
+    "Server",
+    "Expires",
+    "Reason",
+    "Warning",
+    "Event",
+    "Subscription-State",
+    "Refer-To",
+    "Referred-By",
+    "Require",
+    "RSeq",
+    "RAck",
+    "WWW-Authenticate",
+    "Proxy-Authenticate",
+    "Authorization",
+    "Proxy-Authorization",
+    "Session-Expires",
+    "P-Asserted-Identity",
+];
+/// [`HeaderField::known`] of a name not in [`KNOWN`].
+pub const UNKNOWN: u8 = u8::MAX;
+
+/// The position of `name` in [`KNOWN`] (case-insensitive), or [`UNKNOWN`].
+pub fn known_id(name: &str) -> u8 {
+    // candidates by length first: most header lines are ruled out without comparing bytes
+    let candidates: &[u8] = match name.len() {
+        2 => &[3],
+        3 => &[4],
+        4 => &[1, 2, 18, 19],
+        5 => &[13],
+        6 => &[9, 11],
+        7 => &[0, 5, 10, 12, 17],
+        8 => &[15],
+        10 => &[8],
+        11 => &[16],
+        12 => &[6],
+        13 => &[22],
+        14 => &[7],
+        15 => &[24],
+        16 => &[20],
+        18 => &[14, 21],
+        19 => &[23, 25],
+        _ => &[],
+    };
+    candidates
+        .iter()
+        .copied()
+        .find(|&i| KNOWN[usize::from(i)].eq_ignore_ascii_case(name))
+        .unwrap_or(UNKNOWN)
+}
+
+/// Positions in [`KNOWN`], for [`Tokenized::known`].
+pub mod id {
+    pub const CALL_ID: u8 = 0;
+    pub const CSEQ: u8 = 1;
+    pub const FROM: u8 = 2;
+    pub const TO: u8 = 3;
+    pub const VIA: u8 = 4;
+    pub const CONTACT: u8 = 5;
+    pub const CONTENT_TYPE: u8 = 6;
+    pub const CONTENT_LENGTH: u8 = 7;
+    pub const USER_AGENT: u8 = 8;
+    pub const SERVER: u8 = 9;
+    pub const EXPIRES: u8 = 10;
+    pub const REASON: u8 = 11;
+    pub const WARNING: u8 = 12;
+    pub const EVENT: u8 = 13;
+    pub const SUBSCRIPTION_STATE: u8 = 14;
+    pub const REFER_TO: u8 = 15;
+    pub const REFERRED_BY: u8 = 16;
+    pub const REQUIRE: u8 = 17;
+    pub const RSEQ: u8 = 18;
+    pub const RACK: u8 = 19;
+    pub const WWW_AUTHENTICATE: u8 = 20;
+    pub const PROXY_AUTHENTICATE: u8 = 21;
+    pub const AUTHORIZATION: u8 = 22;
+    pub const PROXY_AUTHORIZATION: u8 = 23;
+    pub const SESSION_EXPIRES: u8 = 24;
+    pub const P_ASSERTED_IDENTITY: u8 = 25;
 }
 
 /// A message split into its parts.
@@ -37,6 +132,8 @@ pub struct HeaderField<'a> {
 pub struct Tokenized<'a> {
     pub start: StartLine<'a>,
     pub headers: Vec<HeaderField<'a>>,
+    /// For each name of [`KNOWN`], 1 + the index of its first header, or 0.
+    first: [u16; KNOWN.len()],
     pub body: &'a [u8],
     /// The headers were never closed by a blank line (the message was cut).
     pub headers_unterminated: bool,
@@ -165,7 +262,11 @@ struct Pending<'a> {
     more: Vec<&'a [u8]>,
 }
 
-fn flush<'a>(pending: &mut Option<Pending<'a>>, headers: &mut Vec<HeaderField<'a>>) {
+fn flush<'a>(
+    pending: &mut Option<Pending<'a>>,
+    headers: &mut Vec<HeaderField<'a>>,
+    first: &mut [u16; KNOWN.len()],
+) {
     if let Some(p) = pending.take() {
         let value = if p.more.is_empty() {
             text(p.first.trim_ascii())
@@ -182,8 +283,16 @@ fn flush<'a>(pending: &mut Option<Pending<'a>>, headers: &mut Vec<HeaderField<'a
             }
             Cow::Owned(joined)
         };
+        let known = known_id(p.name);
+        if let Some(slot) = first.get_mut(usize::from(known)) {
+            if *slot == 0 {
+                // a message of more than 65534 headers keeps its first ones indexed
+                *slot = u16::try_from(headers.len() + 1).unwrap_or(0);
+            }
+        }
         headers.push(HeaderField {
             name: p.name,
+            known,
             value,
         });
     }
@@ -201,6 +310,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
     let start = parse_start_line(trim_line_end(&data[..first_end]))?;
 
     let mut headers: Vec<HeaderField<'_>> = Vec::with_capacity(16);
+    let mut first = [0u16; KNOWN.len()];
     let mut bad_header_lines = 0u32;
     let mut pos = (first_end + 1).min(data.len());
     let mut body_start = None;
@@ -228,7 +338,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
             pos = next;
             continue;
         }
-        flush(&mut pending, &mut headers);
+        flush(&mut pending, &mut headers, &mut first);
         match memchr::memchr(b':', line) {
             Some(colon) => {
                 let name_bytes = line[..colon].trim_ascii();
@@ -248,14 +358,14 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
         }
         pos = next;
     }
-    flush(&mut pending, &mut headers);
+    flush(&mut pending, &mut headers, &mut first);
 
     let headers_unterminated = body_start.is_none();
     let after_headers = body_start.unwrap_or(data.len());
     let available = &data[after_headers..];
-    let announced = headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("Content-Length"))
+    let announced = first[usize::from(id::CONTENT_LENGTH)]
+        .checked_sub(1)
+        .and_then(|i| headers.get(usize::from(i)))
         .and_then(|h| {
             let digits: &str = h.value.split(|c: char| !c.is_ascii_digit()).next()?;
             if digits.is_empty() || digits.len() > 9 {
@@ -272,6 +382,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
     Ok(Tokenized {
         start,
         headers,
+        first,
         body,
         headers_unterminated,
         body_short,
@@ -281,18 +392,48 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
 
 impl<'a> Tokenized<'a> {
     /// The first value of a header (full name, case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    /// The first value of a header of [`KNOWN`], by its [`id`].
+    pub fn known(&self, id: u8) -> Option<&str> {
+        let at = *self.first.get(usize::from(id))?;
+        let i = at.checked_sub(1)?;
+        self.headers.get(usize::from(i)).map(|h| h.value.as_ref())
+    }
+
+    /// Every value of a header of [`KNOWN`], in order.
+    pub fn all_known(&self, id: u8) -> impl Iterator<Item = &str> + '_ {
         self.headers
             .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .filter(move |h| h.known == id)
             .map(|h| h.value.as_ref())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let id = known_id(name);
+        match self.first.get(usize::from(id)) {
+            Some(&at) => at
+                .checked_sub(1)
+                .and_then(|i| self.headers.get(usize::from(i)))
+                .map(|h| h.value.as_ref()),
+            None => self
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .map(|h| h.value.as_ref()),
+        }
     }
 
     /// Every value of a header, in order.
     pub fn headers_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        let id = known_id(name);
         self.headers
             .iter()
-            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .filter(move |h| {
+                if id == UNKNOWN {
+                    h.name.eq_ignore_ascii_case(name)
+                } else {
+                    h.known == id
+                }
+            })
             .map(|h| h.value.as_ref())
     }
 }

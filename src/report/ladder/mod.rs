@@ -167,7 +167,7 @@ fn build(title: String, subtitle: String, messages: &[MessageRef]) -> Ladder {
             to: index(m.dst),
             frame: m.frame,
             time_s: ((m.time_s - t0) * 1e6).round() / 1e6,
-            label: m.label.clone(),
+            label: m.label.to_string(),
             status: m.status,
             sdp: m.sdp.clone(),
             retransmission: m.retransmission,
@@ -187,7 +187,7 @@ fn party(p: &crate::sip::message::Party) -> String {
         (Some(d), Some(u)) if d != u => format!("\"{d}\" {u}"),
         (_, Some(u)) => u.to_string(),
         (Some(d), None) => d.clone(),
-        (None, None) => p.uri.clone(),
+        (None, None) => p.uri.to_string(),
     }
 }
 
