@@ -7,6 +7,7 @@
 pub mod plan;
 pub mod validate;
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 /// Direction attribute of a media section (RFC 3264 section 5.1); `sendrecv` when absent.
@@ -45,9 +46,9 @@ impl Direction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Format {
     /// Payload type number, or the format token for non-RTP media (`t38`).
-    pub id: String,
+    pub id: CompactString,
     /// Encoding name from `a=rtpmap` or the static payload type table.
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     pub clock_rate: Option<u32>,
     /// `a=fmtp` parameters, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,11 +58,11 @@ pub struct Format {
 /// One `m=` section.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Media {
-    pub kind: String,
+    pub kind: CompactString,
     pub port: u16,
-    pub proto: String,
+    pub proto: CompactString,
     /// The connection address in effect for this section (media level, else session level).
-    pub address: Option<String>,
+    pub address: Option<CompactString>,
     pub formats: Vec<Format>,
     pub direction: Direction,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,7 +111,7 @@ impl Media {
 /// What the analysis reads from a session description.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct SessionDescription {
-    pub origin_address: Option<String>,
+    pub origin_address: Option<CompactString>,
     pub media: Vec<Media>,
     /// What a strict parser (webrtc-sdp) rejects in this description, once
     /// [`validate::check_all`] has checked it; the diagnosis reports it.
@@ -189,16 +190,16 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
         Err(_) => String::from_utf8_lossy(body),
     };
     let mut sdp = SessionDescription::default();
-    let mut session_address: Option<String> = None;
+    let mut session_address: Option<CompactString> = None;
     let mut session_direction = Direction::Sendrecv;
     let mut media_direction: Option<Direction> = None;
-    let mut media_address: Option<String> = None;
+    let mut media_address: Option<CompactString> = None;
     let mut seen_any = false;
 
     let close = |sdp: &mut SessionDescription,
-                 media_address: &mut Option<String>,
+                 media_address: &mut Option<CompactString>,
                  media_direction: &mut Option<Direction>,
-                 session_address: &Option<String>,
+                 session_address: &Option<CompactString>,
                  session_direction: Direction| {
         if let Some(m) = sdp.media.last_mut() {
             m.address = media_address.take().or_else(|| session_address.clone());
@@ -208,7 +209,12 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
 
     for line in text.lines() {
         let line = line.trim_end();
-        let Some((key, value)) = line.split_once('=') else {
+        // `x=value` nearly always; a spaced `x =value` is read by the general split
+        let split = match line.as_bytes().get(1) {
+            Some(b'=') => line.split_at_checked(1).map(|(k, v)| (k, &v[1..])),
+            _ => line.split_once('='),
+        };
+        let Some((key, value)) = split else {
             continue;
         };
         let in_media = !sdp.media.is_empty();
@@ -216,12 +222,12 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
             "v" => seen_any = true,
             "o" => {
                 seen_any = true;
-                sdp.origin_address = value.split_ascii_whitespace().nth(5).map(str::to_string);
+                sdp.origin_address = value.split_ascii_whitespace().nth(5).map(CompactString::from);
             }
             "c" => {
                 let addr = value.split_ascii_whitespace().nth(2).map(|a| {
                     // Multicast addresses carry /ttl/count suffixes.
-                    a.split('/').next().unwrap_or(a).to_string()
+                    CompactString::from(a.split('/').next().unwrap_or(a))
                 });
                 if in_media {
                     media_address = addr;
@@ -239,14 +245,17 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
                     session_direction,
                 );
                 let mut parts = value.split_ascii_whitespace();
-                let kind = parts.next().unwrap_or("").to_string();
+                let kind = CompactString::from(parts.next().unwrap_or(""));
                 let port = parts
                     .next()
                     .and_then(|p| p.split('/').next())
                     .and_then(|p| p.parse().ok())
                     .unwrap_or(0);
-                let proto = parts.next().unwrap_or("").to_string();
-                let rtp = proto.to_ascii_uppercase().contains("RTP");
+                let proto = CompactString::from(parts.next().unwrap_or(""));
+                let rtp = proto
+                    .as_bytes()
+                    .windows(3)
+                    .any(|w| w.eq_ignore_ascii_case(b"RTP"));
                 let formats = parts
                     .map(|f| {
                         let fixed = if rtp {
@@ -255,8 +264,8 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
                             None
                         };
                         Format {
-                            id: f.to_string(),
-                            name: fixed.map(|(n, _)| n.to_string()),
+                            id: f.into(),
+                            name: fixed.map(|(n, _)| CompactString::const_new(n)),
                             clock_rate: fixed.map(|(_, r)| r),
                             fmtp: None,
                         }
@@ -302,7 +311,7 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
                         continue;
                     };
                     let mut enc_parts = enc.trim().split('/');
-                    let enc_name = enc_parts.next().unwrap_or("").to_string();
+                    let enc_name = CompactString::from(enc_parts.next().unwrap_or(""));
                     let rate = enc_parts.next().and_then(|r| r.parse().ok());
                     if let Some(f) = sdp
                         .media

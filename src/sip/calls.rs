@@ -51,7 +51,7 @@ pub enum Side {
 pub struct MessageRef {
     pub frame: u64,
     /// Every frame that carried a part of the message (fragments, TCP segments).
-    pub frames: Vec<u64>,
+    pub frames: smallvec::SmallVec<[u64; 2]>,
     pub time_s: f64,
     pub src: std::net::SocketAddr,
     pub dst: std::net::SocketAddr,

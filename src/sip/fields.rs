@@ -25,7 +25,16 @@ impl<'a> Iterator for SplitList<'a> {
             }
             let (mut quoted, mut angle, mut escaped) = (false, false, false);
             let mut cut = self.rest.len();
-            for (i, b) in self.rest.bytes().enumerate() {
+            // Without quotes or angle brackets (a Via, a Require list) the separator is the
+            // next one; only the rest needs the byte-by-byte state.
+            let plain = memchr::memchr2(b'"', b'<', self.rest.as_bytes()).is_none();
+            let bytes = if plain {
+                cut = memchr::memchr(self.sep, self.rest.as_bytes()).unwrap_or(cut);
+                &[][..]
+            } else {
+                self.rest.as_bytes()
+            };
+            for (i, &b) in bytes.iter().enumerate() {
                 if escaped {
                     escaped = false;
                     continue;
@@ -207,7 +216,9 @@ pub struct ViaValue<'a> {
 impl<'a> ViaValue<'a> {
     pub fn parse(value: &'a str) -> Option<ViaValue<'a>> {
         let value = value.trim();
-        let slash = value.rfind('/')?;
+        // the last slash of the sent-protocol, not one inside a parameter
+        let protocol_end = value.find(';').unwrap_or(value.len());
+        let slash = value[..protocol_end].rfind('/')?;
         // The sent-protocol may have spaces around its slashes (RFC 3261 allows LWS there).
         let after = value[slash + 1..].trim_start();
         let transport_end = after
@@ -343,6 +354,9 @@ mod tests {
         assert_eq!(v.sent_by, "10.0.0.1:5060");
         assert_eq!(v.branch(), Some("z9hG4bK776"));
         assert_eq!(param(v.params, "rport"), Some(""));
+        // a slash in a parameter is not the sent-protocol's
+        let v = ViaValue::parse("SIP/2.0/TCP h.example:5060;branch=z9hG4bK1;x-path=a/b").unwrap();
+        assert_eq!((v.transport, v.sent_by), ("TCP", "h.example:5060"));
         assert_eq!(parse_cseq("  42  INVITE"), Some((42, "INVITE")));
         assert_eq!(parse_cseq("x INVITE"), None);
     }

@@ -5,7 +5,6 @@
 //! phones send); what it rejects is read by our own field readers instead and the header name
 //! is recorded in `rsip_rejected`, so the message is still analyzed and the count is reported.
 
-use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use compact_str::{CompactString, ToCompactString};
@@ -30,7 +29,7 @@ pub enum MessageKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Party {
     pub user: Option<CompactString>,
-    pub display_name: Option<String>,
+    pub display_name: Option<CompactString>,
     pub uri: CompactString,
     #[serde(skip)]
     pub tag: Option<CompactString>,
@@ -45,7 +44,7 @@ impl Party {
             user: fields::uri_user(na.uri).map(CompactString::from),
             tag: na.tag().map(CompactString::from),
             uri: na.uri.into(),
-            display_name: na.display_name.map(Cow::into_owned),
+            display_name: na.display_name.map(|d| CompactString::from(d.as_ref())),
         }
     }
 }
@@ -80,7 +79,8 @@ pub struct Credentials {
 pub struct Message {
     /// Frame that completed the message, and every frame that carried part of it.
     pub frame: u64,
-    pub frames: Vec<u64>,
+    /// Inline up to two: most messages fit one frame.
+    pub frames: smallvec::SmallVec<[u64; 2]>,
     pub ts_ns: i64,
     pub src: SocketAddr,
     pub dst: SocketAddr,
@@ -396,7 +396,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
 
     Ok(Message {
         frame: msg.frame,
-        frames: msg.frames.clone(),
+        frames: smallvec::SmallVec::from_slice(&msg.frames),
         ts_ns: msg.ts_ns,
         src: msg.flow.src,
         dst: msg.flow.dst,
@@ -533,5 +533,12 @@ CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
         let m = read(&framed(b"SIP/2.0 200 OK\r\n\r\n")).unwrap();
         assert_eq!(m.missing, vec!["Call-ID", "CSeq", "From", "To", "Via"]);
         assert_eq!(m.label(), "200 OK");
+    }
+}
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn sizes() {
+        eprintln!("Message {} Party {} Via {} SDP {} MessageRef {} Entry {}", std::mem::size_of::<super::Message>(), std::mem::size_of::<super::Party>(), std::mem::size_of::<super::Via>(), std::mem::size_of::<crate::sdp::SessionDescription>(), std::mem::size_of::<crate::sip::calls::MessageRef>(), std::mem::size_of::<crate::sip::Entry>());
     }
 }

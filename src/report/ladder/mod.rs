@@ -186,7 +186,7 @@ fn party(p: &crate::sip::message::Party) -> String {
     match (&p.display_name, &p.user) {
         (Some(d), Some(u)) if d != u => format!("\"{d}\" {u}"),
         (_, Some(u)) => u.to_string(),
-        (Some(d), None) => d.clone(),
+        (Some(d), None) => d.to_string(),
         (None, None) => p.uri.to_string(),
     }
 }
