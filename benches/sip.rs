@@ -92,7 +92,7 @@ fn sip(c: &mut Criterion) {
     // SDP reading the ladders need.
     group.bench_function(
         format!("parse_and_track_{}_messages", messages.len()),
-        |b| b.iter(|| parse_and_track(&messages, false)),
+        |b| b.iter_with_large_drop(|| parse_and_track(&messages, false)),
     );
     // The same plus the media stage's strict webrtc-sdp check of every distinct description,
     // as the binary runs it.

@@ -222,7 +222,10 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
             "v" => seen_any = true,
             "o" => {
                 seen_any = true;
-                sdp.origin_address = value.split_ascii_whitespace().nth(5).map(CompactString::from);
+                sdp.origin_address = value
+                    .split_ascii_whitespace()
+                    .nth(5)
+                    .map(CompactString::from);
             }
             "c" => {
                 let addr = value.split_ascii_whitespace().nth(2).map(|a| {

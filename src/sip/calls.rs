@@ -239,13 +239,13 @@ pub(crate) fn message_ref(mut e: Entry, start_ns: i64) -> MessageRef {
         cseq: compact_str::format_compact!("{} {}", m.cseq, m.cseq_method),
         retransmission: e.retransmission,
         duplicate: e.duplicate,
-        sdp: m.sdp.as_ref().map(sdp_brief),
+        sdp: m.sdp.as_deref().map(sdp_brief),
         user_agent,
     }
 }
 
 fn info_dtmf(m: &Message) -> Option<(String, Option<u32>)> {
-    let body = m.body_text.as_deref()?;
+    let body = m.rare().body_text.as_deref()?;
     let ct = m.content_type.as_deref().unwrap_or("").to_ascii_lowercase();
     if ct.contains("dtmf-relay") || body.to_ascii_lowercase().contains("signal") {
         let mut digit = None;
@@ -355,8 +355,8 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
                 frame: m.frame,
                 time_s: rel_s(m.ts_ns, start_ns),
                 by: side,
-                refer_to: m.refer_to.clone().unwrap_or_default(),
-                referred_by: m.referred_by.clone(),
+                refer_to: m.rare().refer_to.clone().unwrap_or_default(),
+                referred_by: m.rare().referred_by.clone(),
                 status: None,
             }),
             Some("INFO") => {
@@ -386,7 +386,7 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
         if code > 100 && callee_ua.is_none() && side == Side::Callee {
             callee_ua = m.software().map(str::to_string);
         }
-        if m.requires_100rel || m.rseq.is_some() {
+        if m.requires_100rel || m.rare().rseq.is_some() {
             reliable_provisionals = true;
         }
         if initial_cseqs.contains(&m.cseq) && code > 100 {
@@ -439,7 +439,7 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
     }
     let warning = final_msg
         .filter(|_| !answered)
-        .and_then(|m| m.warning.clone())
+        .and_then(|m| m.rare().warning.clone())
         .map(|(code, text)| Warning { code, text });
     let talk_duration_s = answer.map(|a| {
         let end = bye.map_or(last_ts, |b| b.ts_ns);
@@ -501,7 +501,7 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
                     time_s: rel_s(m.ts_ns, start_ns),
                     by,
                     carried_by: m.label().into(),
-                    sdp,
+                    sdp: *sdp,
                 });
                 // the ladder's SDP summary is read from the event's copy
                 call.messages.push(MessageRef {

@@ -127,6 +127,13 @@ impl<'a> NameAddr<'a> {
 }
 
 fn find_unquoted(s: &str, needle: u8) -> Option<usize> {
+    // Up to the first quote, the first needle is unquoted; only after a quote is the state
+    // followed byte by byte.
+    match memchr::memchr2(needle, b'"', s.as_bytes()) {
+        None => return None,
+        Some(i) if s.as_bytes()[i] == needle => return Some(i),
+        Some(_) => {}
+    }
     let mut quoted = false;
     let mut escaped = false;
     for (i, b) in s.bytes().enumerate() {

@@ -75,6 +75,48 @@ pub struct Credentials {
     pub nonce: Option<String>,
 }
 
+/// What only some messages carry (registrar bindings, INFO/NOTIFY bodies, REFER, digest
+/// authentication, ...). Kept out of [`Message`] so that a message, which is kept until its
+/// Call-ID is classified, stays small.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rare {
+    /// Every Contact URI with its `expires` parameter (a registrar's 2xx lists all bindings).
+    pub contacts: Vec<(String, Option<u32>)>,
+    /// Small non-SDP text bodies (INFO DTMF, NOTIFY dialog-info), else `None`.
+    pub body_text: Option<String>,
+    pub warning: Option<(u16, String)>,
+    pub event: Option<String>,
+    pub subscription_state: Option<String>,
+    pub refer_to: Option<String>,
+    pub referred_by: Option<String>,
+    pub rseq: Option<u32>,
+    pub rack: Option<String>,
+    pub challenge: Option<Challenge>,
+    pub credentials: Option<Credentials>,
+    pub session_expires: Option<String>,
+    pub asserted_identity: Option<String>,
+}
+
+impl Rare {
+    const EMPTY: Rare = Rare {
+        contacts: Vec::new(),
+        body_text: None,
+        warning: None,
+        event: None,
+        subscription_state: None,
+        refer_to: None,
+        referred_by: None,
+        rseq: None,
+        rack: None,
+        challenge: None,
+        credentials: None,
+        session_expires: None,
+        asserted_identity: None,
+    };
+}
+
+static NO_RARE: Rare = Rare::EMPTY;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     /// Frame that completed the message, and every frame that carried part of it.
@@ -97,28 +139,17 @@ pub struct Message {
     pub contact: Option<Party>,
     pub contact_expires: Option<u32>,
     /// Every Contact URI with its `expires` parameter (a registrar's 2xx lists all bindings).
-    pub contacts: Vec<(String, Option<u32>)>,
     pub user_agent: Option<String>,
     pub server: Option<String>,
     pub expires: Option<u32>,
     pub content_type: Option<String>,
-    pub sdp: Option<SessionDescription>,
-    /// Small non-SDP text bodies (INFO DTMF, NOTIFY dialog-info), else `None`.
-    pub body_text: Option<String>,
+    /// Boxed, as [`Message::rare`]: most messages carry no SDP.
+    pub sdp: Option<Box<SessionDescription>>,
     pub reasons: Vec<ReasonValue>,
-    pub warning: Option<(u16, String)>,
-    pub event: Option<String>,
-    pub subscription_state: Option<String>,
-    pub refer_to: Option<String>,
-    pub referred_by: Option<String>,
     /// `Require: 100rel` (reliable provisionals, RFC 3262).
     pub requires_100rel: bool,
-    pub rseq: Option<u32>,
-    pub rack: Option<String>,
-    pub challenge: Option<Challenge>,
-    pub credentials: Option<Credentials>,
-    pub session_expires: Option<String>,
-    pub asserted_identity: Option<String>,
+    /// Headers few messages carry; read them through [`Message::rare`].
+    pub rare: Option<Box<Rare>>,
     /// Mandatory headers missing or unreadable (`Call-ID`, `CSeq`, `From`, `To`, `Via`).
     pub missing: Vec<&'static str>,
     /// Headers whose text rsip rejected; our own readers supplied the value.
@@ -163,6 +194,11 @@ impl Message {
             MessageKind::Response { reason, .. } if !reason.is_empty() => Some(reason),
             _ => None,
         }
+    }
+
+    /// The headers few messages carry (all empty when it has none of them).
+    pub fn rare(&self) -> &Rare {
+        self.rare.as_deref().unwrap_or(&NO_RARE)
     }
 
     /// The software of the sender: User-Agent, else Server.
@@ -394,6 +430,21 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         (None, None) => None,
     };
 
+    let rare = Rare {
+        contacts,
+        body_text,
+        warning: t.known(id::WARNING).and_then(fields::parse_warning),
+        event: owned(t.known(id::EVENT)),
+        subscription_state: owned(t.known(id::SUBSCRIPTION_STATE)),
+        refer_to: owned(t.known(id::REFER_TO)),
+        referred_by: owned(t.known(id::REFERRED_BY)),
+        rseq: number(t.known(id::RSEQ)),
+        rack: owned(t.known(id::RACK)),
+        challenge,
+        credentials,
+        session_expires: owned(t.known(id::SESSION_EXPIRES)),
+        asserted_identity: owned(t.known(id::P_ASSERTED_IDENTITY)),
+    };
     Ok(Message {
         frame: msg.frame,
         frames: smallvec::SmallVec::from_slice(&msg.frames),
@@ -412,29 +463,17 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         via,
         contact,
         contact_expires,
-        contacts,
         user_agent: owned(t.known(id::USER_AGENT)),
         server: owned(t.known(id::SERVER)),
         expires: number(t.known(id::EXPIRES)),
         content_type,
-        sdp,
-        body_text,
+        sdp: sdp.map(Box::new),
         reasons: t
             .all_known(id::REASON)
             .flat_map(fields::parse_reason)
             .collect(),
-        warning: t.known(id::WARNING).and_then(fields::parse_warning),
-        event: owned(t.known(id::EVENT)),
-        subscription_state: owned(t.known(id::SUBSCRIPTION_STATE)),
-        refer_to: owned(t.known(id::REFER_TO)),
-        referred_by: owned(t.known(id::REFERRED_BY)),
         requires_100rel,
-        rseq: number(t.known(id::RSEQ)),
-        rack: owned(t.known(id::RACK)),
-        challenge,
-        credentials,
-        session_expires: owned(t.known(id::SESSION_EXPIRES)),
-        asserted_identity: owned(t.known(id::P_ASSERTED_IDENTITY)),
+        rare: (rare != Rare::EMPTY).then(|| Box::new(rare)),
         missing,
         rsip_rejected,
         incomplete: t.body_short || t.headers_unterminated,
@@ -486,9 +525,11 @@ v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
         );
         assert_eq!(m.contact_expires, Some(60));
         assert_eq!(m.software(), Some("Phone 1.0"));
+        // none of the rarely sent headers: nothing is allocated for them
+        assert!(m.rare.is_none());
         let mut sdp = m.sdp.unwrap();
         assert_eq!(sdp.media[0].direction, crate::sdp::Direction::Recvonly);
-        crate::sdp::validate::check_all([&mut sdp]);
+        crate::sdp::validate::check_all([&mut *sdp]);
         // no o=, s= or t= line: we read it, a strict peer would not
         assert!(sdp.strict_error.is_some(), "{sdp:?}");
         assert!(m.missing.is_empty());
@@ -533,12 +574,5 @@ CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
         let m = read(&framed(b"SIP/2.0 200 OK\r\n\r\n")).unwrap();
         assert_eq!(m.missing, vec!["Call-ID", "CSeq", "From", "To", "Via"]);
         assert_eq!(m.label(), "200 OK");
-    }
-}
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn sizes() {
-        eprintln!("Message {} Party {} Via {} SDP {} MessageRef {} Entry {}", std::mem::size_of::<super::Message>(), std::mem::size_of::<super::Party>(), std::mem::size_of::<super::Via>(), std::mem::size_of::<crate::sdp::SessionDescription>(), std::mem::size_of::<crate::sip::calls::MessageRef>(), std::mem::size_of::<crate::sip::Entry>());
     }
 }

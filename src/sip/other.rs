@@ -116,14 +116,17 @@ pub fn build(logs: &[CallIdLog], start_ns: i64) -> OtherSip {
                 match m.method() {
                     Some("SUBSCRIBE") => {
                         s.subscribes += 1;
-                        s.event = s.event.take().or_else(|| m.event.clone());
+                        s.event = s.event.take().or_else(|| m.rare().event.clone());
                     }
                     Some("NOTIFY") => {
                         s.notifies += 1;
-                        s.event = s.event.take().or_else(|| m.event.clone());
-                        s.subscription_state =
-                            m.subscription_state.clone().or(s.subscription_state.take());
-                        if let Some(body) = &m.body_text {
+                        s.event = s.event.take().or_else(|| m.rare().event.clone());
+                        s.subscription_state = m
+                            .rare()
+                            .subscription_state
+                            .clone()
+                            .or(s.subscription_state.take());
+                        if let Some(body) = &m.rare().body_text {
                             s.dialog_states.extend(dialog_states(body));
                         }
                     }
@@ -145,7 +148,7 @@ pub fn build(logs: &[CallIdLog], start_ns: i64) -> OtherSip {
                         method: method.to_string(),
                         from: m.from.uri.to_string(),
                         to: m.to.uri.to_string(),
-                        event: m.event.clone(),
+                        event: m.rare().event.clone(),
                         status: None,
                         frame: m.frame,
                         time_s: rel_s(m.ts_ns, start_ns),

@@ -86,7 +86,7 @@ pub fn build(log: CallIdLog, start_ns: i64) -> Option<Registration> {
         if m.method() == Some("REGISTER") {
             attempts += 1;
             last_register = m;
-            if let Some(c) = &m.credentials {
+            if let Some(c) = &m.rare().credentials {
                 auth_user = c.username.clone().or(auth_user);
             }
         }
@@ -96,12 +96,13 @@ pub fn build(log: CallIdLog, start_ns: i64) -> Option<Registration> {
         if let Some(code) = m.status().filter(|c| *c >= 200) {
             if code == 401 || code == 407 {
                 challenges += 1;
-                stale_nonce |= m.challenge.as_ref().is_some_and(|c| c.stale);
+                stale_nonce |= m.rare().challenge.as_ref().is_some_and(|c| c.stale);
             }
             if (200..300).contains(&code) {
                 // The registrar lists every binding of the AOR; ours is the one we asked for.
                 let ours = last_register.contact.as_ref().map(|c| c.uri.as_str());
                 let mine = m
+                    .rare()
                     .contacts
                     .iter()
                     .find(|(uri, _)| Some(uri.as_str()) == ours)

@@ -262,14 +262,37 @@ struct Pending<'a> {
     more: Vec<&'a [u8]>,
 }
 
+/// The message, and the same bytes as text when they are all valid UTF-8 (checked once, so
+/// each header value is a slice of it instead of being checked again).
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> Source<'a> {
+    /// `part` (a slice of `self.bytes`) as text.
+    fn text(self, part: &'a [u8]) -> Cow<'a, str> {
+        let start = (part.as_ptr() as usize).wrapping_sub(self.bytes.as_ptr() as usize);
+        match self
+            .text
+            .and_then(|t| t.get(start..start.wrapping_add(part.len())))
+        {
+            Some(s) => Cow::Borrowed(s),
+            None => text(part),
+        }
+    }
+}
+
 fn flush<'a>(
+    src: Source<'a>,
     pending: &mut Option<Pending<'a>>,
     headers: &mut Vec<HeaderField<'a>>,
     first: &mut [u16; KNOWN.len()],
 ) {
     if let Some(p) = pending.take() {
         let value = if p.more.is_empty() {
-            text(p.first.trim_ascii())
+            src.text(p.first.trim_ascii())
         } else {
             let mut joined = text(p.first.trim_ascii()).into_owned();
             for part in p.more {
@@ -306,6 +329,10 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
         .take_while(|b| **b == b'\r' || **b == b'\n')
         .count();
     let data = &data[skip..];
+    let src = Source {
+        bytes: data,
+        text: std::str::from_utf8(data).ok(),
+    };
     let first_end = memchr::memchr(b'\n', data).unwrap_or(data.len());
     let start = parse_start_line(trim_line_end(&data[..first_end]))?;
 
@@ -338,7 +365,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
             pos = next;
             continue;
         }
-        flush(&mut pending, &mut headers, &mut first);
+        flush(src, &mut pending, &mut headers, &mut first);
         match memchr::memchr(b':', line) {
             Some(colon) => {
                 let name_bytes = line[..colon].trim_ascii();
@@ -358,7 +385,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
         }
         pos = next;
     }
-    flush(&mut pending, &mut headers, &mut first);
+    flush(src, &mut pending, &mut headers, &mut first);
 
     let headers_unterminated = body_start.is_none();
     let after_headers = body_start.unwrap_or(data.len());

@@ -95,7 +95,7 @@ fn message_key(m: &Message) -> u64 {
             3u8.hash(&mut h);
             code.hash(&mut h);
             m.to.tag.hash(&mut h);
-            m.rseq.hash(&mut h);
+            m.rare().rseq.hash(&mut h);
         }
     }
     m.src.hash(&mut h);
@@ -148,7 +148,7 @@ impl RetransmissionDetector {
                 *r = (m.ts_ns, r.1 + 1);
                 Repeat::Retransmission
             }
-            Some(code) if code < 200 && m.rseq.is_none() => {
+            Some(code) if code < 200 && m.rare().rseq.is_none() => {
                 if request_repeats > previous.request_repeats {
                     Repeat::Retransmission
                 } else {
