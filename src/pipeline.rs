@@ -22,8 +22,10 @@ use crate::decode::{
 };
 
 /// Default bytes per chunk: big enough that per-chunk overhead vanishes, small enough that
-/// two threads get work from a few megabytes.
-pub const DEFAULT_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+/// two threads get work from a few megabytes. The decoded events of the chunks in flight
+/// (four per thread) are most of the heap besides the analysis itself: 1 MiB chunks hold it
+/// near 10 MB where 4 MiB chunks took 33 MB, at no measurable cost in speed.
+pub const DEFAULT_CHUNK_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct PipelineOptions {

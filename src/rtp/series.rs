@@ -41,13 +41,18 @@ impl Series {
             self.pending = Some(merged);
             return;
         }
+        if self.points.capacity() == 0 {
+            // one allocation for the stream's life: growing by doubling and merging into new
+            // vectors made the series most of the analysis' page faults
+            self.points.reserve_exact(SERIES_POINTS);
+        }
         self.points.push(merged.0);
         if self.points.len() >= SERIES_POINTS {
-            self.points = self
-                .points
-                .chunks(2)
-                .map(|c| c.iter().copied().reduce(max_point).unwrap_or_default())
-                .collect();
+            let half = self.points.len() / 2;
+            for i in 0..half {
+                self.points[i] = max_point(self.points[2 * i], self.points[2 * i + 1]);
+            }
+            self.points.truncate(half);
             self.packets_per_point *= 2;
         }
     }
