@@ -35,7 +35,7 @@ pub struct Rfc3550State {
     /// Expected packets of the segments before the last restart.
     prior_expected: u64,
     /// Received flags for extended sequence numbers (highest - WINDOW, highest].
-    seen: Box<[u64; (WINDOW / 64) as usize]>,
+    seen: [u64; (WINDOW / 64) as usize],
     /// Extended numbers below this have been judged (missing runs counted).
     judged_below: u64,
     run: u64,
@@ -58,7 +58,7 @@ impl Rfc3550State {
             out_of_order: 0,
             restarts: 0,
             prior_expected: 0,
-            seen: Box::new([0; (WINDOW / 64) as usize]),
+            seen: [0; (WINDOW / 64) as usize],
             judged_below: u64::from(seq),
             run: 0,
             bursts: [0; BURST_BUCKETS],

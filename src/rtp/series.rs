@@ -41,11 +41,8 @@ impl Series {
             self.pending = Some(merged);
             return;
         }
-        if self.points.capacity() == 0 {
-            // one allocation for the stream's life: growing by doubling and merging into new
-            // vectors made the series most of the analysis' page faults
-            self.points.reserve_exact(SERIES_POINTS);
-        }
+        // Short streams keep short vectors (grown by doubling); at the cap the points are
+        // merged in place, so a long stream never allocates again.
         self.points.push(merged.0);
         if self.points.len() >= SERIES_POINTS {
             let half = self.points.len() / 2;

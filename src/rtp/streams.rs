@@ -9,7 +9,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::clock;
@@ -103,38 +102,43 @@ fn payload_info(pt: u8, h_payload: &[u8], plan: &MediaPlan, key: &StreamKey) -> 
     info
 }
 
+/// Laid out in the order a packet touches it (`repr(C)` keeps that order): with thousands of
+/// streams each packet's state is a cache miss, and the fields read first share its lines.
 #[derive(Clone, Debug)]
+#[repr(C)]
 struct StreamState {
     key: StreamKey,
-    first_frame: u64,
-    last_frame: u64,
-    first_ns: i64,
-    last_ns: i64,
-    packets: u64,
-    payload_bytes: u64,
-    ws: WiresharkState,
-    rfc: Rfc3550State,
-    last_raw_ts: u32,
-    last_ext_ts: i64,
-    last_seq: u16,
-    in_sequence: u64,
-    payloads: Vec<PayloadInfo>,
     plan_generation: u64,
-    /// Our clock for the rfc3550 figures: the first audio payload's.
-    clock: Option<(u32, &'static str)>,
-    clock_samples: Vec<(i64, i64)>,
-    late: u64,
-    jitter_buffer_ms: f64,
-    dtmf: DtmfCollector,
-    series: Series,
-    signaled: bool,
-    encrypted: bool,
-    udptl: bool,
+    last_raw_ts: u32,
+    last_seq: u16,
     last_pt: u8,
+    signaled: bool,
+    last_ext_ts: i64,
     /// Consecutive G.711/G.722 packets compared with their timestamp step, and how many of
     /// them were longer by exactly an SRTP authentication tag.
     octet_codec_checks: u32,
     auth_tag_sized: u32,
+    in_sequence: u64,
+    packets: u64,
+    last_frame: u64,
+    last_ns: i64,
+    payload_bytes: u64,
+    /// Our clock for the rfc3550 figures: the first audio payload's.
+    clock: Option<(u32, &'static str)>,
+    late: u64,
+    jitter_buffer_ms: f64,
+    /// Inline: nearly every stream has one or two payload types, and reading them from a
+    /// separate allocation was a cache miss per packet with many streams.
+    payloads: smallvec::SmallVec<[PayloadInfo; 2]>,
+    ws: WiresharkState,
+    rfc: Rfc3550State,
+    series: Series,
+    clock_samples: Vec<(i64, i64)>,
+    dtmf: DtmfCollector,
+    first_frame: u64,
+    first_ns: i64,
+    encrypted: bool,
+    udptl: bool,
 }
 
 /// Packets compared before an SRTP authentication tag is believed.
@@ -143,7 +147,10 @@ const AUTH_TAG_MIN_CHECKS: u32 = 10;
 /// All streams of a capture, fed in capture order.
 #[derive(Debug)]
 pub struct StreamTable {
-    index: FxHashMap<StreamKey, u32>,
+    /// Positions in `streams`, hashed by key. Only the 4-byte position is stored (the key is
+    /// compared in the stream itself, which the packet updates next anyway), so the index of
+    /// 20,000 streams stays in cache: with the keys in it, a lookup cost a cache miss more.
+    index: hashbrown::HashTable<u32>,
     streams: Vec<StreamState>,
     origin_ns: Option<i64>,
     pub dropped_packets: u64,
@@ -161,7 +168,7 @@ impl Default for StreamTable {
 impl StreamTable {
     pub fn new(jitter_buffer_ms: f64) -> StreamTable {
         StreamTable {
-            index: FxHashMap::default(),
+            index: hashbrown::HashTable::new(),
             streams: Vec::new(),
             origin_ns: None,
             dropped_packets: 0,
@@ -186,8 +193,14 @@ impl StreamTable {
             ssrc: h.ssrc,
         };
         let payload = p.payload();
-        let idx = match self.index.get(&key) {
-            Some(&i) => i as usize,
+        let hash = key_hash(&key);
+        let streams = &self.streams;
+        let found = self
+            .index
+            .find(hash, |&i| streams[i as usize].key == key)
+            .copied();
+        let idx = match found {
+            Some(i) => i as usize,
             None => {
                 if self.streams.len() >= MAX_STREAMS {
                     self.dropped_packets += 1;
@@ -213,7 +226,7 @@ impl StreamTable {
                     last_ext_ts: i64::from(h.timestamp),
                     last_seq: h.seq,
                     in_sequence: 0,
-                    payloads: Vec::new(),
+                    payloads: smallvec::SmallVec::new(),
                     plan_generation,
                     clock: None,
                     clock_samples: Vec::new(),
@@ -230,7 +243,10 @@ impl StreamTable {
                 };
                 s.first_packet_extras(&info, payload, h, p.frame, arrival_ms, p.ts_ns);
                 s.payloads.push(info);
-                self.index.insert(key, self.streams.len() as u32);
+                let streams = &self.streams;
+                self.index.insert_unique(hash, streams.len() as u32, |&i| {
+                    key_hash(&streams[i as usize].key)
+                });
                 self.streams.push(s);
                 return;
             }
@@ -260,6 +276,11 @@ impl StreamTable {
             .map(|s| s.into_result(start_ns))
             .collect()
     }
+}
+
+fn key_hash(key: &StreamKey) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
 
 fn wireshark_packet(
