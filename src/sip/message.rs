@@ -37,7 +37,11 @@ pub struct Party {
 
 impl Party {
     fn from_value(value: Option<&str>) -> Party {
-        let Some(na) = value.and_then(NameAddr::parse) else {
+        Party::from_name_addr(value.and_then(NameAddr::parse))
+    }
+
+    fn from_name_addr(na: Option<NameAddr<'_>>) -> Party {
+        let Some(na) = na else {
             return Party::default();
         };
         Party {
@@ -323,10 +327,9 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
     // rsip's typed parsers are costly; they read the requests that start a dialog, a
     // registration or a transaction outside a dialog (no To tag), whose values are shown.
     // Responses and in-dialog requests echo those values and are read by our readers alone.
+    let to_value = t.known(id::TO).and_then(NameAddr::parse);
     let typed = matches!(t.start, StartLine::Request { .. })
-        && t.known(id::TO)
-            .and_then(NameAddr::parse)
-            .is_some_and(|na| na.tag().is_none());
+        && to_value.as_ref().is_some_and(|na| na.tag().is_none());
     let kind = match &t.start {
         StartLine::Request { method, uri, .. } => {
             if typed && rsip::Uri::try_from(*uri).is_err() {
@@ -360,7 +363,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
     if from.uri.is_empty() {
         missing.push("From");
     }
-    let to = Party::from_value(t.known(id::TO));
+    let to = Party::from_name_addr(to_value);
     if to.uri.is_empty() {
         missing.push("To");
     }
@@ -373,13 +376,14 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
     let contact_value = t
         .known(id::CONTACT)
         .and_then(|v| fields::split_list(v, b',').next());
-    let contact = contact_value
-        .filter(|v| v.trim() != "*")
-        .map(|v| Party::from_value(Some(v)));
-    let contact_expires = contact_value
-        .and_then(NameAddr::parse)
+    let contact_na = contact_value.and_then(NameAddr::parse);
+    let contact_expires = contact_na
+        .as_ref()
         .and_then(|na| fields::param(na.params, "expires"))
         .and_then(|e| e.parse().ok());
+    let contact = contact_value
+        .filter(|v| v.trim() != "*")
+        .map(|_| Party::from_name_addr(contact_na));
 
     let requires_100rel = t
         .all_known(id::REQUIRE)
