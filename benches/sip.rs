@@ -52,12 +52,7 @@ fn parse_and_track(messages: &[SipMessage], check_sdp: bool) -> SipAnalysis {
     }
     let (mut analysis, _) = tracker.finish(0);
     if check_sdp {
-        voipscope::sdp::validate::check_all(
-            analysis
-                .calls
-                .iter_mut()
-                .flat_map(|c| c.sdp.iter_mut().map(|e| &mut e.sdp)),
-        );
+        voipscope::sdp::validate::check_calls(&mut analysis.calls);
         assert!(analysis
             .calls
             .iter()

@@ -200,12 +200,8 @@ fn analyze_input(
     let mut media_flows = flows.finish(start_ns);
     let dropped_flow_packets = media_flows_dropped;
     rtp::flows::mark_encrypted(&media_flows, &mut streams);
-    // The media issue's strict SDP check, after the SIP stage: once per distinct description.
-    sdp::validate::check_all(
-        sip.calls
-            .iter_mut()
-            .flat_map(|c| c.sdp.iter_mut().map(|e| &mut e.sdp)),
-    );
+    // Strict SDP check after the SIP stage, once per distinct description (see sdp::validate).
+    sdp::validate::check_calls(&mut sip.calls);
     correlate::correlate(&mut sip.calls, &mut streams);
     correlate::correlate_flows(&mut sip.calls, &mut media_flows);
     let analyzed: u64 = streams.iter().map(|s| s.packets).sum();

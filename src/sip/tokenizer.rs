@@ -133,7 +133,7 @@ pub struct Tokenized<'a> {
     pub start: StartLine<'a>,
     pub headers: Vec<HeaderField<'a>>,
     /// For each name of [`KNOWN`], 1 + the index of its first header, or 0.
-    first: [u16; KNOWN.len()],
+    first: [u32; KNOWN.len()],
     pub body: &'a [u8],
     /// The headers were never closed by a blank line (the message was cut).
     pub headers_unterminated: bool,
@@ -288,7 +288,7 @@ fn flush<'a>(
     src: Source<'a>,
     pending: &mut Option<Pending<'a>>,
     headers: &mut Vec<HeaderField<'a>>,
-    first: &mut [u16; KNOWN.len()],
+    first: &mut [u32; KNOWN.len()],
 ) {
     if let Some(p) = pending.take() {
         let value = if p.more.is_empty() {
@@ -309,8 +309,7 @@ fn flush<'a>(
         let known = known_id(p.name);
         if let Some(slot) = first.get_mut(usize::from(known)) {
             if *slot == 0 {
-                // a message of more than 65534 headers keeps its first ones indexed
-                *slot = u16::try_from(headers.len() + 1).unwrap_or(0);
+                *slot = u32::try_from(headers.len() + 1).unwrap_or(u32::MAX);
             }
         }
         headers.push(HeaderField {
@@ -337,7 +336,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
     let start = parse_start_line(trim_line_end(&data[..first_end]))?;
 
     let mut headers: Vec<HeaderField<'_>> = Vec::with_capacity(16);
-    let mut first = [0u16; KNOWN.len()];
+    let mut first = [0u32; KNOWN.len()];
     let mut bad_header_lines = 0u32;
     let mut pos = (first_end + 1).min(data.len());
     let mut body_start = None;
@@ -392,7 +391,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
     let available = &data[after_headers..];
     let announced = first[usize::from(id::CONTENT_LENGTH)]
         .checked_sub(1)
-        .and_then(|i| headers.get(usize::from(i)))
+        .and_then(|i| headers.get(usize::try_from(i).ok()?))
         .and_then(|h| {
             let digits: &str = h.value.split(|c: char| !c.is_ascii_digit()).next()?;
             if digits.is_empty() || digits.len() > 9 {
@@ -423,7 +422,9 @@ impl<'a> Tokenized<'a> {
     pub fn known(&self, id: u8) -> Option<&str> {
         let at = *self.first.get(usize::from(id))?;
         let i = at.checked_sub(1)?;
-        self.headers.get(usize::from(i)).map(|h| h.value.as_ref())
+        self.headers
+            .get(usize::try_from(i).ok()?)
+            .map(|h| h.value.as_ref())
     }
 
     /// Every value of a header of [`KNOWN`], in order.
@@ -435,17 +436,13 @@ impl<'a> Tokenized<'a> {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        let id = known_id(name);
-        match self.first.get(usize::from(id)) {
-            Some(&at) => at
-                .checked_sub(1)
-                .and_then(|i| self.headers.get(usize::from(i)))
-                .map(|h| h.value.as_ref()),
-            None => self
+        match known_id(name) {
+            UNKNOWN => self
                 .headers
                 .iter()
                 .find(|h| h.name.eq_ignore_ascii_case(name))
                 .map(|h| h.value.as_ref()),
+            id => self.known(id),
         }
     }
 
@@ -468,6 +465,25 @@ impl<'a> Tokenized<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_known_name_has_its_own_id() {
+        for (i, name) in KNOWN.iter().enumerate() {
+            assert_eq!(usize::from(known_id(name)), i, "{name}");
+            assert_eq!(
+                usize::from(known_id(&name.to_ascii_lowercase())),
+                i,
+                "{name}"
+            );
+        }
+        assert_eq!(known_id("X-Custom"), UNKNOWN);
+        assert_eq!((id::CALL_ID, id::P_ASSERTED_IDENTITY), (0, 25));
+        let t = tokenize(b"OPTIONS sip:a SIP/2.0\r\ncall-id: 1\r\nX-Custom: 2\r\n\r\n").unwrap();
+        assert_eq!(t.header("CALL-ID"), Some("1"));
+        assert_eq!(t.known(id::CALL_ID), Some("1"));
+        assert_eq!(t.header("x-custom"), Some("2"));
+        assert_eq!(t.known(id::TO), None);
+    }
 
     #[test]
     fn request_with_compact_folded_and_bare_lf() {
