@@ -141,12 +141,14 @@ impl Rfc3550State {
                 self.prior_expected += self.highest() + 1 - self.base;
                 self.restarts += 1;
                 self.seen.fill(0);
-                self.cycles = 0;
+                // the confirming packet follows the jumped one, across a wrap if the jump
+                // landed on 65535 (found by the rtp fuzz target: `expected` underflowed)
+                self.cycles = if seq < first { u64::from(SEQ_MOD) } else { 0 };
                 self.base = u64::from(first);
                 self.judged_below = self.base;
                 self.max_seq = seq;
                 self.mark(self.base);
-                self.mark(u64::from(seq));
+                self.mark(self.highest());
                 self.unique += if first == seq { 1 } else { 2 };
                 self.jumped = None;
                 self.bad_seq = SEQ_MOD + 1;
@@ -274,6 +276,17 @@ mod tests {
         assert_eq!(f.lost, 4);
         assert_eq!(f.loss_bursts[1], 2);
         assert_eq!(f.expected, 10);
+    }
+
+    /// A restart onto 65535 confirmed by 0: the rtp fuzz target's crash (the expected count
+    /// of the segment before the next restart underflowed).
+    #[test]
+    fn restart_confirmed_across_the_wrap() {
+        let f = run(&[40000, 40001, 40002, 65535, 0, 1, 2, 30000, 30001]);
+        assert_eq!(f.restarts, 2);
+        assert_eq!((f.lost, f.duplicates), (0, 0));
+        // 3 + 4 (65535, 0, 1, 2) + 2
+        assert_eq!(f.expected, 9);
     }
 
     #[test]
