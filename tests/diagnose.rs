@@ -445,6 +445,24 @@ fn ok_repeated_without_ack() {
 /// An answered call from 10.0.0.1 to 10.0.0.2 with RTP at exact 20 ms steps from 1 s to 5 s,
 /// and a BYE at `bye_us`.
 fn call_with_rtp(bye_us: u64, timing_line: bool) -> Pcap {
+    fn bye_and_ok(p: &mut Pcap, b: [u8; 4], bye_us: u64) {
+        for (at, from, to, start) in [
+            (bye_us, A, b, "BYE sip:bob@10.0.0.2 SIP/2.0"),
+            (bye_us + 10_000, b, A, "SIP/2.0 200 OK"),
+        ] {
+            let msg = sip(
+                start,
+                "m1",
+                "2 BYE",
+                "erin",
+                Some("b"),
+                "10.0.0.1:5060",
+                "",
+                "",
+            );
+            p.frame(at, &udp4(from, 5060, to, 5060, &msg));
+        }
+    }
     let b = [10, 0, 0, 2];
     let mut p = Pcap::new(1);
     let inv = "INVITE sip:bob@10.0.0.2 SIP/2.0";
@@ -509,44 +527,7 @@ fn call_with_rtp(bye_us: u64, timing_line: bool) -> Pcap {
     for i in 0..200u64 {
         let t = 1_000_000 + i * 20_000;
         if !bye_done && t > bye_us {
-            p.frame(
-                bye_us,
-                &udp4(
-                    A,
-                    5060,
-                    b,
-                    5060,
-                    &sip(
-                        "BYE sip:bob@10.0.0.2 SIP/2.0",
-                        "m1",
-                        "2 BYE",
-                        "erin",
-                        Some("b"),
-                        "10.0.0.1:5060",
-                        "",
-                        "",
-                    ),
-                ),
-            );
-            p.frame(
-                bye_us + 10_000,
-                &udp4(
-                    b,
-                    5060,
-                    A,
-                    5060,
-                    &sip(
-                        "SIP/2.0 200 OK",
-                        "m1",
-                        "2 BYE",
-                        "erin",
-                        Some("b"),
-                        "10.0.0.1:5060",
-                        "",
-                        "",
-                    ),
-                ),
-            );
+            bye_and_ok(&mut p, b, bye_us);
             bye_done = true;
         }
         p.frame(
@@ -559,44 +540,7 @@ fn call_with_rtp(bye_us: u64, timing_line: bool) -> Pcap {
         );
     }
     if !bye_done {
-        p.frame(
-            bye_us,
-            &udp4(
-                A,
-                5060,
-                b,
-                5060,
-                &sip(
-                    "BYE sip:bob@10.0.0.2 SIP/2.0",
-                    "m1",
-                    "2 BYE",
-                    "erin",
-                    Some("b"),
-                    "10.0.0.1:5060",
-                    "",
-                    "",
-                ),
-            ),
-        );
-        p.frame(
-            bye_us + 10_000,
-            &udp4(
-                b,
-                5060,
-                A,
-                5060,
-                &sip(
-                    "SIP/2.0 200 OK",
-                    "m1",
-                    "2 BYE",
-                    "erin",
-                    Some("b"),
-                    "10.0.0.1:5060",
-                    "",
-                    "",
-                ),
-            ),
-        );
+        bye_and_ok(&mut p, b, bye_us);
     }
     p
 }

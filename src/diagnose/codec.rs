@@ -157,11 +157,9 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                             ),
                             txt!(lang, "Check the sender's codec and DTMF payload type settings against its SDP.".to_string(), "Codec- und DTMF-Payload-Einstellungen des Senders mit seinem SDP vergleichen.".to_string()),
                         )
-                        .evidence([s.first_frame]),
+                        .evidence([s.first_frame])
+                        .stream(si),
                 );
-                if let Some(f) = out.last_mut() {
-                    f.stream = Some(si + 1);
-                }
             }
         }
     }

@@ -64,30 +64,30 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             let Some(s) = a.streams.get(u.stream) else {
                 continue;
             };
-            let mut f = Finding::new("rtp-unexpected-address", Severity::Info)
+            let f = Finding::new("rtp-unexpected-address", Severity::Info)
                 .call(c)
                 .text(
                     txt!(lang, format!("Stream {}: RTP {} {} is not what the SDP named", u.stream + 1, if u.end == "source" { "from" } else { "to" }, u.seen), format!("Stream {}: RTP {} {} entspricht nicht dem SDP", u.stream + 1, if u.end == "source" { "von" } else { "an" }, u.seen)),
                     txt!(lang, format!("The SDP named {}, but the packets' {} is {}. A NAT rewrote the address, or a media relay (SBC) latched on to where the packets really come from.", u.sdp_named, u.end, u.seen), format!("Das SDP nannte {}, die Pakete haben aber als {} {}. Ein NAT hat die Adresse umgeschrieben, oder ein Media-Relay (SBC) hat sich auf die tatsächliche Herkunft eingestellt.", u.sdp_named, if u.end == "source" { "Quelle" } else { "Ziel" }, u.seen)),
                     txt!(lang, "Harmless when audio works both ways; if not, fix the address the device writes into its SDP.".to_string(), "Harmlos, solange Audio in beide Richtungen geht; sonst die Adresse korrigieren, die das Gerät ins SDP schreibt.".to_string()),
                 )
-                .evidence([s.first_frame]);
-            f.stream = Some(u.stream + 1);
+                .evidence([s.first_frame])
+                .stream(u.stream);
             out.push(f);
         }
         for b in &m.rtp_after_bye {
             let Some(s) = a.streams.get(b.stream) else {
                 continue;
             };
-            let mut f = Finding::new("rtp-after-bye", Severity::Warning)
+            let f = Finding::new("rtp-after-bye", Severity::Warning)
                 .call(c)
                 .text(
                     txt!(lang, format!("Stream {} went on {:.1} s after the BYE", b.stream + 1, b.last_packet_s - b.bye_s), format!("Stream {} lief {:.1} s nach dem BYE weiter", b.stream + 1, b.last_packet_s - b.bye_s)),
                     txt!(lang, format!("The BYE was at {:.3} s; the stream's last packet at {:.3} s. The sender did not stop its media when the call ended: the BYE did not reach it, or it ignores it.", b.bye_s, b.last_packet_s), format!("Das BYE kam bei {:.3} s; das letzte Paket des Streams bei {:.3} s. Der Sender beendete seine Medien nicht mit dem Anruf: das BYE erreichte ihn nicht, oder er ignoriert es.", b.bye_s, b.last_packet_s)),
                     txt!(lang, "Check that the BYE and its 200 OK reach the sender of this stream.".to_string(), "Prüfen, ob BYE und sein 200 OK den Sender dieses Streams erreichen.".to_string()),
                 )
-                .evidence([s.last_frame]);
-            f.stream = Some(b.stream + 1);
+                .evidence([s.last_frame])
+                .stream(b.stream);
             out.push(f);
         }
     }
@@ -107,37 +107,25 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             } else {
                 txt!(lang, format!(" {single} losses were single packets and {longer} were bursts of two or more (bursts point to queues overflowing or route changes)."), format!(" {single} Verluste waren Einzelpakete und {longer} Bündel von zwei oder mehr (Bündel deuten auf überlaufende Warteschlangen oder Routenwechsel)."))
             };
-            let mut f = Finding::new("media-quality", Severity::Warning)
+            let f = Finding::new("media-quality", Severity::Warning)
                 .text(
                     txt!(lang, format!("Stream {}: poor quality (loss {loss:.1} %, max jitter {jitter:.1} ms{})", i + 1, mos.map(|m| format!(", MOS {m:.2}")).unwrap_or_default()), format!("Stream {}: schlechte Qualität (Verlust {loss:.1} %, max. Jitter {jitter:.1} ms{})", i + 1, mos.map(|m| format!(", MOS {m:.2}")).unwrap_or_default())),
                     txt!(lang, format!("{} -> {}: {} of {} packets lost, jitter up to {jitter:.1} ms.{pattern} Thresholds: loss {LOSS_WARN_PCT} %, jitter {JITTER_WARN_MS} ms, MOS {MOS_WARN}.", s.src, s.dst, s.rfc3550.lost, s.rfc3550.expected), format!("{} -> {}: {} von {} Paketen verloren, Jitter bis {jitter:.1} ms.{pattern} Schwellen: Verlust {LOSS_WARN_PCT} %, Jitter {JITTER_WARN_MS} ms, MOS {MOS_WARN}.", s.src, s.dst, s.rfc3550.lost, s.rfc3550.expected)),
                     txt!(lang, "Check the network path of this direction: bandwidth, QoS marking (DSCP EF) and prioritisation, Wi-Fi; capture nearer the sender to find the hop that loses.".to_string(), "Den Netzweg dieser Richtung prüfen: Bandbreite, QoS-Markierung (DSCP EF) und Priorisierung, WLAN; näher am Sender mitschneiden, um die verlierende Stelle zu finden.".to_string()),
                 )
-                .evidence([s.first_frame, s.wireshark.max_delta_frame]);
-            f.stream = Some(i + 1);
-            if let Some(call) = s
-                .call_number
-                .and_then(|n| a.calls.iter().find(|c| c.number == n))
-            {
-                f = f.call(call);
-            }
+                .evidence([s.first_frame, s.wireshark.max_delta_frame])
+                .stream_and_its_call(a, i);
             out.push(f);
         }
         if s.wireshark.max_delta_ms >= GAP_INFO_MS && s.packets > 1 {
-            let mut f = Finding::new("media-gap", Severity::Info)
+            let f = Finding::new("media-gap", Severity::Info)
                 .text(
                     txt!(lang, format!("Stream {}: {:.1} s without packets", i + 1, s.wireshark.max_delta_ms / 1e3), format!("Stream {}: {:.1} s ohne Pakete", i + 1, s.wireshark.max_delta_ms / 1e3)),
                     txt!(lang, format!("The longest gap in {} -> {} was {:.0} ms, ending at frame {}. Silence suppression (VAD) makes such gaps on purpose; otherwise audio dropped out.", s.src, s.dst, s.wireshark.max_delta_ms, s.wireshark.max_delta_frame), format!("Die längste Lücke in {} -> {} dauerte {:.0} ms und endete bei Frame {}. Sprachpausenunterdrückung (VAD) erzeugt solche Lücken absichtlich; sonst ist das Audio ausgefallen.", s.src, s.dst, s.wireshark.max_delta_ms, s.wireshark.max_delta_frame)),
                     txt!(lang, "If users heard drop-outs, look at what happened on the path at that time; otherwise check whether VAD is on.".to_string(), "Falls Aussetzer zu hören waren, den Netzweg zu diesem Zeitpunkt prüfen; sonst nachsehen, ob VAD aktiv ist.".to_string()),
                 )
-                .evidence([s.wireshark.max_delta_frame]);
-            f.stream = Some(i + 1);
-            if let Some(call) = s
-                .call_number
-                .and_then(|n| a.calls.iter().find(|c| c.number == n))
-            {
-                f = f.call(call);
-            }
+                .evidence([s.wireshark.max_delta_frame])
+                .stream_and_its_call(a, i);
             out.push(f);
         }
     }

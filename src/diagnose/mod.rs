@@ -82,6 +82,26 @@ impl Finding {
         self
     }
 
+    /// Ties the finding to a stream: `index` into `Analysis::streams`, shown 1-based.
+    pub(crate) fn stream(mut self, index: usize) -> Self {
+        self.stream = Some(index + 1);
+        self
+    }
+
+    /// Ties the finding to a stream and to the call the stream belongs to, if any.
+    pub(crate) fn stream_and_its_call(self, a: &crate::Analysis, index: usize) -> Self {
+        let call = a
+            .streams
+            .get(index)
+            .and_then(|s| s.call_number)
+            .and_then(|n| a.calls.iter().find(|c| c.number == n));
+        let f = self.stream(index);
+        match call {
+            Some(c) => f.call(c),
+            None => f,
+        }
+    }
+
     pub(crate) fn text(mut self, title: String, explanation: String, suggestion: String) -> Self {
         self.title = title;
         self.explanation = explanation;
