@@ -11,6 +11,7 @@ pub mod decode;
 pub mod diagnose;
 pub mod export;
 pub mod pipeline;
+mod prefetch;
 pub mod report;
 pub mod rtp;
 pub mod scenario;
@@ -254,6 +255,12 @@ impl pipeline::Sink for AnalysisSink<'_> {
             decode::MediaKind::Rtp(h) => self.streams.push(p, h, &self.plan, self.plan_generation),
             decode::MediaKind::Rtcp => self.rtcp.push(p.data, p.ts_ns),
             _ => self.flows.push(p, &self.plan),
+        }
+    }
+
+    fn upcoming_media(&self, flow: &decode::Flow, kind: &decode::MediaKind) {
+        if let decode::MediaKind::Rtp(h) = kind {
+            self.streams.prefetch(flow, h.ssrc);
         }
     }
 }

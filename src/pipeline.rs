@@ -18,7 +18,8 @@ use crate::decode::sctp::SctpTable;
 use crate::decode::sip_frame::{extent, Extent};
 use crate::decode::tcp::{StreamOutput, TcpTable};
 use crate::decode::{
-    self, ChunkOut, Counters, EventKind, FrameCtx, MediaPacket, SipMessage, StreamCounters,
+    self, ChunkOut, Counters, EventKind, FrameCtx, MediaKind, MediaPacket, SipMessage,
+    StreamCounters,
 };
 
 /// Default bytes per chunk: big enough that per-chunk overhead vanishes, small enough that
@@ -100,10 +101,17 @@ struct InOrder<'s> {
     sink: &'s mut dyn Sink,
 }
 
+/// Events between announcing a media packet to the sink ([`Sink::upcoming_media`]) and
+/// delivering it: enough for a cache miss to complete, few enough for the lines to stay cached.
+const MEDIA_LOOKAHEAD: usize = 8;
+
 /// Where the in-order stage hands what it found, in capture order.
 pub trait Sink: Send {
     fn sip(&mut self, message: SipMessage);
     fn media(&mut self, packet: &MediaPacket<'_>);
+    /// A media packet of this flow will be delivered soon: the sink may prefetch the state it
+    /// will update, so that with thousands of live streams the update does not wait on memory.
+    fn upcoming_media(&self, _flow: &decode::Flow, _kind: &MediaKind) {}
 }
 
 impl InOrder<'_> {
@@ -135,11 +143,18 @@ impl InOrder<'_> {
                 a.frame += frame_base;
                 a
             }));
-        for ev in chunk.events.drain(..) {
+        for i in 0..chunk.events.len() {
+            if let Some(ahead) = chunk.events.get(i + MEDIA_LOOKAHEAD) {
+                if let EventKind::Media { flow, kind, .. } = &ahead.kind {
+                    self.sink.upcoming_media(flow, kind);
+                }
+            }
+            let ev = &chunk.events[i];
             let frame = ev.frame + frame_base;
             self.last_frame = frame;
             self.event(frame, ev.ts_ns, &ev.kind, None);
         }
+        chunk.events.clear();
         chunk.events
     }
 

@@ -147,10 +147,11 @@ const AUTH_TAG_MIN_CHECKS: u32 = 10;
 /// All streams of a capture, fed in capture order.
 #[derive(Debug)]
 pub struct StreamTable {
-    /// Positions in `streams`, hashed by key. Only the 4-byte position is stored (the key is
-    /// compared in the stream itself, which the packet updates next anyway), so the index of
-    /// 20,000 streams stays in cache: with the keys in it, a lookup cost a cache miss more.
-    index: hashbrown::HashTable<u32>,
+    /// Positions in `streams` and the high half of their key's hash, hashed by key. The key
+    /// itself is compared in the stream, which the packet updates next anyway, so the index of
+    /// 20,000 streams stays in cache (with the keys in it, a lookup cost a cache miss more);
+    /// the hash half lets [`StreamTable::prefetch`] find a stream without touching it.
+    index: hashbrown::HashTable<(u32, u32)>,
     streams: Vec<StreamState>,
     origin_ns: Option<i64>,
     pub dropped_packets: u64,
@@ -197,10 +198,10 @@ impl StreamTable {
         let streams = &self.streams;
         let found = self
             .index
-            .find(hash, |&i| streams[i as usize].key == key)
+            .find(hash, |&(i, _)| streams[i as usize].key == key)
             .copied();
         let idx = match found {
-            Some(i) => i as usize,
+            Some((i, _)) => i as usize,
             None => {
                 if self.streams.len() >= MAX_STREAMS {
                     self.dropped_packets += 1;
@@ -244,9 +245,11 @@ impl StreamTable {
                 s.first_packet_extras(&info, payload, h, p.frame, arrival_ms, p.ts_ns);
                 s.payloads.push(info);
                 let streams = &self.streams;
-                self.index.insert_unique(hash, streams.len() as u32, |&i| {
-                    key_hash(&streams[i as usize].key)
-                });
+                self.index.insert_unique(
+                    hash,
+                    (streams.len() as u32, hash_tag(hash)),
+                    |&(i, _)| key_hash(&streams[i as usize].key),
+                );
                 self.streams.push(s);
                 return;
             }
@@ -268,6 +271,24 @@ impl StreamTable {
         s.push(p, h, payload, arrival_ms, plan, &key);
     }
 
+    /// Asks the CPU to fetch the state of this packet's stream, which [`StreamTable::push`]
+    /// will update a few packets later. With 20,000 live streams the states do not fit in
+    /// cache and each packet otherwise waits for its stream's lines.
+    pub fn prefetch(&self, flow: &crate::decode::Flow, ssrc: u32) {
+        let hash = key_hash(&StreamKey {
+            src: flow.src,
+            dst: flow.dst,
+            ssrc,
+        });
+        let tag = hash_tag(hash);
+        // a matching tag is nearly always the stream; a wrong guess only fetches other lines
+        if let Some(&(i, _)) = self.index.find(hash, |&(_, t)| t == tag) {
+            if let Some(s) = self.streams.get(i as usize) {
+                crate::prefetch::lines_of(s);
+            }
+        }
+    }
+
     /// The streams, in order of their first packet. `start_ns` is the capture's first frame.
     pub fn finish(self, start_ns: i64) -> Vec<RtpStream> {
         self.streams
@@ -281,6 +302,10 @@ impl StreamTable {
 fn key_hash(key: &StreamKey) -> u64 {
     use std::hash::BuildHasher;
     rustc_hash::FxBuildHasher.hash_one(key)
+}
+
+fn hash_tag(hash: u64) -> u32 {
+    (hash >> 32) as u32
 }
 
 fn wireshark_packet(
