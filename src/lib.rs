@@ -163,7 +163,6 @@ fn analyze_input(
         tracker: sip::SipTracker::new(),
         batch: Vec::with_capacity(SIP_BATCH),
         plan: sdp::plan::MediaPlan::default(),
-        plan_generation: 0,
         streams: rtp::StreamTable::new(opts.jitter_buffer_ms()),
         rtcp: rtp::rtcp::RtcpTable::default(),
         flows: rtp::flows::FlowTable::default(),
@@ -230,7 +229,6 @@ struct AnalysisSink<'a> {
     tracker: sip::SipTracker,
     batch: Vec<SipMessage>,
     plan: sdp::plan::MediaPlan,
-    plan_generation: u64,
     streams: rtp::StreamTable,
     rtcp: rtp::rtcp::RtcpTable,
     flows: rtp::flows::FlowTable,
@@ -241,7 +239,6 @@ impl pipeline::Sink for AnalysisSink<'_> {
         (self.on_sip)(&m);
         if let Some(sdp) = sdp_of(&m.data) {
             self.plan.learn(&sdp);
-            self.plan_generation += 1;
         }
         self.batch.push(m);
         if self.batch.len() == SIP_BATCH {
@@ -252,7 +249,7 @@ impl pipeline::Sink for AnalysisSink<'_> {
 
     fn media(&mut self, p: &decode::MediaPacket<'_>) {
         match &p.kind {
-            decode::MediaKind::Rtp(h) => self.streams.push(p, h, &self.plan, self.plan_generation),
+            decode::MediaKind::Rtp(h) => self.streams.push(p, h, &self.plan),
             decode::MediaKind::Rtcp => self.rtcp.push(p.data, p.ts_ns),
             _ => self.flows.push(p, &self.plan),
         }

@@ -185,7 +185,7 @@ proptest! {
             let ts_ns = i as i64 * 20_000_000;
             if let Some(h) = RtpHeader::read(p) {
                 let m = MediaPacket { frame: i as u64 + 1, ts_ns, flow, kind: MediaKind::Rtp(h), data: p };
-                streams.push(&m, &h, &plan, 0);
+                streams.push(&m, &h, &plan);
             }
             rtcp.push(p, ts_ns);
         }

@@ -178,14 +178,9 @@ impl StreamTable {
         }
     }
 
-    /// One RTP packet; `plan` is the SDP seen so far, `plan_generation` changes when it does.
-    pub fn push(
-        &mut self,
-        p: &MediaPacket<'_>,
-        h: &RtpHeader,
-        plan: &MediaPlan,
-        plan_generation: u64,
-    ) {
+    /// One RTP packet; `plan` is the SDP seen so far.
+    pub fn push(&mut self, p: &MediaPacket<'_>, h: &RtpHeader, plan: &MediaPlan) {
+        let plan_generation = plan.generation();
         let origin = *self.origin_ns.get_or_insert(p.ts_ns);
         let arrival_ms = ms(p.ts_ns - origin);
         let key = StreamKey {
@@ -256,15 +251,23 @@ impl StreamTable {
         };
         let s = &mut self.streams[idx];
         if s.plan_generation != plan_generation {
-            // a new SDP may have renamed payload types: read them again from the plan
+            let read_at = s.plan_generation;
             s.plan_generation = plan_generation;
-            if let Some(e) = plan.for_flow(&key.src, &key.dst) {
+            // a description of this stream's endpoint since it last read the plan may have
+            // renamed payload types: read those it names again (descriptions of other
+            // endpoints change nothing here)
+            if let Some(e) = plan
+                .for_flow(&key.src, &key.dst)
+                .filter(|e| e.learned_at > read_at)
+            {
                 s.signaled = true;
                 s.encrypted |= e.encrypted;
                 for i in &mut s.payloads {
-                    let packets = i.packets;
-                    *i = payload_info(i.pt, &[], plan, &key);
-                    i.packets = packets;
+                    if e.format(i.pt).is_some() {
+                        let packets = i.packets;
+                        *i = payload_info(i.pt, &[], plan, &key);
+                        i.packets = packets;
+                    }
                 }
             }
         }
@@ -639,4 +642,76 @@ pub struct RtpStream {
     pub rtcp: Option<RtcpFigures>,
     #[serde(skip)]
     pub series: Series,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{Flow, MediaKind};
+
+    fn rtp(pt: u8, seq: u16, ts: u32, payload: &[u8]) -> Vec<u8> {
+        let mut p = vec![0x80, pt, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34];
+        p[2..4].copy_from_slice(&seq.to_be_bytes());
+        p[4..8].copy_from_slice(&ts.to_be_bytes());
+        p.extend_from_slice(payload);
+        p
+    }
+
+    fn push(table: &mut StreamTable, plan: &MediaPlan, n: u16, data: &[u8]) {
+        let h = RtpHeader::read(data).expect("rtp");
+        let p = MediaPacket {
+            frame: u64::from(n),
+            ts_ns: i64::from(n) * 20_000_000,
+            flow: Flow {
+                src: "10.0.0.1:4000".parse().unwrap(),
+                dst: "10.0.0.2:6000".parse().unwrap(),
+            },
+            kind: MediaKind::Rtp(h),
+            data,
+        };
+        table.push(&p, &h, plan);
+    }
+
+    fn sdp(addr: &str, port: u16) -> crate::sdp::SessionDescription {
+        let text = format!(
+            "v=0\r\no=- 1 1 IN IP4 {addr}\r\ns=-\r\nc=IN IP4 {addr}\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        );
+        crate::sdp::parse(text.as_bytes()).expect("sdp")
+    }
+
+    /// A payload type read by its shape (an RFC 4733 event on a type the SDP did not name)
+    /// stays what it was when SDP of other endpoints arrives; it was read again, without its
+    /// payload, at every description of any call.
+    #[test]
+    fn descriptions_of_other_endpoints_do_not_reread_a_stream() {
+        let mut plan = MediaPlan::default();
+        plan.learn(&sdp("10.0.0.2", 6000));
+        let mut table = StreamTable::default();
+        push(&mut table, &plan, 1, &rtp(0, 1, 160, &[0xFF; 160]));
+        push(&mut table, &plan, 2, &rtp(100, 2, 320, &[1, 0x0A, 0, 160]));
+        plan.learn(&sdp("10.0.0.9", 7000));
+        push(&mut table, &plan, 3, &rtp(100, 3, 320, &[1, 0x8A, 1, 64]));
+        let streams = table.finish(0);
+        assert_eq!(streams.len(), 1);
+        assert_eq!(
+            streams[0].event_packets, 2,
+            "{:?}",
+            streams[0].payload_types
+        );
+        assert_eq!(streams[0].dtmf.len(), 1);
+    }
+
+    /// A new description of the stream's own endpoint renames its payload types.
+    #[test]
+    fn a_description_of_the_endpoint_renames_payload_types() {
+        let mut plan = MediaPlan::default();
+        let mut table = StreamTable::default();
+        push(&mut table, &plan, 1, &rtp(0, 1, 160, &[0xFF; 160]));
+        assert!(!table.streams[0].signaled);
+        plan.learn(&sdp("10.0.0.2", 6000));
+        push(&mut table, &plan, 2, &rtp(0, 2, 320, &[0xFF; 160]));
+        let s = &table.streams[0];
+        assert!(s.signaled);
+        assert_eq!(s.payloads[0].clock_source, "sdp");
+    }
 }

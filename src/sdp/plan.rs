@@ -26,6 +26,8 @@ pub struct PlannedEndpoint {
     pub encrypted: bool,
     /// `m=image` (T.38 over UDPTL).
     pub udptl: bool,
+    /// The plan's [`MediaPlan::generation`] when a description last named this endpoint.
+    pub learned_at: u64,
 }
 
 impl PlannedEndpoint {
@@ -37,6 +39,7 @@ impl PlannedEndpoint {
 #[derive(Debug, Default)]
 pub struct MediaPlan {
     endpoints: FxHashMap<SocketAddr, PlannedEndpoint>,
+    generation: u64,
     pub dropped: u64,
 }
 
@@ -44,6 +47,7 @@ impl MediaPlan {
     /// Learns the endpoints of one description; a later description of the same endpoint
     /// replaces the formats it names and keeps the others (re-INVITEs often list fewer).
     pub fn learn(&mut self, sdp: &SessionDescription) {
+        self.generation += 1;
         for m in &sdp.media {
             let Some(ip) = m.address.as_deref().and_then(|a| a.parse::<IpAddr>().ok()) else {
                 continue;
@@ -57,6 +61,7 @@ impl MediaPlan {
                 continue;
             }
             let e = self.endpoints.entry(key).or_default();
+            e.learned_at = self.generation;
             e.encrypted |= m.is_encrypted();
             e.udptl |= m.kind.eq_ignore_ascii_case("image");
             for f in &m.formats {
@@ -74,6 +79,12 @@ impl MediaPlan {
                 }
             }
         }
+    }
+
+    /// Counts the descriptions learned: a stream that read the plan at generation G need only
+    /// read an endpoint again if its `learned_at` is later than G.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn endpoint(&self, addr: &SocketAddr) -> Option<&PlannedEndpoint> {
