@@ -255,9 +255,17 @@ impl pipeline::Sink for AnalysisSink<'_> {
         }
     }
 
-    fn upcoming_media(&self, flow: &decode::Flow, kind: &decode::MediaKind) {
+    fn upcoming_media(
+        &self,
+        flow: &decode::Flow,
+        kind: &decode::MediaKind,
+        ahead: pipeline::Lookahead,
+    ) {
         if let decode::MediaKind::Rtp(h) = kind {
-            self.streams.prefetch(flow, h.ssrc);
+            match ahead {
+                pipeline::Lookahead::Far => self.streams.prefetch_index(flow, h.ssrc),
+                pipeline::Lookahead::Near => self.streams.prefetch(flow, h.ssrc),
+            }
         }
     }
 }

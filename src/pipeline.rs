@@ -18,7 +18,7 @@ use crate::decode::sctp::SctpTable;
 use crate::decode::sip_frame::{extent, Extent};
 use crate::decode::tcp::{StreamOutput, TcpTable};
 use crate::decode::{
-    self, ChunkOut, Counters, EventKind, FrameCtx, MediaKind, MediaPacket, SipMessage,
+    self, ChunkOut, Counters, Event, EventKind, FrameCtx, MediaKind, MediaPacket, SipMessage,
     StreamCounters,
 };
 
@@ -102,16 +102,23 @@ struct InOrder<'s> {
 }
 
 /// Events between announcing a media packet to the sink ([`Sink::upcoming_media`]) and
-/// delivering it: enough for a cache miss to complete, few enough for the lines to stay cached.
-const MEDIA_LOOKAHEAD: usize = 8;
+/// delivering it: each step enough for a cache miss to complete, few enough for the lines to
+/// stay cached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookahead {
+    Near = 8,
+    Far = 16,
+}
 
 /// Where the in-order stage hands what it found, in capture order.
 pub trait Sink: Send {
     fn sip(&mut self, message: SipMessage);
     fn media(&mut self, packet: &MediaPacket<'_>);
-    /// A media packet of this flow will be delivered soon: the sink may prefetch the state it
-    /// will update, so that with thousands of live streams the update does not wait on memory.
-    fn upcoming_media(&self, _flow: &decode::Flow, _kind: &MediaKind) {}
+    /// A media packet of this flow will be delivered after `ahead` more events: the sink may
+    /// prefetch what it will read, so that with thousands of live streams the update does not
+    /// wait on memory. Each packet is announced twice, [`Lookahead::Far`] then
+    /// [`Lookahead::Near`], so a lookup can fetch its index first and then what that points to.
+    fn upcoming_media(&self, _flow: &decode::Flow, _kind: &MediaKind, _ahead: Lookahead) {}
 }
 
 impl InOrder<'_> {
@@ -144,9 +151,13 @@ impl InOrder<'_> {
                 a
             }));
         for i in 0..chunk.events.len() {
-            if let Some(ahead) = chunk.events.get(i + MEDIA_LOOKAHEAD) {
-                if let EventKind::Media { flow, kind, .. } = &ahead.kind {
-                    self.sink.upcoming_media(flow, kind);
+            for ahead in [Lookahead::Far, Lookahead::Near] {
+                if let Some(Event {
+                    kind: EventKind::Media { flow, kind, .. },
+                    ..
+                }) = chunk.events.get(i + ahead as usize)
+                {
+                    self.sink.upcoming_media(flow, kind, ahead);
                 }
             }
             let ev = &chunk.events[i];

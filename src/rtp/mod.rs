@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod dtmf;
 pub mod flows;
+mod index;
 pub mod quality;
 pub mod rfc3550;
 pub mod rtcp;

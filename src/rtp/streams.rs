@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::clock;
 use super::dtmf::{self, DtmfCollector, DtmfEvent};
+use super::index::StreamIndex;
 use super::quality::{self, Quality};
 use super::rfc3550::{Rfc3550Figures, Rfc3550State};
 use super::rtcp::RtcpFigures;
@@ -147,11 +148,9 @@ const AUTH_TAG_MIN_CHECKS: u32 = 10;
 /// All streams of a capture, fed in capture order.
 #[derive(Debug)]
 pub struct StreamTable {
-    /// Positions in `streams` and the high half of their key's hash, hashed by key. The key
-    /// itself is compared in the stream, which the packet updates next anyway, so the index of
-    /// 20,000 streams stays in cache (with the keys in it, a lookup cost a cache miss more);
-    /// the hash half lets [`StreamTable::prefetch`] find a stream without touching it.
-    index: hashbrown::HashTable<(u32, u32)>,
+    /// Positions in `streams` by key hash (the key is compared in the stream, which the packet
+    /// updates next anyway).
+    index: StreamIndex,
     streams: Vec<StreamState>,
     origin_ns: Option<i64>,
     pub dropped_packets: u64,
@@ -169,7 +168,7 @@ impl Default for StreamTable {
 impl StreamTable {
     pub fn new(jitter_buffer_ms: f64) -> StreamTable {
         StreamTable {
-            index: hashbrown::HashTable::new(),
+            index: StreamIndex::default(),
             streams: Vec::new(),
             origin_ns: None,
             dropped_packets: 0,
@@ -191,12 +190,9 @@ impl StreamTable {
         let payload = p.payload();
         let hash = key_hash(&key);
         let streams = &self.streams;
-        let found = self
-            .index
-            .find(hash, |&(i, _)| streams[i as usize].key == key)
-            .copied();
+        let found = self.index.find(hash, |i| streams[i as usize].key == key);
         let idx = match found {
-            Some((i, _)) => i as usize,
+            Some(i) => i as usize,
             None => {
                 if self.streams.len() >= MAX_STREAMS {
                     self.dropped_packets += 1;
@@ -240,11 +236,9 @@ impl StreamTable {
                 s.first_packet_extras(&info, payload, h, p.frame, arrival_ms, p.ts_ns);
                 s.payloads.push(info);
                 let streams = &self.streams;
-                self.index.insert_unique(
-                    hash,
-                    (streams.len() as u32, hash_tag(hash)),
-                    |&(i, _)| key_hash(&streams[i as usize].key),
-                );
+                self.index.insert(hash, streams.len() as u32, |i| {
+                    key_hash(&streams[i as usize].key)
+                });
                 self.streams.push(s);
                 return;
             }
@@ -274,21 +268,23 @@ impl StreamTable {
         s.push(p, h, payload, arrival_ms, plan, &key);
     }
 
+    /// Asks the CPU to fetch what a packet of this stream due in a while will read first: the
+    /// index slot its lookup starts at.
+    pub fn prefetch_index(&self, flow: &crate::decode::Flow, ssrc: u32) {
+        crate::prefetch::lines_of(self.index.home_slot(flow_hash(flow, ssrc)));
+    }
+
     /// Asks the CPU to fetch the state of this packet's stream, which [`StreamTable::push`]
     /// will update a few packets later. With 20,000 live streams the states do not fit in
     /// cache and each packet otherwise waits for its stream's lines.
     pub fn prefetch(&self, flow: &crate::decode::Flow, ssrc: u32) {
-        let hash = key_hash(&StreamKey {
-            src: flow.src,
-            dst: flow.dst,
-            ssrc,
-        });
-        let tag = hash_tag(hash);
-        // a matching tag is nearly always the stream; a wrong guess only fetches other lines
-        if let Some(&(i, _)) = self.index.find(hash, |&(_, t)| t == tag) {
-            if let Some(s) = self.streams.get(i as usize) {
-                crate::prefetch::lines_of(s);
-            }
+        // a matching hash is nearly always the stream; a wrong guess only fetches other lines
+        if let Some(s) = self
+            .index
+            .guess(flow_hash(flow, ssrc))
+            .and_then(|i| self.streams.get(i as usize))
+        {
+            crate::prefetch::lines_of(s);
         }
     }
 
@@ -307,8 +303,12 @@ fn key_hash(key: &StreamKey) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(key)
 }
 
-fn hash_tag(hash: u64) -> u32 {
-    (hash >> 32) as u32
+fn flow_hash(flow: &crate::decode::Flow, ssrc: u32) -> u64 {
+    key_hash(&StreamKey {
+        src: flow.src,
+        dst: flow.dst,
+        ssrc,
+    })
 }
 
 fn wireshark_packet(
