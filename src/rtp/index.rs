@@ -46,27 +46,33 @@ impl StreamIndex {
         hash as usize & self.mask()
     }
 
-    /// The positions whose hash's high half matches, in probe order: nearly always one, and
-    /// the caller checks the key.
-    fn candidates(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
+    /// The first position from the home slot of `hash` on whose hash's high half matches and
+    /// that `accept` takes.
+    fn probe(&self, hash: u64, mut accept: impl FnMut(u32) -> bool) -> Option<u32> {
         let mask = self.mask();
-        let start = self.home(hash);
         let want = tag(hash);
-        (0..self.slots.len())
-            .map(move |i| self.slots[(start + i) & mask])
-            .take_while(|&s| s != 0)
-            .filter(move |&s| s >> 32 == want)
-            .map(position)
+        let mut i = self.home(hash);
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            if slot >> 32 == want && accept(position(slot)) {
+                return Some(position(slot));
+            }
+            // never endless: the table is at most half full
+            i = (i + 1) & mask;
+        }
     }
 
     /// The position whose key `is_key` accepts.
-    pub fn find(&self, hash: u64, mut is_key: impl FnMut(u32) -> bool) -> Option<u32> {
-        self.candidates(hash).find(|&p| is_key(p))
+    pub fn find(&self, hash: u64, is_key: impl FnMut(u32) -> bool) -> Option<u32> {
+        self.probe(hash, is_key)
     }
 
     /// The likely position for `hash`, without comparing keys: for prefetching only.
     pub fn guess(&self, hash: u64) -> Option<u32> {
-        self.candidates(hash).next()
+        self.probe(hash, |_| true)
     }
 
     /// Where a lookup of `hash` starts reading.
