@@ -265,6 +265,7 @@ impl pipeline::Sink for AnalysisSink<'_> {
             match ahead {
                 pipeline::Lookahead::Far => self.streams.prefetch_index(flow, h.ssrc),
                 pipeline::Lookahead::Near => self.streams.prefetch(flow, h.ssrc),
+                pipeline::Lookahead::Close => self.streams.prefetch_series(flow, h.ssrc),
             }
         }
     }

@@ -106,6 +106,7 @@ struct InOrder<'s> {
 /// stay cached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lookahead {
+    Close = 4,
     Near = 8,
     Far = 16,
 }
@@ -116,8 +117,9 @@ pub trait Sink: Send {
     fn media(&mut self, packet: &MediaPacket<'_>);
     /// A media packet of this flow will be delivered after `ahead` more events: the sink may
     /// prefetch what it will read, so that with thousands of live streams the update does not
-    /// wait on memory. Each packet is announced twice, [`Lookahead::Far`] then
-    /// [`Lookahead::Near`], so a lookup can fetch its index first and then what that points to.
+    /// wait on memory. Each packet is announced three times, [`Lookahead::Far`],
+    /// [`Lookahead::Near`] and [`Lookahead::Close`], so a lookup can fetch its index first, then
+    /// what that points to, then what that points to in turn.
     fn upcoming_media(&self, _flow: &decode::Flow, _kind: &MediaKind, _ahead: Lookahead) {}
 }
 
@@ -151,7 +153,7 @@ impl InOrder<'_> {
                 a
             }));
         for i in 0..chunk.events.len() {
-            for ahead in [Lookahead::Far, Lookahead::Near] {
+            for ahead in [Lookahead::Far, Lookahead::Near, Lookahead::Close] {
                 if let Some(Event {
                     kind: EventKind::Media { flow, kind, .. },
                     ..

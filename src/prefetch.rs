@@ -10,13 +10,14 @@ pub fn lines_of<T>(value: &T) {
     }
 }
 
+/// Fetches the cache line holding `p`. Any address will do: a prefetch never faults.
 #[inline(always)]
-fn address(p: *const u8) {
+pub fn address(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
         // SAFETY: SSE is part of the x86_64 baseline, and a prefetch never dereferences its
-        // address (it cannot fault); callers pass addresses inside live values anyway.
+        // address (it cannot fault).
         unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>()) };
     }
     #[cfg(not(target_arch = "x86_64"))]

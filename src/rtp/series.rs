@@ -54,6 +54,13 @@ impl Series {
         }
     }
 
+    /// Asks the CPU to fetch the slot the next point will be written to.
+    pub fn prefetch_next(&self) {
+        // the free capacity is not a value to borrow; its first slot's address is the hint
+        let next = self.points.as_ptr().wrapping_add(self.points.len());
+        crate::prefetch::address(next.cast::<u8>());
+    }
+
     pub fn finish(&mut self) {
         if let Some((p, _)) = self.pending.take() {
             self.points.push(p);

@@ -329,6 +329,21 @@ impl StreamTable {
         }
     }
 
+    /// Asks the CPU to fetch where the stream's plot series will take its next point: a
+    /// separate allocation, so a miss of its own (the state, fetched before, says where).
+    pub fn prefetch_series(&self, flow: &crate::decode::Flow, ssrc: u32) {
+        if !self.prefetching {
+            return;
+        }
+        if let Some(s) = self
+            .index
+            .guess(flow_hash(flow, ssrc))
+            .and_then(|i| self.streams.get(i as usize))
+        {
+            s.series.prefetch_next();
+        }
+    }
+
     /// The streams, in order of their first packet. `start_ns` is the capture's first frame.
     pub fn finish(self, start_ns: i64) -> Vec<RtpStream> {
         self.streams
