@@ -115,6 +115,9 @@ fn payload_info(pt: u8, h_payload: &[u8], plan: &MediaPlan, key: &StreamKey) -> 
 struct StreamState {
     key: StreamKey,
     plan_generation: u64,
+    /// The plan's entry for the destination, once it has one: it takes precedence over the
+    /// source's, so a new description is checked without looking the address up.
+    dst_plan: Option<u32>,
     last_raw_ts: u32,
     last_seq: u16,
     last_pt: u8,
@@ -241,6 +244,7 @@ impl StreamTable {
                     in_sequence: 0,
                     payloads: smallvec::SmallVec::new(),
                     plan_generation,
+                    dst_plan: plan.endpoint_id(&key.dst),
                     clock: None,
                     clock_samples: Vec::new(),
                     late: 0,
@@ -275,10 +279,14 @@ impl StreamTable {
             // a description of this stream's endpoint since it last read the plan may have
             // renamed payload types: read those it names again (descriptions of other
             // endpoints change nothing here)
-            if let Some(e) = plan
-                .for_flow(&key.src, &key.dst)
-                .filter(|e| e.learned_at > read_at)
-            {
+            if s.dst_plan.is_none() {
+                s.dst_plan = plan.endpoint_id(&key.dst);
+            }
+            let described = match s.dst_plan {
+                Some(id) => (plan.learned_at(id) > read_at).then(|| plan.entry(id)),
+                None => plan.endpoint(&key.src).filter(|e| e.learned_at > read_at),
+            };
+            if let Some(e) = described {
                 s.signaled = true;
                 s.encrypted |= e.encrypted;
                 for i in &mut s.payloads {

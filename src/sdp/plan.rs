@@ -38,7 +38,12 @@ impl PlannedEndpoint {
 
 #[derive(Debug, Default)]
 pub struct MediaPlan {
-    endpoints: FxHashMap<SocketAddr, PlannedEndpoint>,
+    /// Positions in `entries`, which only grows: a position names its endpoint for good, so
+    /// a stream can keep it and skip the address lookup.
+    index: FxHashMap<SocketAddr, u32>,
+    entries: Vec<PlannedEndpoint>,
+    /// `learned_at` of each entry, apart: what a stream checks at every new description.
+    learned_at: Vec<u64>,
     generation: u64,
     pub dropped: u64,
 }
@@ -56,11 +61,21 @@ impl MediaPlan {
                 continue;
             }
             let key = SocketAddr::new(ip, m.port);
-            if !self.endpoints.contains_key(&key) && self.endpoints.len() >= MAX_PLANNED_ENDPOINTS {
-                self.dropped += 1;
-                continue;
-            }
-            let e = self.endpoints.entry(key).or_default();
+            let id = match self.index.get(&key) {
+                Some(&id) => id as usize,
+                None if self.entries.len() >= MAX_PLANNED_ENDPOINTS => {
+                    self.dropped += 1;
+                    continue;
+                }
+                None => {
+                    self.index.insert(key, self.entries.len() as u32);
+                    self.entries.push(PlannedEndpoint::default());
+                    self.learned_at.push(0);
+                    self.entries.len() - 1
+                }
+            };
+            self.learned_at[id] = self.generation;
+            let e = &mut self.entries[id];
             e.learned_at = self.generation;
             e.encrypted |= m.is_encrypted();
             e.udptl |= m.kind.eq_ignore_ascii_case("image");
@@ -88,7 +103,22 @@ impl MediaPlan {
     }
 
     pub fn endpoint(&self, addr: &SocketAddr) -> Option<&PlannedEndpoint> {
-        self.endpoints.get(addr)
+        self.endpoint_id(addr).map(|id| self.entry(id))
+    }
+
+    /// The position of an endpoint's entry, which names it for good.
+    pub fn endpoint_id(&self, addr: &SocketAddr) -> Option<u32> {
+        self.index.get(addr).copied()
+    }
+
+    /// The entry at a position from [`MediaPlan::endpoint_id`].
+    pub fn entry(&self, id: u32) -> &PlannedEndpoint {
+        &self.entries[id as usize]
+    }
+
+    /// When the entry at a position was last described.
+    pub fn learned_at(&self, id: u32) -> u64 {
+        self.learned_at[id as usize]
     }
 
     /// The description that applies to a packet: its destination's, else its source's (a
