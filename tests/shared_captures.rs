@@ -133,6 +133,33 @@ fn output_is_identical_for_any_thread_count_and_chunk_size() {
     }
 }
 
+/// Commands that draw no plot skip the streams' time series; nothing else may change.
+#[test]
+fn skipping_plot_series_changes_nothing_else() {
+    let Some(dir) = shared_captures() else { return };
+    for cap in all_captures(&dir) {
+        let p = cap.to_str().unwrap();
+        let full = voipscope::analyze(p, &voipscope::Options::default()).unwrap();
+        let lean = voipscope::analyze(
+            p,
+            &voipscope::Options {
+                without_plot_series: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&full).unwrap(),
+            serde_json::to_string(&lean).unwrap(),
+            "{p}"
+        );
+        for (f, l) in full.streams.iter().zip(&lean.streams) {
+            assert!(!f.series.points.is_empty(), "{p}: {} has no series", f.ssrc);
+            assert!(l.series.points.is_empty());
+        }
+    }
+}
+
 #[test]
 fn link_layers_and_transports_of_the_shared_set() {
     let Some(dir) = shared_captures() else { return };

@@ -26,10 +26,24 @@ pub struct Series {
     pub points: Vec<Point>,
     #[serde(skip)]
     pending: Option<(Point, u32)>,
+    /// Nothing is kept: the analysis draws no plot.
+    #[serde(skip)]
+    off: bool,
 }
 
 impl Series {
+    /// A series that keeps nothing, for analyses that draw no plot.
+    pub fn off() -> Series {
+        Series {
+            off: true,
+            ..Series::default()
+        }
+    }
+
     pub fn push(&mut self, p: Point) {
+        if self.off {
+            return;
+        }
         if self.packets_per_point == 0 {
             self.packets_per_point = 1;
         }
@@ -56,6 +70,9 @@ impl Series {
 
     /// Asks the CPU to fetch the slot the next point will be written to.
     pub fn prefetch_next(&self) {
+        if self.off {
+            return;
+        }
         // the free capacity is not a value to borrow; its first slot's address is the hint
         let next = self.points.as_ptr().wrapping_add(self.points.len());
         crate::prefetch::address(next.cast::<u8>());
@@ -96,5 +113,13 @@ mod tests {
         s.finish();
         assert!(s.points.len() <= SERIES_POINTS);
         assert!(s.points.iter().any(|p| p.jitter_ms == 500.0));
+    }
+
+    #[test]
+    fn off_keeps_nothing() {
+        let mut s = Series::off();
+        s.push(Point::default());
+        s.finish();
+        assert!(s.points.is_empty());
     }
 }

@@ -172,16 +172,18 @@ pub struct StreamTable {
     /// The first packet not analyzed because of [`MAX_STREAMS`].
     pub first_dropped_frame: Option<u64>,
     jitter_buffer_ms: f64,
+    plot_series: bool,
 }
 
 impl Default for StreamTable {
     fn default() -> Self {
-        Self::new(quality::DEFAULT_JITTER_BUFFER_MS)
+        Self::new(quality::DEFAULT_JITTER_BUFFER_MS, true)
     }
 }
 
 impl StreamTable {
-    pub fn new(jitter_buffer_ms: f64) -> StreamTable {
+    /// `plot_series`: keep each stream's time series for plots (else they stay empty).
+    pub fn new(jitter_buffer_ms: f64, plot_series: bool) -> StreamTable {
         StreamTable {
             index: StreamIndex::default(),
             streams: Vec::new(),
@@ -192,6 +194,7 @@ impl StreamTable {
             live_in_epoch: 0,
             first_dropped_frame: None,
             jitter_buffer_ms,
+            plot_series,
         }
     }
 
@@ -250,7 +253,11 @@ impl StreamTable {
                     late: 0,
                     jitter_buffer_ms: self.jitter_buffer_ms,
                     dtmf: DtmfCollector::default(),
-                    series: Series::default(),
+                    series: if self.plot_series {
+                        Series::default()
+                    } else {
+                        Series::off()
+                    },
                     signaled: endpoint.is_some(),
                     encrypted: endpoint.is_some_and(|e| e.encrypted),
                     udptl: endpoint.is_some_and(|e| e.udptl),
