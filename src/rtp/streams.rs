@@ -347,7 +347,7 @@ impl StreamTable {
     /// Asks the CPU to fetch where the stream's plot series will take its next point: a
     /// separate allocation, so a miss of its own (the state, fetched before, says where).
     pub fn prefetch_series(&self, flow: &crate::decode::Flow, ssrc: u32) {
-        if !self.prefetching {
+        if !self.prefetching || !self.plot_series {
             return;
         }
         if let Some(s) = self
