@@ -106,9 +106,9 @@ struct InOrder<'s> {
 /// stay cached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lookahead {
-    Close = 4,
-    Near = 8,
-    Far = 16,
+    Close = 2,
+    Near = 4,
+    Far = 10,
 }
 
 /// Where the in-order stage hands what it found, in capture order.

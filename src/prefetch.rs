@@ -10,6 +10,15 @@ pub fn lines_of<T>(value: &T) {
     }
 }
 
+/// Fetches the cache lines of the first `bytes` bytes of `value`: the part a caller will read,
+/// when the rest would only take the place of lines it needs.
+pub fn first_bytes_of<T>(value: &T, bytes: usize) {
+    let start = (value as *const T).cast::<u8>();
+    for offset in (0..bytes.min(std::mem::size_of::<T>())).step_by(64) {
+        address(start.wrapping_add(offset));
+    }
+}
+
 /// Fetches the cache line holding `p`. Any address will do: a prefetch never faults.
 #[inline(always)]
 pub fn address(p: *const u8) {

@@ -18,7 +18,10 @@ const WINDOW: u64 = 1024;
 /// Loss bursts are counted by length 1..=BURST_BUCKETS, the last bucket holding longer ones.
 pub const BURST_BUCKETS: usize = 10;
 
+/// `repr(C)`, in the order a packet reads it: the loss-burst counts, read only when a gap is
+/// judged, come last, so that a prefetch of the stream state can leave them out.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct Rfc3550State {
     base: u64,
     max_seq: u16,
@@ -34,14 +37,19 @@ pub struct Rfc3550State {
     restarts: u64,
     /// Expected packets of the segments before the last restart.
     prior_expected: u64,
-    /// Received flags for extended sequence numbers (highest - WINDOW, highest].
-    seen: [u64; (WINDOW / 64) as usize],
     /// Extended numbers below this have been judged (missing runs counted).
     judged_below: u64,
     run: u64,
-    bursts: [u64; BURST_BUCKETS],
     jitter: f64,
     last_transit: Option<f64>,
+    /// Received flags for extended sequence numbers (highest - WINDOW, highest].
+    seen: [u64; (WINDOW / 64) as usize],
+    bursts: [u64; BURST_BUCKETS],
+}
+
+impl Rfc3550State {
+    /// Bytes from the start that a packet in sequence reads; the rest is read on loss.
+    pub const HOT_BYTES: usize = std::mem::offset_of!(Rfc3550State, bursts);
 }
 
 impl Rfc3550State {
