@@ -11,10 +11,11 @@ use voipscope::sdp;
 
 fuzz_target!(|data: &[u8]| {
     let mut plan = sdp::plan::MediaPlan::default();
-    if let Some(d) = sdp::parse(
+    let description = sdp::parse(
         b"v=0\r\nc=IN IP4 10.0.0.2\r\nm=audio 6000 RTP/AVP 0 96 101\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n",
-    ) {
-        plan.learn(&d);
+    );
+    if let Some(d) = &description {
+        plan.learn(d);
     }
     let flow = Flow {
         src: "10.0.0.1:4000".parse().unwrap(),
@@ -38,7 +39,17 @@ fuzz_target!(|data: &[u8]| {
                 kind: MediaKind::Rtp(h),
                 data: packet,
             };
-            streams.push(&p, &h, &plan, 1);
+            // the prefetch hints read the index too; a new description mid-stream makes the
+            // streams of its endpoint read their payload types again
+            streams.prefetch_index(&flow, h.ssrc);
+            streams.prefetch(&flow, h.ssrc);
+            streams.prefetch_series(&flow, h.ssrc);
+            if frame % 16 == 0 {
+                if let Some(d) = &description {
+                    plan.learn(d);
+                }
+            }
+            streams.push(&p, &h, &plan);
         }
         rtcp.push(packet, ts_ns);
     }

@@ -30,9 +30,8 @@ const PREFETCH_ABOVE_STREAMS: usize = (1 << 20) / std::mem::size_of::<StreamStat
 /// Streams are counted live per epoch of 2^28 ns (0.27 s) of capture time.
 const EPOCH_SHIFT: u32 = 28;
 /// The part of a stream's state a packet in sequence reads: up to the loss-burst counts (the
-/// plot series' header, after them, is fetched apart when series are kept). Prefetching all 15 lines of
-/// the state for every packet filled the CPU's queue of outstanding misses, and the prefetch
-/// instructions themselves waited.
+/// plot series' header, after them, is fetched apart when series are kept). 12 of its 15 cache
+/// lines: the rest would only take the place of lines the packet needs.
 const STATE_HOT_BYTES: usize = std::mem::offset_of!(StreamState, rfc) + Rfc3550State::HOT_BYTES;
 /// Packets buffered per stream to estimate an unknown clock rate.
 const CLOCK_SAMPLES: usize = 64;
@@ -294,10 +293,11 @@ impl StreamTable {
             if s.dst_plan.is_none() {
                 s.dst_plan = plan.endpoint_id(&key.dst);
             }
-            let described = match s.dst_plan {
-                Some(id) => (plan.learned_at(id) > read_at).then(|| plan.entry(id)),
-                None => plan.endpoint(&key.src).filter(|e| e.learned_at > read_at),
-            };
+            let described = s
+                .dst_plan
+                .or_else(|| plan.endpoint_id(&key.src))
+                .filter(|&id| plan.learned_at(id) > read_at)
+                .map(|id| plan.entry(id));
             if let Some(e) = described {
                 s.signaled = true;
                 s.encrypted |= e.encrypted;
@@ -336,15 +336,7 @@ impl StreamTable {
     /// will update a few packets later. With 20,000 live streams the states do not fit in
     /// cache and each packet otherwise waits for its stream's lines.
     pub fn prefetch(&self, flow: &crate::decode::Flow, ssrc: u32) {
-        if !self.prefetching {
-            return;
-        }
-        // a matching hash is nearly always the stream; a wrong guess only fetches other lines
-        if let Some(s) = self
-            .index
-            .guess(flow_hash(flow, ssrc))
-            .and_then(|i| self.streams.get(i as usize))
-        {
+        if let Some(s) = self.likely_stream(flow, ssrc) {
             crate::prefetch::first_bytes_of(s, STATE_HOT_BYTES);
             if self.plot_series {
                 crate::prefetch::lines_of(&s.series);
@@ -355,16 +347,22 @@ impl StreamTable {
     /// Asks the CPU to fetch where the stream's plot series will take its next point: a
     /// separate allocation, so a miss of its own (the state, fetched before, says where).
     pub fn prefetch_series(&self, flow: &crate::decode::Flow, ssrc: u32) {
-        if !self.prefetching || !self.plot_series {
+        if !self.plot_series {
             return;
         }
-        if let Some(s) = self
-            .index
-            .guess(flow_hash(flow, ssrc))
-            .and_then(|i| self.streams.get(i as usize))
-        {
+        if let Some(s) = self.likely_stream(flow, ssrc) {
             s.series.prefetch_next();
         }
+    }
+
+    /// The stream a packet probably belongs to, found by hash alone (a wrong guess only
+    /// fetches other lines), while prefetching pays.
+    fn likely_stream(&self, flow: &crate::decode::Flow, ssrc: u32) -> Option<&StreamState> {
+        if !self.prefetching {
+            return None;
+        }
+        let i = self.index.guess(flow_hash(flow, ssrc))?;
+        self.streams.get(i as usize)
     }
 
     /// The streams, in order of their first packet. `start_ns` is the capture's first frame.

@@ -26,8 +26,6 @@ pub struct PlannedEndpoint {
     pub encrypted: bool,
     /// `m=image` (T.38 over UDPTL).
     pub udptl: bool,
-    /// The plan's [`MediaPlan::generation`] when a description last named this endpoint.
-    pub learned_at: u64,
 }
 
 impl PlannedEndpoint {
@@ -42,7 +40,8 @@ pub struct MediaPlan {
     /// a stream can keep it and skip the address lookup.
     index: FxHashMap<SocketAddr, u32>,
     entries: Vec<PlannedEndpoint>,
-    /// `learned_at` of each entry, apart: what a stream checks at every new description.
+    /// The [`MediaPlan::generation`] at which each entry was last described: what a stream
+    /// checks at every new description.
     learned_at: Vec<u64>,
     generation: u64,
     pub dropped: u64,
@@ -76,7 +75,6 @@ impl MediaPlan {
             };
             self.learned_at[id] = self.generation;
             let e = &mut self.entries[id];
-            e.learned_at = self.generation;
             e.encrypted |= m.is_encrypted();
             e.udptl |= m.kind.eq_ignore_ascii_case("image");
             for f in &m.formats {
@@ -97,7 +95,7 @@ impl MediaPlan {
     }
 
     /// Counts the descriptions learned: a stream that read the plan at generation G need only
-    /// read an endpoint again if its `learned_at` is later than G.
+    /// read an endpoint again if its [`MediaPlan::learned_at`] is later than G.
     pub fn generation(&self) -> u64 {
         self.generation
     }
