@@ -54,6 +54,8 @@ fn pipeline(c: &mut Criterion) {
                 threads,
                 ..Default::default()
             },
+            // as `voipscope analyze`, which draws no plot
+            without_plot_series: true,
             ..Default::default()
         };
         group.bench_with_input(BenchmarkId::new("threads", threads), &opts, |b, opts| {
@@ -74,6 +76,7 @@ fn concurrent_calls(c: &mut Criterion) {
             threads: 2,
             ..Default::default()
         },
+        without_plot_series: true,
         ..Default::default()
     };
     for (calls, call_seconds, ramp) in [(100u32, 1.25, None), (10_000, 30.0, Some(0.5))] {
