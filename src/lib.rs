@@ -258,6 +258,10 @@ impl pipeline::Sink for AnalysisSink<'_> {
         }
     }
 
+    fn wants_lookahead(&self) -> bool {
+        self.streams.prefetching()
+    }
+
     fn upcoming_media(
         &self,
         flow: &decode::Flow,

@@ -121,6 +121,11 @@ pub trait Sink: Send {
     /// [`Lookahead::Near`] and [`Lookahead::Close`], so a lookup can fetch its index first, then
     /// what that points to, then what that points to in turn.
     fn upcoming_media(&self, _flow: &decode::Flow, _kind: &MediaKind, _ahead: Lookahead) {}
+    /// Whether [`Sink::upcoming_media`] is worth calling for the next chunk's events; asked
+    /// once per chunk, so a sink that does not prefetch costs nothing per packet.
+    fn wants_lookahead(&self) -> bool {
+        false
+    }
 }
 
 impl InOrder<'_> {
@@ -152,8 +157,13 @@ impl InOrder<'_> {
                 a.frame += frame_base;
                 a
             }));
+        let distances: &[Lookahead] = if self.sink.wants_lookahead() {
+            &[Lookahead::Far, Lookahead::Near, Lookahead::Close]
+        } else {
+            &[]
+        };
         for i in 0..chunk.events.len() {
-            for ahead in [Lookahead::Far, Lookahead::Near, Lookahead::Close] {
+            for &ahead in distances {
                 if let Some(Event {
                     kind: EventKind::Media { flow, kind, .. },
                     ..

@@ -4,10 +4,7 @@
 
 /// Fetches every cache line of `value`.
 pub fn lines_of<T>(value: &T) {
-    let start = (value as *const T).cast::<u8>();
-    for offset in (0..std::mem::size_of::<T>()).step_by(64) {
-        address(start.wrapping_add(offset));
-    }
+    first_bytes_of(value, std::mem::size_of::<T>());
 }
 
 /// Fetches the cache lines of the first `bytes` bytes of `value`: the part a caller will read,

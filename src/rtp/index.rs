@@ -47,8 +47,8 @@ impl StreamIndex {
     }
 
     /// The first position from the home slot of `hash` on whose hash's high half matches and
-    /// that `accept` takes.
-    fn probe(&self, hash: u64, mut accept: impl FnMut(u32) -> bool) -> Option<u32> {
+    /// that `is_key` accepts.
+    pub fn find(&self, hash: u64, mut is_key: impl FnMut(u32) -> bool) -> Option<u32> {
         let mask = self.mask();
         let want = tag(hash);
         let mut i = self.home(hash);
@@ -57,7 +57,7 @@ impl StreamIndex {
             if slot == 0 {
                 return None;
             }
-            if slot >> 32 == want && accept(position(slot)) {
+            if slot >> 32 == want && is_key(position(slot)) {
                 return Some(position(slot));
             }
             // never endless: the table is at most half full
@@ -65,14 +65,9 @@ impl StreamIndex {
         }
     }
 
-    /// The position whose key `is_key` accepts.
-    pub fn find(&self, hash: u64, is_key: impl FnMut(u32) -> bool) -> Option<u32> {
-        self.probe(hash, is_key)
-    }
-
     /// The likely position for `hash`, without comparing keys: for prefetching only.
     pub fn guess(&self, hash: u64) -> Option<u32> {
-        self.probe(hash, |_| true)
+        self.find(hash, |_| true)
     }
 
     /// Where a lookup of `hash` starts reading.

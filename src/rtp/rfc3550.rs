@@ -50,9 +50,7 @@ pub struct Rfc3550State {
 impl Rfc3550State {
     /// Bytes from the start that a packet in sequence reads; the rest is read on loss.
     pub const HOT_BYTES: usize = std::mem::offset_of!(Rfc3550State, bursts);
-}
 
-impl Rfc3550State {
     pub fn new(seq: u16) -> Rfc3550State {
         let mut s = Rfc3550State {
             base: u64::from(seq),

@@ -324,6 +324,11 @@ impl StreamTable {
         }
     }
 
+    /// Whether the live streams are many enough for prefetching their states to pay.
+    pub fn prefetching(&self) -> bool {
+        self.prefetching
+    }
+
     /// Asks the CPU to fetch what a packet of this stream due in a while will read first: the
     /// index slot its lookup starts at.
     pub fn prefetch_index(&self, flow: &crate::decode::Flow, ssrc: u32) {
