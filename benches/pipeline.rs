@@ -33,6 +33,7 @@ fn synthetic_capture_with(
             jitter_ms: 5.0,
             scenario: None,
             ramp_seconds,
+            total_calls: None,
             seed: 7,
             truth: None,
         };

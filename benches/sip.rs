@@ -7,8 +7,8 @@
 
 use std::io::BufWriter;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use voipscope::sip::{SipAnalysis, SipTracker};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use voipscope::sip::{SipAnalysis, SipTracker, Unfiled};
 use voipscope::synth::{write_capture, SynthArgs};
 use voipscope::SipMessage;
 
@@ -28,6 +28,7 @@ fn framed_messages() -> Vec<SipMessage> {
             jitter_ms: 0.0,
             scenario: None,
             ramp_seconds: None,
+            total_calls: None,
             seed: 11,
             truth: None,
         };
@@ -43,12 +44,12 @@ fn framed_messages() -> Vec<SipMessage> {
 }
 
 /// The analysis is returned, not dropped: freeing it is neither parsing nor tracking, and the
-/// binary hands it to the report writers (criterion's `iter_with_large_drop` frees it untimed).
-fn parse_and_track(messages: &[SipMessage], check_sdp: bool) -> SipAnalysis {
+/// binary hands it to the report writers (criterion's `iter_batched` frees it untimed).
+fn parse_and_track(batches: Vec<Vec<Unfiled>>, check_sdp: bool) -> SipAnalysis {
     // in batches, as the binary does (voipscope::analyze_with)
     let mut tracker = SipTracker::new();
-    for batch in messages.chunks(1024) {
-        tracker.push_batch(batch);
+    for mut batch in batches {
+        tracker.push_batch(&mut batch);
     }
     let (mut analysis, _) = tracker.finish(0);
     if check_sdp {
@@ -60,6 +61,14 @@ fn parse_and_track(messages: &[SipMessage], check_sdp: bool) -> SipAnalysis {
     }
     assert!(!analysis.calls.is_empty());
     analysis
+}
+
+/// The messages as the tracker takes them, in batches of 1024, not yet read (made untimed).
+fn batches(messages: &[SipMessage]) -> Vec<Vec<Unfiled>> {
+    messages
+        .chunks(1024)
+        .map(|b| b.iter().cloned().map(Unfiled::from).collect())
+        .collect()
 }
 
 fn sip(c: &mut Criterion) {
@@ -87,13 +96,25 @@ fn sip(c: &mut Criterion) {
     // SDP reading the ladders need.
     group.bench_function(
         format!("parse_and_track_{}_messages", messages.len()),
-        |b| b.iter_with_large_drop(|| parse_and_track(&messages, false)),
+        |b| {
+            b.iter_batched(
+                || batches(&messages),
+                |m| parse_and_track(m, false),
+                BatchSize::LargeInput,
+            )
+        },
     );
     // The same plus the media stage's strict webrtc-sdp check of every distinct description,
     // as the binary runs it.
     group.bench_function(
         format!("parse_track_and_check_sdp_{}_messages", messages.len()),
-        |b| b.iter_with_large_drop(|| parse_and_track(&messages, true)),
+        |b| {
+            b.iter_batched(
+                || batches(&messages),
+                |m| parse_and_track(m, true),
+                BatchSize::LargeInput,
+            )
+        },
     );
     group.finish();
 }

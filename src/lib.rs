@@ -104,6 +104,16 @@ pub struct Analysis {
     pub anomalies: Vec<Anomaly>,
 }
 
+impl Analysis {
+    /// The call numbered `number` (1-based, as `calls` prints it). Calls are numbered in
+    /// order, so this is an index; the search behind it only guards that order.
+    pub fn call_by_number(&self, number: usize) -> Option<&sip::Call> {
+        let at = number.checked_sub(1).and_then(|i| self.calls.get(i));
+        at.filter(|c| c.number == number)
+            .or_else(|| self.calls.iter().find(|c| c.number == number))
+    }
+}
+
 /// Counts of the media stage.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct MediaSummary {
@@ -173,14 +183,14 @@ fn analyze_input(
     let run = pipeline::run(path, input, &opts.pipeline, &mut sink)?;
     let AnalysisSink {
         mut tracker,
-        batch,
+        mut batch,
         plan,
         streams,
         rtcp,
         flows,
         ..
     } = sink;
-    tracker.push_batch(&batch);
+    tracker.push_batch(&mut batch);
     let start_ns = run.counters.first_ts_ns.unwrap_or(0);
     let (mut sip, mut sip_anomalies) = tracker.finish(start_ns);
     if let Some(frame) = streams.first_dropped_frame {
@@ -230,23 +240,43 @@ fn analyze_input(
 struct AnalysisSink<'a> {
     on_sip: &'a mut (dyn FnMut(&SipMessage) + Send),
     tracker: sip::SipTracker,
-    batch: Vec<SipMessage>,
+    batch: Vec<sip::Unfiled>,
     plan: sdp::plan::MediaPlan,
     streams: rtp::StreamTable,
     rtcp: rtp::rtcp::RtcpTable,
     flows: rtp::flows::FlowTable,
 }
 
-impl pipeline::Sink for AnalysisSink<'_> {
-    fn sip(&mut self, m: SipMessage) {
-        (self.on_sip)(&m);
+impl AnalysisSink<'_> {
+    fn learn_sdp_of(&mut self, m: &SipMessage) {
         if let Some(sdp) = sdp_of(&m.data) {
             self.plan.learn(&sdp);
         }
-        self.batch.push(m);
+    }
+}
+
+impl pipeline::Sink for AnalysisSink<'_> {
+    fn sip(&mut self, m: SipMessage, preread: Option<sip::Preread>) {
+        (self.on_sip)(&m);
+        match preread {
+            Some(preread) => {
+                match preread.sdp() {
+                    Some(sdp) => self.plan.learn(sdp),
+                    // a body the reader did not take for SDP (no SDP content type) may hold one
+                    None => self.learn_sdp_of(&m),
+                }
+                self.batch.push(sip::Unfiled::Read {
+                    frame: m.frame,
+                    preread,
+                });
+            }
+            None => {
+                self.learn_sdp_of(&m);
+                self.batch.push(sip::Unfiled::Framed(m));
+            }
+        }
         if self.batch.len() == SIP_BATCH {
-            self.tracker.push_batch(&self.batch);
-            self.batch.clear();
+            self.tracker.push_batch(&mut self.batch);
         }
     }
 

@@ -230,7 +230,7 @@ fn find_call<'a>(a: &'a Analysis, wanted: &str) -> Option<&'a voipscope::sip::Ca
     wanted
         .parse::<usize>()
         .ok()
-        .and_then(|n| a.calls.iter().find(|c| c.number == n))
+        .and_then(|n| a.call_by_number(n))
         .or_else(|| a.calls.iter().find(|c| c.call_id == wanted))
 }
 

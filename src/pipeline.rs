@@ -21,6 +21,7 @@ use crate::decode::{
     self, ChunkOut, Counters, Event, EventKind, FrameCtx, MediaKind, MediaPacket, SipMessage,
     StreamCounters,
 };
+use crate::sip::Preread;
 
 /// Default bytes per chunk: big enough that per-chunk overhead vanishes, small enough that
 /// two threads get work from a few megabytes. The decoded events of the chunks in flight
@@ -113,7 +114,8 @@ pub enum Lookahead {
 
 /// Where the in-order stage hands what it found, in capture order.
 pub trait Sink: Send {
-    fn sip(&mut self, message: SipMessage);
+    /// A SIP message, in capture order; `preread` when a worker already read it (datagrams).
+    fn sip(&mut self, message: SipMessage, preread: Option<Preread>);
     fn media(&mut self, packet: &MediaPacket<'_>);
     /// A media packet of this flow will be delivered after `ahead` more events: the sink may
     /// prefetch what it will read, so that with thousands of live streams the update does not
@@ -134,13 +136,35 @@ impl InOrder<'_> {
         for m in self.out.messages.drain(..) {
             self.sip_messages += 1;
             *self.sip_by_transport.entry(m.transport).or_insert(0) += 1;
-            self.sink.sip(m);
+            self.sink.sip(m, None);
         }
+    }
+
+    /// A datagram's message, framed and read by the worker that decoded it (which numbered
+    /// its frame from the range's start).
+    fn preread_sip(&mut self, frame: u64, mut m: SipMessage, mut preread: Preread, cut: bool) {
+        m.frame = frame;
+        m.frames = vec![frame];
+        preread.renumber(frame);
+        if let Some(a) = truncation_anomaly(&m, cut) {
+            self.out.anomalies.push(a);
+        }
+        self.sip_messages += 1;
+        *self.sip_by_transport.entry(m.transport).or_insert(0) += 1;
+        self.sink.sip(m, Some(preread));
+        self.deliver();
     }
 
     /// Takes one chunk's results; its frames were numbered from 1 and follow `frame_base`.
     /// Gives back the emptied event vector for reuse.
-    fn consume<'a>(&mut self, mut chunk: ChunkOut<'a>, frame_base: u64) -> Vec<decode::Event<'a>> {
+    /// `sip`: the chunk's SIP datagrams, framed and read by the worker, in order.
+    fn consume<'a>(
+        &mut self,
+        mut chunk: ChunkOut<'a>,
+        frame_base: u64,
+        sip: Vec<(SipMessage, Preread)>,
+    ) -> Vec<decode::Event<'a>> {
+        let mut sip = sip.into_iter();
         // where this range's first frame meets the previous range's last
         if let (Some(prev), Some((frame, ts))) =
             (self.counters.order_last_ts, chunk.counters.order_first)
@@ -175,6 +199,12 @@ impl InOrder<'_> {
             let ev = &chunk.events[i];
             let frame = ev.frame + frame_base;
             self.last_frame = frame;
+            if let EventKind::SipDatagram { cut, .. } = ev.kind {
+                if let Some((m, preread)) = sip.next() {
+                    self.preread_sip(frame, m, preread, cut);
+                    continue;
+                }
+            }
             self.event(frame, ev.ts_ns, &ev.kind, None);
         }
         chunk.events.clear();
@@ -200,38 +230,11 @@ impl InOrder<'_> {
                 data,
                 cut,
             } => {
-                let declared = match extent(data) {
-                    Extent::Complete { len } => Some(len),
-                    _ => None,
-                };
-                let truncated = *cut || declared.is_none();
-                if truncated {
-                    self.out.anomalies.push(Anomaly::new(
-                        AnomalyKind::SipTruncated,
-                        frame,
-                        format!(
-                            "{} -> {}: SIP message {}",
-                            flow.src,
-                            flow.dst,
-                            if *cut {
-                                "cut by the snap length"
-                            } else {
-                                "shorter than its Content-Length"
-                            }
-                        ),
-                    ));
+                let m = frame_datagram(frame, ts, *flow, *transport, data, *cut, carried_by);
+                if let Some(a) = truncation_anomaly(&m, *cut) {
+                    self.out.anomalies.push(a);
                 }
-                // A datagram holds one message; bytes after its Content-Length are not SIP.
-                let len = declared.unwrap_or(data.len());
-                self.out.messages.push(SipMessage {
-                    frame,
-                    frames: carried_by.map_or_else(|| vec![frame], <[u64]>::to_vec),
-                    ts_ns: ts,
-                    flow: *flow,
-                    transport: *transport,
-                    data: data[..len].to_vec(),
-                    truncated,
-                });
+                self.out.messages.push(m);
             }
             EventKind::Fragment(piece) => {
                 if let Some(r) = self.frags.add(piece, frame, ts, &mut self.out.anomalies) {
@@ -285,6 +288,53 @@ impl InOrder<'_> {
     }
 }
 
+/// The message a SIP datagram holds: a datagram holds one message, and bytes after its
+/// Content-Length are not SIP. `carried_by`: the frames of a reassembled datagram.
+fn frame_datagram(
+    frame: u64,
+    ts: i64,
+    flow: decode::Flow,
+    transport: decode::SipTransport,
+    data: &[u8],
+    cut: bool,
+    carried_by: Option<&[u64]>,
+) -> SipMessage {
+    let declared = match extent(data) {
+        Extent::Complete { len } => Some(len),
+        _ => None,
+    };
+    let len = declared.unwrap_or(data.len());
+    SipMessage {
+        frame,
+        frames: carried_by.map_or_else(|| vec![frame], <[u64]>::to_vec),
+        ts_ns: ts,
+        flow,
+        transport,
+        data: data[..len].to_vec(),
+        truncated: cut || declared.is_none(),
+    }
+}
+
+/// What to report of a datagram's message cut short (`cut`: by the snap length).
+fn truncation_anomaly(m: &SipMessage, cut: bool) -> Option<Anomaly> {
+    m.truncated.then(|| {
+        Anomaly::new(
+            AnomalyKind::SipTruncated,
+            m.frame,
+            format!(
+                "{} -> {}: SIP message {}",
+                m.flow.src,
+                m.flow.dst,
+                if cut {
+                    "cut by the snap length"
+                } else {
+                    "shorter than its Content-Length"
+                }
+            ),
+        )
+    })
+}
+
 /// The fragmentable part of an IPv6 datagram may start with more extension headers.
 fn skip_ipv6_extensions(mut protocol: u8, mut data: &[u8]) -> (u8, &[u8]) {
     for _ in 0..8 {
@@ -305,6 +355,8 @@ fn skip_ipv6_extensions(mut protocol: u8, mut data: &[u8]) -> (u8, &[u8]) {
 /// What decoding one range of records produced, and where its walk really ended.
 struct RangeOut<'a> {
     out: ChunkOut<'a>,
+    /// The range's SIP datagrams, framed and read (most of the cost of SIP) on the worker.
+    sip: Vec<(SipMessage, Preread)>,
     start: usize,
     end: usize,
     frames: u64,
@@ -352,8 +404,28 @@ fn decode_range<'a>(
         decode::decode_frame(&frame, &mut out);
     }
     out.anomalies.append(&mut records.anomalies);
+    let sip = out
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::SipDatagram {
+                flow,
+                transport,
+                data,
+                cut,
+            } => Some(frame_datagram(
+                e.frame, e.ts_ns, flow, transport, data, cut, None,
+            )),
+            _ => None,
+        })
+        .map(|m| {
+            let preread = Preread::read(&m);
+            (m, preread)
+        })
+        .collect();
     RangeOut {
         out,
+        sip,
         start,
         end: records.position(),
         frames: records.next_frame() - 1,
@@ -470,7 +542,7 @@ fn run_ranges<'a>(
                     *mismatch = true;
                     return;
                 }
-                pool.give(stage.consume(r.out, frame_base));
+                pool.give(stage.consume(r.out, frame_base, r.sip));
                 frame_base += r.frames;
                 expected = (r.end, r.final_state);
                 // the pages of consumed ranges are not needed again: keep resident memory flat

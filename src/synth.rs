@@ -39,6 +39,10 @@ pub struct SynthArgs {
     /// Time over which the first CALLS calls start (default: 10 ms apart).
     #[arg(long)]
     pub ramp_seconds: Option<f64>,
+    /// Start no more than this many calls in all (default: until the capture reaches SIZE).
+    /// With it, captures of different concurrency can hold the same calls and packets.
+    #[arg(long)]
+    pub total_calls: Option<u64>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Where to write the ground truth as JSON (default: OUTPUT.truth.json).
@@ -324,7 +328,8 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
         Some(r) => (r.max(0.0) * 1e9 / f64::from(args.calls.max(1))) as i64,
         None => 10_000_000,
     };
-    for k in 0..args.calls.max(1) {
+    let first = u64::from(args.calls.max(1)).min(args.total_calls.unwrap_or(u64::MAX).max(1));
+    for k in 0..first as u32 {
         let at = START_NS + i64::from(k) * spacing_ns;
         start_call(&mut calls, &mut queue, &mut rng, at);
     }
@@ -410,7 +415,8 @@ pub fn write_capture<W: Write>(args: &SynthArgs, w: W) -> std::io::Result<Ground
                     }
                     Some((at, s)) => queue.push(Reverse((at, i, s, 0))),
                     None => {
-                        if !stopping {
+                        let more = args.total_calls.is_none_or(|n| (calls.len() as u64) < n);
+                        if !stopping && more {
                             start_call(&mut calls, &mut queue, &mut rng, t + 50_000_000);
                         }
                     }

@@ -2,7 +2,8 @@
 //! known to speak (its answers elsewhere in the capture) share no codec; an answer naming a
 //! codec the offer did not; RTP whose payload type no SDP of the call negotiated.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
 
 use super::{host_ip, txt, Finding, Severity};
 use crate::sdp::SessionDescription;
@@ -26,10 +27,9 @@ fn join(set: &BTreeSet<String>) -> String {
     set.iter().cloned().collect::<Vec<_>>().join(", ")
 }
 
-pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    // every host's codecs, from every description it sent anywhere in the capture
-    let mut by_host: std::collections::HashMap<std::net::IpAddr, BTreeSet<String>> =
-        std::collections::HashMap::new();
+/// Every host's codecs, from every description it sent anywhere in the capture.
+fn codecs_by_host(a: &Analysis) -> HashMap<IpAddr, BTreeSet<String>> {
+    let mut by_host: HashMap<IpAddr, BTreeSet<String>> = HashMap::new();
     for o in &a.calls {
         for e in &o.sdp {
             let host = match e.by {
@@ -41,13 +41,20 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             }
         }
     }
+    by_host
+}
+
+pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
+    // built at the first rejection that needs it: most captures have none
+    let mut by_host: Option<HashMap<IpAddr, BTreeSet<String>>> = None;
     let empty = BTreeSet::new();
     for c in &a.calls {
         let offer = c.sdp.iter().find(|e| e.by == Side::Caller);
-        let known = host_ip(&c.callee)
-            .and_then(|h| by_host.get(&h))
-            .unwrap_or(&empty);
         if let (Some(code @ (488 | 415 | 606)), Some(offer)) = (c.final_status, offer) {
+            let by_host = by_host.get_or_insert_with(|| codecs_by_host(a));
+            let known = host_ip(&c.callee)
+                .and_then(|h| by_host.get(&h))
+                .unwrap_or(&empty);
             let offered = codecs(&offer.sdp);
             let common: BTreeSet<_> = offered.intersection(known).cloned().collect();
             let explanation = if known.is_empty() {

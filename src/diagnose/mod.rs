@@ -94,7 +94,7 @@ impl Finding {
             .streams
             .get(index)
             .and_then(|s| s.call_number)
-            .and_then(|n| a.calls.iter().find(|c| c.number == n));
+            .and_then(|n| a.call_by_number(n));
         let f = self.stream(index);
         match call {
             Some(c) => f.call(c),

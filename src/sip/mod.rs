@@ -117,16 +117,70 @@ pub struct SipTracker {
 
 type ReadResult = Result<Box<Message>, message::ReadError>;
 
-/// Reads messages on the worker threads: (frame, message, hash of its bytes) each.
-fn read_batch(batch: &[SipMessage]) -> Vec<(u64, ReadResult, u64)> {
+/// A message read where it was framed: on the capture stage's worker that decoded its
+/// datagram, so the in-order stage only files it. Its SDP is strictly checked there too
+/// ([`crate::sdp::validate`]), as that is several times the cost of our own reading.
+#[derive(Debug)]
+pub struct Preread {
+    read: ReadResult,
+    fingerprint: u64,
+}
+
+impl Preread {
+    pub fn read(framed: &SipMessage) -> Preread {
+        let mut read = message::read(framed).map(Box::new);
+        if let Ok(msg) = &mut read {
+            if let Some(sdp) = &mut msg.sdp {
+                crate::sdp::validate::check_all([&mut **sdp]);
+            }
+        }
+        Preread {
+            read,
+            fingerprint: transaction::fingerprint(&framed.data),
+        }
+    }
+
+    /// Workers number frames from their range's start; the in-order stage knows the true
+    /// number. The message came in one frame.
+    pub fn renumber(&mut self, frame: u64) {
+        if let Ok(msg) = &mut self.read {
+            msg.frame = frame;
+            msg.frames = smallvec::smallvec![frame];
+        }
+    }
+
+    /// The session description the message carries, if it was read.
+    pub fn sdp(&self) -> Option<&crate::sdp::SessionDescription> {
+        self.read.as_ref().ok().and_then(|m| m.sdp.as_deref())
+    }
+}
+
+/// A message waiting to be filed: framed only, or already read ([`Preread`]).
+#[derive(Debug)]
+pub enum Unfiled {
+    Framed(SipMessage),
+    Read { frame: u64, preread: Preread },
+}
+
+impl From<SipMessage> for Unfiled {
+    fn from(m: SipMessage) -> Unfiled {
+        Unfiled::Framed(m)
+    }
+}
+
+/// Reads the framed messages on the worker threads: (frame, message, hash of its bytes) each.
+fn read_batch(batch: Vec<Unfiled>) -> Vec<(u64, ReadResult, u64)> {
     use rayon::prelude::*;
     batch
-        .par_iter()
+        .into_par_iter()
         .with_min_len(32)
-        .map(|m| {
-            // boxed here, so the copy into the heap happens on the worker too
-            let msg = message::read(m).map(Box::new);
-            (m.frame, msg, transaction::fingerprint(&m.data))
+        .map(|u| match u {
+            Unfiled::Framed(m) => {
+                // boxed here, so the copy into the heap happens on the worker too
+                let msg = message::read(&m).map(Box::new);
+                (m.frame, msg, transaction::fingerprint(&m.data))
+            }
+            Unfiled::Read { frame, preread } => (frame, preread.read, preread.fingerprint),
         })
         .collect()
 }
@@ -143,11 +197,12 @@ impl SipTracker {
         self.file(framed.frame, read, transaction::fingerprint(&framed.data));
     }
 
-    /// Reads a batch of framed messages in parallel (reading is most of the cost) while the
-    /// previous batch is filed, in capture order, so the result is the same as pushing them
-    /// one by one. The last batch is filed by [`SipTracker::finish`].
-    pub fn push_batch(&mut self, batch: &[SipMessage]) {
+    /// Reads a batch of messages in parallel (reading is most of the cost) while the previous
+    /// batch is filed, in capture order, so the result is the same as pushing them one by one.
+    /// The batch is emptied; the last one is filed by [`SipTracker::finish`].
+    pub fn push_batch(&mut self, batch: &mut Vec<Unfiled>) {
         let pending = std::mem::take(&mut self.pending);
+        let batch = std::mem::take(batch);
         let (read, ()) = rayon::join(
             || read_batch(batch),
             || {
