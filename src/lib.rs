@@ -192,8 +192,22 @@ fn analyze_input(
     } = sink;
     tracker.push_batch(&mut batch);
     let start_ns = run.counters.first_ts_ns.unwrap_or(0);
-    let (mut sip, mut sip_anomalies) = tracker.finish(start_ns);
-    if let Some(frame) = streams.first_dropped_frame {
+    let first_dropped_frame = streams.first_dropped_frame;
+    let all_rtp = run.counters.rtp_packets;
+    let media_flows_dropped = flows.dropped_packets;
+    let dropped_rtp_packets = streams.dropped_packets;
+    // the SIP and the media results are built apart, so at once
+    let ((mut sip, mut sip_anomalies), (mut streams, mut media_flows)) = rayon::join(
+        || tracker.finish(start_ns),
+        || {
+            let mut streams = streams.finish(start_ns);
+            for s in &mut streams {
+                s.rtcp = rtcp.figures(s.ssrc_value, s.clock_rate);
+            }
+            (streams, flows.finish(start_ns))
+        },
+    );
+    if let Some(frame) = first_dropped_frame {
         sip_anomalies.push(Anomaly::new(
             AnomalyKind::RtpCapReached,
             frame,
@@ -203,14 +217,6 @@ fn analyze_input(
             ),
         ));
     }
-    let all_rtp = run.counters.rtp_packets;
-    let media_flows_dropped = flows.dropped_packets;
-    let dropped_rtp_packets = streams.dropped_packets;
-    let mut streams = streams.finish(start_ns);
-    for s in &mut streams {
-        s.rtcp = rtcp.figures(s.ssrc_value, s.clock_rate);
-    }
-    let mut media_flows = flows.finish(start_ns);
     let dropped_flow_packets = media_flows_dropped;
     rtp::flows::mark_encrypted(&media_flows, &mut streams);
     // Strict SDP check after the SIP stage, once per distinct description (see sdp::validate).

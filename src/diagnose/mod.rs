@@ -163,18 +163,32 @@ pub fn host_ip(s: &str) -> Option<IpAddr> {
 
 /// Every rule over the analysis, most important first.
 pub fn diagnose(a: &Analysis, lang: Lang) -> Vec<Finding> {
-    let mut out = Vec::new();
-    response::run(a, lang, &mut out);
-    nat::run(a, lang, &mut out);
-    register_source::run(a, lang, &mut out);
-    one_call::run(a, lang, &mut out);
-    codec::run(a, lang, &mut out);
-    auth::run(a, lang, &mut out);
-    timeout::run(a, lang, &mut out);
-    media::run(a, lang, &mut out);
-    visibility::run(a, lang, &mut out);
-    capture::run(a, lang, &mut out);
-    sdp::run(a, lang, &mut out);
+    use rayon::prelude::*;
+    type Rule = fn(&Analysis, Lang, &mut Vec<Finding>);
+    const RULES: [Rule; 11] = [
+        response::run,
+        nat::run,
+        register_source::run,
+        one_call::run,
+        codec::run,
+        auth::run,
+        timeout::run,
+        media::run,
+        visibility::run,
+        capture::run,
+        sdp::run,
+    ];
+    // the rules read the analysis only, so they run at once; their findings are joined in
+    // rule order and then sorted (stably), as one after the other would leave them
+    let mut out: Vec<Finding> = RULES
+        .par_iter()
+        .map(|rule| {
+            let mut found = Vec::new();
+            rule(a, lang, &mut found);
+            found
+        })
+        .collect::<Vec<_>>()
+        .concat();
     out.sort_by(|x, y| {
         (
             x.severity,

@@ -372,8 +372,10 @@ impl StreamTable {
 
     /// The streams, in order of their first packet. `start_ns` is the capture's first frame.
     pub fn finish(self, start_ns: i64) -> Vec<RtpStream> {
+        use rayon::prelude::*;
+        // each stream on its own, so in parallel; collecting keeps their order
         self.streams
-            .into_iter()
+            .into_par_iter()
             .filter(|s| s.signaled || s.in_sequence >= HEURISTIC_IN_SEQUENCE)
             .map(|s| s.into_result(start_ns))
             .collect()
