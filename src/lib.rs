@@ -298,17 +298,12 @@ impl pipeline::Sink for AnalysisSink<'_> {
         self.streams.prefetching()
     }
 
-    fn upcoming_media(
-        &self,
-        flow: &decode::Flow,
-        kind: &decode::MediaKind,
-        ahead: pipeline::Lookahead,
-    ) {
+    fn upcoming_media(&self, kind: &decode::MediaKind, ahead: pipeline::Lookahead) {
         if let decode::MediaKind::Rtp(h) = kind {
             match ahead {
-                pipeline::Lookahead::Far => self.streams.prefetch_index(flow, h.ssrc),
-                pipeline::Lookahead::Near => self.streams.prefetch(flow, h.ssrc),
-                pipeline::Lookahead::Close => self.streams.prefetch_series(flow, h.ssrc),
+                pipeline::Lookahead::Far => self.streams.prefetch_index(h.stream_hash),
+                pipeline::Lookahead::Near => self.streams.prefetch(h.stream_hash),
+                pipeline::Lookahead::Close => self.streams.prefetch_series(h.stream_hash),
             }
         }
     }

@@ -117,12 +117,12 @@ pub trait Sink: Send {
     /// A SIP message, in capture order; `preread` when a worker already read it (datagrams).
     fn sip(&mut self, message: SipMessage, preread: Option<Preread>);
     fn media(&mut self, packet: &MediaPacket<'_>);
-    /// A media packet of this flow will be delivered after `ahead` more events: the sink may
+    /// A media packet of this kind will be delivered after `ahead` more events: the sink may
     /// prefetch what it will read, so that with thousands of live streams the update does not
     /// wait on memory. Each packet is announced three times, [`Lookahead::Far`],
     /// [`Lookahead::Near`] and [`Lookahead::Close`], so a lookup can fetch its index first, then
     /// what that points to, then what that points to in turn.
-    fn upcoming_media(&self, _flow: &decode::Flow, _kind: &MediaKind, _ahead: Lookahead) {}
+    fn upcoming_media(&self, _kind: &MediaKind, _ahead: Lookahead) {}
     /// Whether [`Sink::upcoming_media`] is worth calling for the next chunk's events; asked
     /// once per chunk, so a sink that does not prefetch costs nothing per packet.
     fn wants_lookahead(&self) -> bool {
@@ -189,11 +189,11 @@ impl InOrder<'_> {
         for i in 0..chunk.events.len() {
             for &ahead in distances {
                 if let Some(Event {
-                    kind: EventKind::Media { flow, kind, .. },
+                    kind: EventKind::Media { kind, .. },
                     ..
                 }) = chunk.events.get(i + ahead as usize)
                 {
-                    self.sink.upcoming_media(flow, kind, ahead);
+                    self.sink.upcoming_media(kind, ahead);
                 }
             }
             let ev = &chunk.events[i];

@@ -183,7 +183,7 @@ proptest! {
         let mut rtcp = voipscope::rtp::rtcp::RtcpTable::default();
         for (i, p) in packets.iter().enumerate() {
             let ts_ns = i as i64 * 20_000_000;
-            if let Some(h) = RtpHeader::read(p) {
+            if let Some(h) = RtpHeader::read(p, &flow) {
                 let m = MediaPacket { frame: i as u64 + 1, ts_ns, flow, kind: MediaKind::Rtp(h), data: p };
                 streams.push(&m, &h, &plan);
             }

@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         rest = next;
         frame += 1;
         let ts_ns = frame as i64 * 20_000_000 + i64::from(len) * 100_000;
-        if let Some(h) = RtpHeader::read(packet) {
+        if let Some(h) = RtpHeader::read(packet, &flow) {
             let p = MediaPacket {
                 frame,
                 ts_ns,
@@ -41,9 +41,9 @@ fuzz_target!(|data: &[u8]| {
             };
             // the prefetch hints read the index too; a new description mid-stream makes the
             // streams of its endpoint read their payload types again
-            streams.prefetch_index(&flow, h.ssrc);
-            streams.prefetch(&flow, h.ssrc);
-            streams.prefetch_series(&flow, h.ssrc);
+            streams.prefetch_index(h.stream_hash);
+            streams.prefetch(h.stream_hash);
+            streams.prefetch_series(h.stream_hash);
             if frame % 16 == 0 {
                 if let Some(d) = &description {
                     plan.learn(d);

@@ -147,7 +147,7 @@ fn udp<'a>(
             },
         ),
         PayloadClass::SipKeepalive => c.sip_keepalives += 1,
-        PayloadClass::Rtp => match RtpHeader::read(payload) {
+        PayloadClass::Rtp => match RtpHeader::read(payload, &flow) {
             Some(h) => {
                 c.rtp_packets += 1;
                 out.event(

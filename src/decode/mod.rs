@@ -44,6 +44,14 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// A hash of the RTP stream key (source, destination, SSRC), for the stream table's
+    /// index: computed on the decoding worker, so the in-order stage, which looks each packet
+    /// up and prefetches it ahead, never hashes.
+    pub fn stream_hash(&self, ssrc: u32) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one((self.src, self.dst, ssrc))
+    }
+
     pub fn reversed(self) -> Flow {
         Flow {
             src: self.dst,
@@ -134,11 +142,13 @@ pub struct RtpHeader {
     /// Where the payload starts in the datagram, and its length without padding.
     pub payload_offset: u16,
     pub payload_len: u16,
+    /// [`Flow::stream_hash`] of the datagram's flow and this SSRC.
+    pub stream_hash: u64,
 }
 
 impl RtpHeader {
     /// Reads the header with rtp-rs; `None` if the datagram is not RTP after all.
-    pub fn read(data: &[u8]) -> Option<RtpHeader> {
+    pub fn read(data: &[u8], flow: &Flow) -> Option<RtpHeader> {
         let r = rtp_rs::RtpReader::new(data).ok()?;
         let offset = r.payload_offset();
         let padding = usize::from(r.padding().unwrap_or(0));
@@ -151,6 +161,7 @@ impl RtpHeader {
             marker: r.mark(),
             payload_offset: u16::try_from(offset).ok()?,
             payload_len: u16::try_from(len).ok()?,
+            stream_hash: flow.stream_hash(r.ssrc()),
         })
     }
 }

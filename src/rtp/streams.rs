@@ -219,7 +219,7 @@ impl StreamTable {
             ssrc: h.ssrc,
         };
         let payload = p.payload();
-        let hash = key_hash(&key);
+        let hash = h.stream_hash;
         let streams = &self.streams;
         let found = self.index.find(hash, |i| streams[i as usize].key == key);
         let idx = match found {
@@ -330,18 +330,18 @@ impl StreamTable {
     }
 
     /// Asks the CPU to fetch what a packet of this stream due in a while will read first: the
-    /// index slot its lookup starts at.
-    pub fn prefetch_index(&self, flow: &crate::decode::Flow, ssrc: u32) {
+    /// index slot its lookup starts at. `hash`: the packet's [`RtpHeader::stream_hash`].
+    pub fn prefetch_index(&self, hash: u64) {
         if self.prefetching {
-            crate::prefetch::lines_of(self.index.home_slot(flow_hash(flow, ssrc)));
+            crate::prefetch::lines_of(self.index.home_slot(hash));
         }
     }
 
     /// Asks the CPU to fetch the state of this packet's stream, which [`StreamTable::push`]
     /// will update a few packets later. With 20,000 live streams the states do not fit in
     /// cache and each packet otherwise waits for its stream's lines.
-    pub fn prefetch(&self, flow: &crate::decode::Flow, ssrc: u32) {
-        if let Some(s) = self.likely_stream(flow, ssrc) {
+    pub fn prefetch(&self, hash: u64) {
+        if let Some(s) = self.likely_stream(hash) {
             crate::prefetch::first_bytes_of(s, STATE_HOT_BYTES);
             if self.plot_series {
                 crate::prefetch::lines_of(&s.series);
@@ -351,22 +351,22 @@ impl StreamTable {
 
     /// Asks the CPU to fetch where the stream's plot series will take its next point: a
     /// separate allocation, so a miss of its own (the state, fetched before, says where).
-    pub fn prefetch_series(&self, flow: &crate::decode::Flow, ssrc: u32) {
+    pub fn prefetch_series(&self, hash: u64) {
         if !self.plot_series {
             return;
         }
-        if let Some(s) = self.likely_stream(flow, ssrc) {
+        if let Some(s) = self.likely_stream(hash) {
             s.series.prefetch_next();
         }
     }
 
     /// The stream a packet probably belongs to, found by hash alone (a wrong guess only
     /// fetches other lines), while prefetching pays.
-    fn likely_stream(&self, flow: &crate::decode::Flow, ssrc: u32) -> Option<&StreamState> {
+    fn likely_stream(&self, hash: u64) -> Option<&StreamState> {
         if !self.prefetching {
             return None;
         }
-        let i = self.index.guess(flow_hash(flow, ssrc))?;
+        let i = self.index.guess(hash)?;
         self.streams.get(i as usize)
     }
 
@@ -383,16 +383,11 @@ impl StreamTable {
 }
 
 fn key_hash(key: &StreamKey) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(key)
-}
-
-fn flow_hash(flow: &crate::decode::Flow, ssrc: u32) -> u64 {
-    key_hash(&StreamKey {
-        src: flow.src,
-        dst: flow.dst,
-        ssrc,
-    })
+    crate::decode::Flow {
+        src: key.src,
+        dst: key.dst,
+    }
+    .stream_hash(key.ssrc)
 }
 
 fn wireshark_packet(
@@ -742,14 +737,15 @@ mod tests {
     }
 
     fn push(table: &mut StreamTable, plan: &MediaPlan, n: u16, data: &[u8]) {
-        let h = RtpHeader::read(data).expect("rtp");
+        let flow = Flow {
+            src: "10.0.0.1:4000".parse().unwrap(),
+            dst: "10.0.0.2:6000".parse().unwrap(),
+        };
+        let h = RtpHeader::read(data, &flow).expect("rtp");
         let p = MediaPacket {
             frame: u64::from(n),
             ts_ns: i64::from(n) * 20_000_000,
-            flow: Flow {
-                src: "10.0.0.1:4000".parse().unwrap(),
-                dst: "10.0.0.2:6000".parse().unwrap(),
-            },
+            flow,
             kind: MediaKind::Rtp(h),
             data,
         };
