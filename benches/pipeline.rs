@@ -1,5 +1,5 @@
 //! Whole-analysis throughput on synthetic captures (concurrent G.711 calls): 1 and 2 threads,
-//! then 100 against 10,000 calls in progress at once (same size, 2 threads), which shows
+//! then 100 against 10,000 calls in progress at once (the same calls, 2 threads), which shows
 //! whether live state (streams, dialogs, the media plan) slows the per-packet work down.
 //! The 1 GB figures in README.md come from `benches/throughput.py`.
 
@@ -10,7 +10,7 @@ use voipscope::synth::{write_capture, SynthArgs};
 use voipscope::{Options, PipelineOptions};
 
 fn synthetic_capture(size: u64, calls: u32) -> std::path::PathBuf {
-    synthetic_capture_with(size, calls, 30.0, None)
+    synthetic_capture_with(size, calls, 30.0, None, None)
 }
 
 fn synthetic_capture_with(
@@ -18,10 +18,12 @@ fn synthetic_capture_with(
     calls: u32,
     call_seconds: f64,
     ramp_seconds: Option<f64>,
+    total_calls: Option<u64>,
 ) -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!(
-        "voipscope-bench-{size}-{calls}-{call_seconds}-{}.pcap",
-        ramp_seconds.unwrap_or(0.0)
+        "voipscope-bench-{size}-{calls}-{call_seconds}-{}-{}.pcap",
+        ramp_seconds.unwrap_or(0.0),
+        total_calls.unwrap_or(0)
     ));
     if !path.exists() {
         let args = SynthArgs {
@@ -33,7 +35,7 @@ fn synthetic_capture_with(
             jitter_ms: 5.0,
             scenario: None,
             ramp_seconds,
-            total_calls: None,
+            total_calls,
             seed: 7,
             truth: None,
         };
@@ -66,11 +68,12 @@ fn pipeline(c: &mut Criterion) {
     group.finish();
 }
 
-/// Both captures hold about 10,000 calls (70,000 SIP messages) and 1.2 M RTP packets, so only
-/// the number of calls in progress at once differs: 100 calls of 1.25 s talk time one after
-/// another, or 10,000 calls started within half a second and all talking at once.
+/// Both captures hold the same 10,000 calls (70,000 SIP messages, 1.09 M RTP packets, 281 MB,
+/// 1.1 s of talk each), so only the number of calls in progress at once differs: 100 at a
+/// time, one starting as another ends, or all 10,000 started within half a second. The
+/// second is also a burst: its SIP comes in three waves (setup, answer, hang-up).
 fn concurrent_calls(c: &mut Criterion) {
-    let mut group = c.benchmark_group("concurrent_calls_256MiB");
+    let mut group = c.benchmark_group("concurrent_calls");
     group.sample_size(10);
     let opts = Options {
         pipeline: PipelineOptions {
@@ -80,8 +83,8 @@ fn concurrent_calls(c: &mut Criterion) {
         without_plot_series: true,
         ..Default::default()
     };
-    for (calls, call_seconds, ramp) in [(100u32, 1.25, None), (10_000, 30.0, Some(0.5))] {
-        let path = synthetic_capture_with(256 << 20, calls, call_seconds, ramp);
+    for (calls, ramp) in [(100u32, None), (10_000, Some(0.5))] {
+        let path = synthetic_capture_with(2 << 30, calls, 1.1, ramp, Some(10_000));
         let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         group.throughput(Throughput::Bytes(bytes));
         group.bench_with_input(BenchmarkId::new("calls", calls), &opts, |b, opts| {

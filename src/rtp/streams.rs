@@ -310,7 +310,7 @@ impl StreamTable {
                 }
             }
         }
-        s.push(p, h, payload, arrival_ms, plan, &key);
+        s.push(p, h, payload, arrival_ms, plan, self.plot_series);
     }
 
     /// A stream had its first packet of the current epoch. Prefetching pays once the live
@@ -454,7 +454,7 @@ impl StreamState {
         payload: &[u8],
         arrival_ms: f64,
         plan: &MediaPlan,
-        key: &StreamKey,
+        plot_series: bool,
     ) {
         let ts_step = h.timestamp.wrapping_sub(self.last_raw_ts);
         let ext = self.last_ext_ts + i64::from(ts_step as i32);
@@ -495,7 +495,7 @@ impl StreamState {
             Some(i) => &mut self.payloads[i],
             None => {
                 self.payloads
-                    .push(payload_info(h.payload_type, payload, plan, key));
+                    .push(payload_info(h.payload_type, payload, plan, &self.key));
                 let last = self.payloads.len() - 1;
                 &mut self.payloads[last]
             }
@@ -537,13 +537,16 @@ impl StreamState {
                 }
             }
         }
-        self.series.push(Point {
-            t: (arrival_ms / 1e3) as f32,
-            delta_ms: out.delta_ms as f32,
-            jitter_ms: out.jitter_ms as f32,
-            diff_ms: diff_ms as f32,
-            lost: lost_before,
-        });
+        // asked of the table, not of the series, whose lines a packet otherwise never reads
+        if plot_series {
+            self.series.push(Point {
+                t: (arrival_ms / 1e3) as f32,
+                delta_ms: out.delta_ms as f32,
+                jitter_ms: out.jitter_ms as f32,
+                diff_ms: diff_ms as f32,
+                lost: lost_before,
+            });
+        }
     }
 
     /// RFC 3550 transit for one packet; returns |D| in ms and counts late packets.
