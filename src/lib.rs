@@ -294,8 +294,14 @@ impl pipeline::Sink for AnalysisSink<'_> {
         }
     }
 
-    fn wants_lookahead(&self) -> bool {
-        self.streams.prefetching()
+    fn lookahead(&self) -> &'static [pipeline::Lookahead] {
+        use pipeline::Lookahead::{Close, Far, Near};
+        match (self.streams.prefetching(), self.streams.keeps_plot_series()) {
+            (false, _) => &[],
+            // the series' next slot is only worth fetching when points are kept
+            (true, false) => &[Far, Near],
+            (true, true) => &[Far, Near, Close],
+        }
     }
 
     fn upcoming_media(&self, kind: &decode::MediaKind, ahead: pipeline::Lookahead) {

@@ -119,14 +119,14 @@ pub trait Sink: Send {
     fn media(&mut self, packet: &MediaPacket<'_>);
     /// A media packet of this kind will be delivered after `ahead` more events: the sink may
     /// prefetch what it will read, so that with thousands of live streams the update does not
-    /// wait on memory. Each packet is announced three times, [`Lookahead::Far`],
-    /// [`Lookahead::Near`] and [`Lookahead::Close`], so a lookup can fetch its index first, then
-    /// what that points to, then what that points to in turn.
+    /// wait on memory. Each packet is announced once per distance [`Sink::lookahead`] asks
+    /// for (farthest first), so a lookup can fetch its index first, then what that points to,
+    /// then what that points to in turn.
     fn upcoming_media(&self, _kind: &MediaKind, _ahead: Lookahead) {}
-    /// Whether [`Sink::upcoming_media`] is worth calling for the next chunk's events; asked
-    /// once per chunk, so a sink that does not prefetch costs nothing per packet.
-    fn wants_lookahead(&self) -> bool {
-        false
+    /// The distances at which [`Sink::upcoming_media`] is worth calling for the next chunk's
+    /// events; asked once per chunk, so a sink that does not prefetch costs nothing per packet.
+    fn lookahead(&self) -> &'static [Lookahead] {
+        &[]
     }
 }
 
@@ -181,11 +181,7 @@ impl InOrder<'_> {
                 a.frame += frame_base;
                 a
             }));
-        let distances: &[Lookahead] = if self.sink.wants_lookahead() {
-            &[Lookahead::Far, Lookahead::Near, Lookahead::Close]
-        } else {
-            &[]
-        };
+        let distances = self.sink.lookahead();
         for i in 0..chunk.events.len() {
             for &ahead in distances {
                 if let Some(Event {

@@ -324,6 +324,11 @@ impl StreamTable {
         }
     }
 
+    /// Whether streams keep their plot series.
+    pub fn keeps_plot_series(&self) -> bool {
+        self.plot_series
+    }
+
     /// Whether the live streams are many enough for prefetching their states to pay.
     pub fn prefetching(&self) -> bool {
         self.prefetching
