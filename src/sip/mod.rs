@@ -389,3 +389,61 @@ pub fn rel_s(ts_ns: i64, start_ns: i64) -> f64 {
 pub(crate) fn ms_between(from_ns: i64, to_ns: i64) -> f64 {
     (to_ns.saturating_sub(from_ns) / 1_000) as f64 / 1e3
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The framed SIP messages of a teaching capture, as the capture stage hands them on.
+    fn messages(scenario: &str) -> Vec<SipMessage> {
+        let mut bytes = Vec::new();
+        crate::scenario::write(scenario, &mut bytes).expect("scenario");
+        let mut out = Vec::new();
+        crate::analyze_bytes(scenario, bytes, &Default::default(), &mut |m| {
+            out.push(m.clone())
+        })
+        .expect("analyze");
+        out
+    }
+
+    #[test]
+    fn messages_read_on_workers_are_filed_as_if_read_in_order() {
+        let all = messages("hold-resume");
+        assert!(all.len() > 6, "{}", all.len());
+        let mut one_by_one = SipTracker::new();
+        for m in &all {
+            one_by_one.push(m);
+        }
+        let (mut expected, _) = one_by_one.finish(0);
+        // the path that reads in order checks SDP after the SIP stage
+        crate::sdp::validate::check_calls(&mut expected.calls);
+
+        // every other message read as a worker does: numbered from its range's start, then
+        // renumbered by the in-order stage
+        let mut tracker = SipTracker::new();
+        let mut batch = Vec::new();
+        for (i, m) in all.iter().enumerate() {
+            if i % 2 == 0 {
+                let mut local = m.clone();
+                local.frame = 1;
+                local.frames = vec![1];
+                let mut preread = Preread::read(&local);
+                preread.renumber(m.frame);
+                batch.push(Unfiled::Read {
+                    frame: m.frame,
+                    preread,
+                });
+            } else {
+                batch.push(Unfiled::Framed(m.clone()));
+            }
+            if batch.len() == 3 {
+                tracker.push_batch(&mut batch);
+            }
+        }
+        tracker.push_batch(&mut batch);
+        let (mut got, _) = tracker.finish(0);
+        crate::sdp::validate::check_calls(&mut got.calls);
+        assert_eq!(got, expected);
+        assert!(got.calls.iter().all(|c| !c.sdp.is_empty()));
+    }
+}
