@@ -271,10 +271,7 @@ impl pipeline::Sink for AnalysisSink<'_> {
                     // a body the reader did not take for SDP (no SDP content type) may hold one
                     None => self.learn_sdp_of(&m),
                 }
-                self.batch.push(sip::Unfiled::Read {
-                    frame: m.frame,
-                    preread,
-                });
+                self.batch.push(sip::Unfiled::Read(preread));
             }
             None => {
                 self.learn_sdp_of(&m);

@@ -415,7 +415,7 @@ fn decode_range<'a>(
             _ => None,
         })
         .map(|m| {
-            let preread = Preread::read(&m);
+            let preread = Preread::checked(&m);
             (m, preread)
         })
         .collect();

@@ -112,37 +112,48 @@ pub struct SipTracker {
     anomalies: Vec<Anomaly>,
     call_id_cap_reported: bool,
     /// The last batch, read and not yet filed.
-    pending: Vec<(u64, ReadResult, u64)>,
+    pending: Vec<Preread>,
 }
 
 type ReadResult = Result<Box<Message>, message::ReadError>;
 
-/// A message read where it was framed: on the capture stage's worker that decoded its
-/// datagram, so the in-order stage only files it. Its SDP is strictly checked there too
-/// ([`crate::sdp::validate`]), as that is several times the cost of our own reading.
+/// A message read and not yet filed: its frame, the message (or why it could not be read) and
+/// a hash of its bytes. Datagrams are read where they were framed, on the capture stage's
+/// worker that decoded them ([`Preread::checked`]), so the in-order stage only files them;
+/// other messages are read in the tracker's batches.
 #[derive(Debug)]
 pub struct Preread {
+    frame: u64,
     read: ReadResult,
     fingerprint: u64,
 }
 
 impl Preread {
-    pub fn read(framed: &SipMessage) -> Preread {
-        let mut read = message::read(framed).map(Box::new);
-        if let Ok(msg) = &mut read {
+    fn new(framed: &SipMessage) -> Preread {
+        Preread {
+            frame: framed.frame,
+            // boxed here, so the copy into the heap happens on the reading thread too
+            read: message::read(framed).map(Box::new),
+            fingerprint: transaction::fingerprint(&framed.data),
+        }
+    }
+
+    /// Reads the message and strictly checks its SDP ([`crate::sdp::validate`]) at once:
+    /// the check costs several times our own reading, so it belongs on the worker too.
+    pub fn checked(framed: &SipMessage) -> Preread {
+        let mut p = Preread::new(framed);
+        if let Ok(msg) = &mut p.read {
             if let Some(sdp) = &mut msg.sdp {
                 crate::sdp::validate::check_all([&mut **sdp]);
             }
         }
-        Preread {
-            read,
-            fingerprint: transaction::fingerprint(&framed.data),
-        }
+        p
     }
 
     /// Workers number frames from their range's start; the in-order stage knows the true
     /// number. The message came in one frame.
     pub fn renumber(&mut self, frame: u64) {
+        self.frame = frame;
         if let Ok(msg) = &mut self.read {
             msg.frame = frame;
             msg.frames = smallvec::smallvec![frame];
@@ -155,11 +166,11 @@ impl Preread {
     }
 }
 
-/// A message waiting to be filed: framed only, or already read ([`Preread`]).
+/// A message waiting to be filed: framed only, or already read.
 #[derive(Debug)]
 pub enum Unfiled {
     Framed(SipMessage),
-    Read { frame: u64, preread: Preread },
+    Read(Preread),
 }
 
 impl From<SipMessage> for Unfiled {
@@ -168,19 +179,15 @@ impl From<SipMessage> for Unfiled {
     }
 }
 
-/// Reads the framed messages on the worker threads: (frame, message, hash of its bytes) each.
-fn read_batch(batch: Vec<Unfiled>) -> Vec<(u64, ReadResult, u64)> {
+/// Reads the framed messages of a batch on the worker threads.
+fn read_batch(batch: Vec<Unfiled>) -> Vec<Preread> {
     use rayon::prelude::*;
     batch
         .into_par_iter()
         .with_min_len(32)
         .map(|u| match u {
-            Unfiled::Framed(m) => {
-                // boxed here, so the copy into the heap happens on the worker too
-                let msg = message::read(&m).map(Box::new);
-                (m.frame, msg, transaction::fingerprint(&m.data))
-            }
-            Unfiled::Read { frame, preread } => (frame, preread.read, preread.fingerprint),
+            Unfiled::Framed(m) => Preread::new(&m),
+            Unfiled::Read(p) => p,
         })
         .collect()
 }
@@ -193,8 +200,7 @@ impl SipTracker {
     /// Reads and files one framed message.
     pub fn push(&mut self, framed: &SipMessage) {
         self.file_pending();
-        let read = message::read(framed).map(Box::new);
-        self.file(framed.frame, read, transaction::fingerprint(&framed.data));
+        self.file(Preread::new(framed));
     }
 
     /// Reads a batch of messages in parallel (reading is most of the cost) while the previous
@@ -206,8 +212,8 @@ impl SipTracker {
         let (read, ()) = rayon::join(
             || read_batch(batch),
             || {
-                for (frame, msg, content) in pending {
-                    self.file(frame, msg, content);
+                for p in pending {
+                    self.file(p);
                 }
             },
         );
@@ -215,15 +221,22 @@ impl SipTracker {
     }
 
     fn file_pending(&mut self) {
-        for (frame, msg, content) in std::mem::take(&mut self.pending) {
-            self.file(frame, msg, content);
+        for p in std::mem::take(&mut self.pending) {
+            self.file(p);
         }
     }
 
-    fn file(&mut self, frame: u64, read: ReadResult, content: u64) {
+    fn file(
+        &mut self,
+        Preread {
+            frame,
+            read,
+            fingerprint,
+        }: Preread,
+    ) {
         self.stats.messages += 1;
         match read {
-            Ok(msg) => self.push_message(msg, content),
+            Ok(msg) => self.push_message(msg, fingerprint),
             Err(e) => {
                 self.stats.unreadable += 1;
                 self.anomalies.push(Anomaly::new(
@@ -427,12 +440,9 @@ mod tests {
                 let mut local = m.clone();
                 local.frame = 1;
                 local.frames = vec![1];
-                let mut preread = Preread::read(&local);
+                let mut preread = Preread::checked(&local);
                 preread.renumber(m.frame);
-                batch.push(Unfiled::Read {
-                    frame: m.frame,
-                    preread,
-                });
+                batch.push(Unfiled::Read(preread));
             } else {
                 batch.push(Unfiled::Framed(m.clone()));
             }
