@@ -305,7 +305,7 @@ impl pipeline::Sink for AnalysisSink<'_> {
         if let decode::MediaKind::Rtp(h) = kind {
             match ahead {
                 pipeline::Lookahead::Far => self.streams.prefetch_index(h.stream_hash),
-                pipeline::Lookahead::Near => self.streams.prefetch(h.stream_hash),
+                pipeline::Lookahead::Near => self.streams.prefetch(h.stream_hash, h.seq),
                 pipeline::Lookahead::Close => self.streams.prefetch_series(h.stream_hash),
             }
         }

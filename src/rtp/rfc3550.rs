@@ -15,11 +15,16 @@ pub const MAX_MISORDER: u32 = 100;
 const SEQ_MOD: u32 = 1 << 16;
 /// Sequence numbers remembered behind the highest, to tell duplicates and fill gaps.
 const WINDOW: u64 = 1024;
+// a sequence number's word in the window must not depend on its cycle
+const _: () = assert!((SEQ_MOD as u64).is_multiple_of(WINDOW));
 /// Loss bursts are counted by length 1..=BURST_BUCKETS, the last bucket holding longer ones.
 pub const BURST_BUCKETS: usize = 10;
 
-/// `repr(C)`, in the order a packet reads it: the loss-burst counts, read only when a gap is
-/// judged, come last, so that a prefetch of the stream state can leave them out.
+/// `repr(C)`, in the order a packet reads it: the window of received numbers comes after the
+/// counters every packet updates, since a packet reads one word of it (see
+/// [`Rfc3550State::window_word`]), and the loss-burst counts and the counters of duplicates,
+/// reordering and restarts come last, so that a prefetch of the stream state can leave them
+/// out.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub struct Rfc3550State {
@@ -32,11 +37,6 @@ pub struct Rfc3550State {
     /// Every packet that arrived, and the distinct ones counted against `expected`.
     arrived: u64,
     unique: u64,
-    duplicates: u64,
-    out_of_order: u64,
-    restarts: u64,
-    /// Expected packets of the segments before the last restart.
-    prior_expected: u64,
     /// Extended numbers below this have been judged (missing runs counted).
     judged_below: u64,
     run: u64,
@@ -45,11 +45,24 @@ pub struct Rfc3550State {
     /// Received flags for extended sequence numbers (highest - WINDOW, highest].
     seen: [u64; (WINDOW / 64) as usize],
     bursts: [u64; BURST_BUCKETS],
+    // counted only when a packet comes twice, late, or after a restart
+    duplicates: u64,
+    out_of_order: u64,
+    restarts: u64,
+    /// Expected packets of the segments before the last restart.
+    prior_expected: u64,
 }
 
 impl Rfc3550State {
-    /// Bytes from the start that a packet in sequence reads; the rest is read on loss.
-    pub const HOT_BYTES: usize = std::mem::offset_of!(Rfc3550State, bursts);
+    /// Bytes from the start that every packet reads; of the window after them it reads one
+    /// word, and the rest is read on loss.
+    pub const WINDOW_OFFSET: usize = std::mem::offset_of!(Rfc3550State, seen);
+
+    /// The word of the window a packet with this sequence number reads and marks: extended
+    /// numbers differ from it by multiples of 2^16, and the window's length divides 2^16.
+    pub fn window_word(&self, seq: u16) -> &u64 {
+        &self.seen[Self::bit(u64::from(seq)).0]
+    }
 
     pub fn new(seq: u16) -> Rfc3550State {
         let mut s = Rfc3550State {

@@ -6,7 +6,7 @@
 //! heuristic confirms them (sequence numbers that follow each other), so stray UDP that only
 //! looks like RTP does not become a stream.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -29,20 +29,53 @@ pub const MAX_STREAMS: usize = 100_000;
 const PREFETCH_ABOVE_STREAMS: usize = (1 << 20) / std::mem::size_of::<StreamState>();
 /// Streams are counted live per epoch of 2^28 ns (0.27 s) of capture time.
 const EPOCH_SHIFT: u32 = 28;
-/// The part of a stream's state a packet in sequence reads: up to the loss-burst counts (the
-/// plot series' header, after them, is fetched apart when series are kept). 12 of its 15 cache
-/// lines: the rest would only take the place of lines the packet needs.
-const STATE_HOT_BYTES: usize = std::mem::offset_of!(StreamState, rfc) + Rfc3550State::HOT_BYTES;
+/// The part of a stream's state every packet reads: up to the rfc3550 window of received
+/// sequence numbers, of which a packet reads one line (fetched apart, see
+/// [`StreamTable::prefetch`]). 6 of its 15 cache lines; the rest would only take the place of
+/// lines the packet needs.
+const STATE_HOT_BYTES: usize = std::mem::offset_of!(StreamState, rfc) + Rfc3550State::WINDOW_OFFSET;
 /// Packets buffered per stream to estimate an unknown clock rate.
 const CLOCK_SAMPLES: usize = 64;
 /// Unsignaled streams need this many packets that follow their predecessor by one.
-const HEURISTIC_IN_SEQUENCE: u64 = 2;
+const HEURISTIC_IN_SEQUENCE: u32 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct StreamKey {
     pub src: SocketAddr,
     pub dst: SocketAddr,
     pub ssrc: u32,
+}
+
+/// A stream's key as its state stores it: the addresses without an IPv6 flow label and scope,
+/// which decoding never sets, so 44 bytes instead of 72 and the key shares the state's first
+/// line with the fields a packet reads next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct StoredKey {
+    src_ip: IpAddr,
+    dst_ip: IpAddr,
+    src_port: u16,
+    dst_port: u16,
+    ssrc: u32,
+}
+
+impl StoredKey {
+    fn of(key: &StreamKey) -> StoredKey {
+        StoredKey {
+            src_ip: key.src.ip(),
+            dst_ip: key.dst.ip(),
+            src_port: key.src.port(),
+            dst_port: key.dst.port(),
+            ssrc: key.ssrc,
+        }
+    }
+
+    fn key(&self) -> StreamKey {
+        StreamKey {
+            src: SocketAddr::new(self.src_ip, self.src_port),
+            dst: SocketAddr::new(self.dst_ip, self.dst_port),
+            ssrc: self.ssrc,
+        }
+    }
 }
 
 /// How one payload type of a stream is read.
@@ -112,39 +145,73 @@ fn payload_info(pt: u8, h_payload: &[u8], plan: &MediaPlan, key: &StreamKey) -> 
     info
 }
 
-/// Laid out in the order a packet touches it (`repr(C)` keeps that order): with thousands of
-/// streams each packet's state is a cache miss, and the fields read first share its lines.
+/// What a packet reads of its payload type, copied out of the stream's list of payload types
+/// (which holds names and lies in the state's cold part): nearly every packet has the type of
+/// the packet before it, and with thousands of streams each line a packet reads is a miss.
+#[derive(Clone, Copy, Debug)]
+struct CurrentPayload {
+    /// Its position in [`StreamState::payloads`].
+    slot: u8,
+    pt: u8,
+    event: bool,
+    comfort_noise: bool,
+    wireshark_clock: u32,
+    clock: Option<u32>,
+}
+
+impl CurrentPayload {
+    fn of(slot: usize, info: &PayloadInfo) -> CurrentPayload {
+        CurrentPayload {
+            // payload types are 7 bits, so a stream has at most 128 of them
+            slot: slot as u8,
+            pt: info.pt,
+            event: info.event,
+            comfort_noise: info.comfort_noise,
+            wireshark_clock: info.wireshark_clock,
+            clock: info.clock,
+        }
+    }
+}
+
+/// Laid out in the order a packet touches it (`repr(C)` keeps that order), hot part first:
+/// with thousands of streams each packet's state is a cache miss, and the fewer lines a packet
+/// reads the fewer it waits for. Aligned to a line, so the hot part spans as few as it can.
 #[derive(Clone, Debug)]
-#[repr(C)]
+#[repr(C, align(64))]
 struct StreamState {
-    key: StreamKey,
-    plan_generation: u64,
+    key: StoredKey,
     /// The plan's entry for the destination, once it has one: it takes precedence over the
     /// source's, so a new description is checked without looking the address up.
     dst_plan: Option<u32>,
-    last_raw_ts: u32,
     last_seq: u16,
     last_pt: u8,
     signaled: bool,
-    last_ext_ts: i64,
     /// Consecutive G.711/G.722 packets compared with their timestamp step, and how many of
     /// them were longer by exactly an SRTP authentication tag.
     octet_codec_checks: u32,
     auth_tag_sized: u32,
-    in_sequence: u64,
-    packets: u64,
+    /// Packets that followed their predecessor by one (counted up to the heuristic's need).
+    in_sequence: u32,
+    /// Packets of `payload`'s type not yet added to its count in `payloads`.
+    payload_unsaved: u32,
+    /// Our clock for the rfc3550 figures: the first audio payload's (its source is in
+    /// `clock_source`, read once).
+    clock: Option<u32>,
+    payload: CurrentPayload,
+    plan_generation: u64,
+    /// The last timestamp, extended past its wraps (its low 32 bits are the last raw one).
+    last_ext_ts: i64,
     last_frame: u64,
     last_ns: i64,
     payload_bytes: u64,
-    /// Our clock for the rfc3550 figures: the first audio payload's.
-    clock: Option<(u32, &'static str)>,
     late: u64,
-    jitter_buffer_ms: f64,
-    /// Inline: nearly every stream has one or two payload types, and reading them from a
-    /// separate allocation was a cache miss per packet with many streams.
-    payloads: smallvec::SmallVec<[PayloadInfo; 2]>,
     ws: WiresharkState,
+    /// Its window of received sequence numbers is the last hot part.
     rfc: Rfc3550State,
+    // The cold part: read when a packet changes payload type, and at the end.
+    /// Inline: nearly every stream has one or two payload types.
+    payloads: smallvec::SmallVec<[PayloadInfo; 2]>,
+    clock_source: &'static str,
     series: Series,
     clock_samples: Vec<(i64, i64)>,
     dtmf: DtmfCollector,
@@ -175,7 +242,14 @@ pub struct StreamTable {
     live_in_epoch: usize,
     /// The first packet not analyzed because of [`MAX_STREAMS`].
     pub first_dropped_frame: Option<u64>,
+    settings: Settings,
+}
+
+/// What the analysis asked of every stream.
+#[derive(Clone, Copy, Debug)]
+struct Settings {
     jitter_buffer_ms: f64,
+    /// Keep each stream's time series for plots.
     plot_series: bool,
 }
 
@@ -197,8 +271,10 @@ impl StreamTable {
             epoch: i64::MIN,
             live_in_epoch: 0,
             first_dropped_frame: None,
-            jitter_buffer_ms,
-            plot_series,
+            settings: Settings {
+                jitter_buffer_ms,
+                plot_series,
+            },
         }
     }
 
@@ -221,7 +297,8 @@ impl StreamTable {
         let payload = p.payload();
         let hash = h.stream_hash;
         let streams = &self.streams;
-        let found = self.index.find(hash, |i| streams[i as usize].key == key);
+        let stored = StoredKey::of(&key);
+        let found = self.index.find(hash, |i| streams[i as usize].key == stored);
         let idx = match found {
             Some(i) => i as usize,
             None => {
@@ -231,33 +308,32 @@ impl StreamTable {
                     return;
                 }
                 let endpoint = plan.for_flow(&key.src, &key.dst);
-                let mut info = payload_info(h.payload_type, payload, plan, &key);
-                info.packets = 1;
+                let info = payload_info(h.payload_type, payload, plan, &key);
                 let ws =
                     WiresharkState::new(&wireshark_packet(p, h, arrival_ms, info.wireshark_clock));
                 let mut s = StreamState {
-                    key,
+                    key: stored,
                     first_frame: p.frame,
                     last_frame: p.frame,
                     first_ns: p.ts_ns,
                     last_ns: p.ts_ns,
-                    packets: 1,
                     payload_bytes: u64::from(h.payload_len),
                     ws,
                     rfc: Rfc3550State::new(h.seq),
-                    last_raw_ts: h.timestamp,
                     last_ext_ts: i64::from(h.timestamp),
                     last_seq: h.seq,
                     in_sequence: 0,
+                    payload: CurrentPayload::of(0, &info),
+                    payload_unsaved: 1,
                     payloads: smallvec::SmallVec::new(),
                     plan_generation,
                     dst_plan: plan.endpoint_id(&key.dst),
                     clock: None,
+                    clock_source: "unknown",
                     clock_samples: Vec::new(),
                     late: 0,
-                    jitter_buffer_ms: self.jitter_buffer_ms,
                     dtmf: DtmfCollector::default(),
-                    series: if self.plot_series {
+                    series: if self.settings.plot_series {
                         Series::default()
                     } else {
                         Series::off()
@@ -274,7 +350,7 @@ impl StreamTable {
                 s.payloads.push(info);
                 let streams = &self.streams;
                 self.index.insert(hash, streams.len() as u32, |i| {
-                    key_hash(&streams[i as usize].key)
+                    key_hash(&streams[i as usize].key.key())
                 });
                 self.streams.push(s);
                 return;
@@ -308,9 +384,11 @@ impl StreamTable {
                         i.packets = packets;
                     }
                 }
+                let slot = usize::from(s.payload.slot);
+                s.payload = CurrentPayload::of(slot, &s.payloads[slot]);
             }
         }
-        s.push(p, h, payload, arrival_ms, plan, self.plot_series);
+        s.push(p, h, payload, arrival_ms, plan, self.settings);
     }
 
     /// A stream had its first packet of the current epoch. Prefetching pays once the live
@@ -326,7 +404,7 @@ impl StreamTable {
 
     /// Whether streams keep their plot series.
     pub fn keeps_plot_series(&self) -> bool {
-        self.plot_series
+        self.settings.plot_series
     }
 
     /// Whether the live streams are many enough for prefetching their states to pay.
@@ -345,10 +423,13 @@ impl StreamTable {
     /// Asks the CPU to fetch the state of this packet's stream, which [`StreamTable::push`]
     /// will update a few packets later. With 20,000 live streams the states do not fit in
     /// cache and each packet otherwise waits for its stream's lines.
-    pub fn prefetch(&self, hash: u64) {
+    /// `seq`: the packet's sequence number, which says which line of the rfc3550 window it
+    /// reads.
+    pub fn prefetch(&self, hash: u64, seq: u16) {
         if let Some(s) = self.likely_stream(hash) {
             crate::prefetch::first_bytes_of(s, STATE_HOT_BYTES);
-            if self.plot_series {
+            crate::prefetch::lines_of(s.rfc.window_word(seq));
+            if self.settings.plot_series {
                 crate::prefetch::lines_of(&s.series);
             }
         }
@@ -357,7 +438,7 @@ impl StreamTable {
     /// Asks the CPU to fetch where the stream's plot series will take its next point: a
     /// separate allocation, so a miss of its own (the state, fetched before, says where).
     pub fn prefetch_series(&self, hash: u64) {
-        if !self.plot_series {
+        if !self.settings.plot_series {
             return;
         }
         if let Some(s) = self.likely_stream(hash) {
@@ -378,11 +459,12 @@ impl StreamTable {
     /// The streams, in order of their first packet. `start_ns` is the capture's first frame.
     pub fn finish(self, start_ns: i64) -> Vec<RtpStream> {
         use rayon::prelude::*;
+        let jitter_buffer_ms = self.settings.jitter_buffer_ms;
         // each stream on its own, so in parallel; collecting keeps their order
         self.streams
             .into_par_iter()
             .filter(|s| s.signaled || s.in_sequence >= HEURISTIC_IN_SEQUENCE)
-            .map(|s| s.into_result(start_ns))
+            .map(|s| s.into_result(start_ns, jitter_buffer_ms))
             .collect()
     }
 }
@@ -439,7 +521,8 @@ impl StreamState {
             );
         } else if !info.comfort_noise {
             if let Some(c) = info.clock {
-                self.clock = Some((c, info.clock_source));
+                self.clock = Some(c);
+                self.clock_source = info.clock_source;
                 self.rfc
                     .push_transit(arrival_ms * f64::from(c) / 1000.0, self.last_ext_ts);
             } else {
@@ -459,11 +542,15 @@ impl StreamState {
         payload: &[u8],
         arrival_ms: f64,
         plan: &MediaPlan,
-        plot_series: bool,
+        settings: Settings,
     ) {
-        let ts_step = h.timestamp.wrapping_sub(self.last_raw_ts);
+        let Settings {
+            jitter_buffer_ms,
+            plot_series,
+        } = settings;
+        // the extended timestamp's low 32 bits are the last raw one
+        let ts_step = h.timestamp.wrapping_sub(self.last_ext_ts as u32);
         let ext = self.last_ext_ts + i64::from(ts_step as i32);
-        self.last_raw_ts = h.timestamp;
         self.last_ext_ts = ext;
         let gap = h.seq.wrapping_sub(self.last_seq);
         // G.711 and G.722 carry one byte per timestamp unit; SRTP adds its authentication
@@ -479,7 +566,7 @@ impl StreamState {
         }
         self.last_pt = h.payload_type;
         if gap == 1 {
-            self.in_sequence += 1;
+            self.in_sequence = self.in_sequence.saturating_add(1);
         }
         let lost_before = if (2..3000).contains(&gap) {
             u32::from(gap - 1)
@@ -487,32 +574,22 @@ impl StreamState {
             0
         };
         self.last_seq = h.seq;
-        self.packets += 1;
         self.last_frame = p.frame;
         self.last_ns = p.ts_ns;
         self.payload_bytes += u64::from(h.payload_len);
 
-        let info = match self
-            .payloads
-            .iter_mut()
-            .position(|i| i.pt == h.payload_type)
-        {
-            Some(i) => &mut self.payloads[i],
-            None => {
-                self.payloads
-                    .push(payload_info(h.payload_type, payload, plan, &self.key));
-                let last = self.payloads.len() - 1;
-                &mut self.payloads[last]
-            }
-        };
-        info.packets += 1;
-        let (wireshark_clock, event, cn, clock, clock_source) = (
-            info.wireshark_clock,
-            info.event,
-            info.comfort_noise,
-            info.clock,
-            info.clock_source,
-        );
+        if h.payload_type == self.payload.pt && self.payload_unsaved < u32::MAX {
+            self.payload_unsaved += 1;
+        } else {
+            self.change_payload(h.payload_type, payload, plan);
+        }
+        let CurrentPayload {
+            wireshark_clock,
+            event,
+            comfort_noise: cn,
+            clock,
+            ..
+        } = self.payload;
         let out = self
             .ws
             .push(&wireshark_packet(p, h, arrival_ms, wireshark_clock));
@@ -527,17 +604,16 @@ impl StreamState {
                 clock.unwrap_or(8000),
             );
         } else if !cn {
-            if self.clock.is_none() {
-                if let Some(c) = clock {
-                    self.clock = Some((c, clock_source));
-                }
+            if self.clock.is_none() && clock.is_some() {
+                self.clock = clock;
+                self.clock_source = self.payloads[usize::from(self.payload.slot)].clock_source;
             }
             match self.clock {
-                Some((c, _)) => diff_ms = self.transit(arrival_ms, ext, c),
+                Some(c) => diff_ms = self.transit(arrival_ms, ext, c, jitter_buffer_ms),
                 None => {
                     self.clock_samples.push((p.ts_ns, ext));
                     if self.clock_samples.len() >= CLOCK_SAMPLES {
-                        self.infer_clock();
+                        self.infer_clock(jitter_buffer_ms);
                     }
                 }
             }
@@ -554,38 +630,61 @@ impl StreamState {
         }
     }
 
+    /// Adds the packets of the current payload type counted in the hot part to its entry,
+    /// then makes `pt` current (read from the plan if the stream had none of it yet).
+    fn change_payload(&mut self, pt: u8, payload: &[u8], plan: &MediaPlan) {
+        self.save_payload_count();
+        let slot = match self.payloads.iter().position(|i| i.pt == pt) {
+            Some(i) => i,
+            None => {
+                self.payloads
+                    .push(payload_info(pt, payload, plan, &self.key.key()));
+                self.payloads.len() - 1
+            }
+        };
+        self.payload = CurrentPayload::of(slot, &self.payloads[slot]);
+        self.payload_unsaved = 1;
+    }
+
+    fn save_payload_count(&mut self) {
+        self.payloads[usize::from(self.payload.slot)].packets +=
+            u64::from(std::mem::take(&mut self.payload_unsaved));
+    }
+
     /// RFC 3550 transit for one packet; returns |D| in ms and counts late packets.
-    fn transit(&mut self, arrival_ms: f64, ext: i64, clock: u32) -> f64 {
+    fn transit(&mut self, arrival_ms: f64, ext: i64, clock: u32, jitter_buffer_ms: f64) -> f64 {
         let d = self
             .rfc
             .push_transit(arrival_ms * f64::from(clock) / 1000.0, ext);
         let d_ms = d.abs() * 1000.0 / f64::from(clock);
-        if d_ms > self.jitter_buffer_ms {
+        if d_ms > jitter_buffer_ms {
             self.late += 1;
         }
         d_ms
     }
 
-    fn infer_clock(&mut self) {
+    fn infer_clock(&mut self, jitter_buffer_ms: f64) {
         let samples = std::mem::take(&mut self.clock_samples);
         if let Some(c) = clock::estimate(&samples) {
-            self.clock = Some((c, "estimated from timestamps"));
+            self.clock = Some(c);
+            self.clock_source = "estimated from timestamps";
             let origin = self.first_ns;
             for (ns, ext) in samples {
-                self.transit(ms(ns - origin), ext, c);
+                self.transit(ms(ns - origin), ext, c, jitter_buffer_ms);
             }
         }
     }
 
-    fn into_result(mut self, start_ns: i64) -> RtpStream {
+    fn into_result(mut self, start_ns: i64, jitter_buffer_ms: f64) -> RtpStream {
+        self.save_payload_count();
         if self.clock.is_none() && !self.clock_samples.is_empty() {
-            self.infer_clock();
+            self.infer_clock(jitter_buffer_ms);
         }
         self.series.finish();
         let auth_tag = self.octet_codec_checks >= AUTH_TAG_MIN_CHECKS
             && u64::from(self.auth_tag_sized) * 10 >= u64::from(self.octet_codec_checks) * 9;
         let ws = self.ws.summary();
-        let clock_rate = self.clock.map_or(0, |c| c.0);
+        let clock_rate = self.clock.unwrap_or(0);
         let rfc = self.rfc.summary(clock_rate);
         let main = self
             .payloads
@@ -602,17 +701,18 @@ impl StreamState {
                 lost,
                 bursts,
                 self.late,
-                self.jitter_buffer_ms,
+                jitter_buffer_ms,
             )
         });
+        let key = self.key.key();
         RtpStream {
-            src: self.key.src.to_string(),
-            dst: self.key.dst.to_string(),
-            ssrc: format!("0x{:08X}", self.key.ssrc),
-            ssrc_value: self.key.ssrc,
-            src_addr: self.key.src,
-            dst_addr: self.key.dst,
-            packets: self.packets,
+            src: key.src.to_string(),
+            dst: key.dst.to_string(),
+            ssrc: format!("0x{:08X}", key.ssrc),
+            ssrc_value: key.ssrc,
+            src_addr: key.src,
+            dst_addr: key.dst,
+            packets: self.ws.packets(),
             payload_bytes: self.payload_bytes,
             call_id: None,
             call_number: None,
@@ -628,7 +728,7 @@ impl StreamState {
                 })
                 .collect(),
             clock_rate,
-            clock_source: self.clock.map_or("unknown", |c| c.1),
+            clock_source: self.clock_source,
             start: crate::sip::rel_s(self.first_ns, start_ns),
             end: crate::sip::rel_s(self.last_ns, start_ns),
             start_ns: self.first_ns,
@@ -787,6 +887,30 @@ mod tests {
             streams[0].payload_types
         );
         assert_eq!(streams[0].dtmf.len(), 1);
+    }
+
+    /// A stream's per-payload counts survive changes of payload type and a description that
+    /// renames the current type.
+    #[test]
+    fn payload_counts_follow_type_changes() {
+        let mut plan = MediaPlan::default();
+        let mut table = StreamTable::default();
+        push(&mut table, &plan, 1, &rtp(0, 1, 160, &[0xFF; 160]));
+        push(&mut table, &plan, 2, &rtp(0, 2, 320, &[0xFF; 160]));
+        push(&mut table, &plan, 3, &rtp(13, 3, 480, &[0x40]));
+        push(&mut table, &plan, 4, &rtp(0, 4, 640, &[0xFF; 160]));
+        plan.learn(&sdp("10.0.0.2", 6000));
+        push(&mut table, &plan, 5, &rtp(0, 5, 800, &[0xFF; 160]));
+        let streams = table.finish(0);
+        let counts: Vec<(u8, u64)> = streams[0]
+            .payload_types
+            .iter()
+            .map(|p| (p.pt, p.packets))
+            .collect();
+        assert_eq!(counts, [(0, 4), (13, 1)]);
+        assert_eq!(streams[0].packets, 5);
+        assert_eq!(streams[0].comfort_noise_packets, 1);
+        assert_eq!(streams[0].clock_source, "static payload type");
     }
 
     /// A new description of the stream's own endpoint renames its payload types.

@@ -100,6 +100,11 @@ impl WiresharkState {
         }
     }
 
+    /// Packets so far.
+    pub fn packets(&self) -> u64 {
+        self.packets
+    }
+
     /// Every packet after the first.
     pub fn push(&mut self, p: &WiresharkPacket) -> PacketOutcome {
         let mut out = PacketOutcome::default();
