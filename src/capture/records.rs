@@ -33,7 +33,15 @@ pub struct RecordIter<'a> {
     pub anomalies: Vec<Anomaly>,
     /// A packet block took its time from an earlier packet this walk never saw.
     pub inherited_time: bool,
+    /// Bytes before this have been asked of the cache (see [`READ_AHEAD`]).
+    fetched_to: usize,
 }
+
+/// How far ahead of the walk the input is fetched into the cache. Each record's length is in
+/// its header, so the walk reads one header after another, and the CPU's own prefetcher stops
+/// at every 4 KiB page: the first read of each record waited on memory (a fifth of a one-thread
+/// run, perf). Fetching a few pages ahead keeps the walk and the decoding after it in cache.
+const READ_AHEAD: usize = 8192;
 
 const NS: i64 = 1_000_000_000;
 /// `last_ts_ns` of a walk that starts without knowing the previous packet's time.
@@ -65,6 +73,19 @@ impl<'a> RecordIter<'a> {
             next_frame: first_frame,
             anomalies: Vec::new(),
             inherited_time: false,
+            fetched_to: start,
+        }
+    }
+
+    fn fetch_ahead(&mut self) {
+        let until = self
+            .pos
+            .saturating_add(READ_AHEAD)
+            .min(self.stop_at)
+            .min(self.buf.len());
+        while self.fetched_to < until {
+            crate::prefetch::address(self.buf.as_ptr().wrapping_add(self.fetched_to));
+            self.fetched_to += 64;
         }
     }
 
@@ -221,6 +242,7 @@ impl<'a> Iterator for RecordIter<'a> {
             if self.pos >= self.stop_at || self.pos >= self.buf.len() {
                 return None;
             }
+            self.fetch_ahead();
             match probe(&self.state, self.buf, self.pos) {
                 Probe::Record { len, frame } => {
                     let record = &self.buf[self.pos..self.pos + len];
