@@ -1,14 +1,13 @@
 //! The range-parallel pipeline: the scanner cuts the capture into chunks of whole records,
-//! rayon decodes groups of chunks at once, and the in-order stage consumes each chunk's events
-//! in capture order (fragments, TCP, SCTP, SIP datagrams) while the next group is decoded.
+//! rayon decodes a few chunks ahead, and the in-order stage consumes each chunk's events in
+//! capture order (fragments, TCP, SCTP, SIP datagrams, media) as soon as the chunk is decoded;
+//! while it waits for one, its thread decodes others.
 //!
 //! Chunk boundaries depend only on the bytes and `chunk_bytes`; results are merged in chunk
 //! order; so the output is the same for any thread count (and any chunk size).
 
 use std::collections::BTreeMap;
 use std::io::Read;
-
-use rayon::prelude::*;
 
 use crate::anomaly::{Anomaly, AnomalyKind, MAX_LISTED_ANOMALIES};
 use crate::capture::{self, CaptureError, Container, FormatState, Input, RecordIter};
@@ -481,7 +480,7 @@ fn run_ranges<'a>(
     at: WalkPosition,
     at_eof: bool,
     chunk_bytes: usize,
-    group: usize,
+    in_flight: usize,
     stage: &mut InOrder<'_>,
     release: &(dyn Fn(usize, usize) + Sync),
 ) -> WalkPosition {
@@ -526,16 +525,41 @@ fn run_ranges<'a>(
 
         let mut expected = (pos, st.clone());
         let mut mismatch = false;
-        let mut consume = |outs: Vec<RangeOut<'a>>,
-                           stage: &mut InOrder<'_>,
-                           mismatch: &mut bool| {
-            for r in outs {
-                if *mismatch {
-                    return;
+        // each range's result, put there by whichever thread decoded it
+        let slots: Vec<Slot<'a>> = plan.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        let cancelled = std::sync::atomic::AtomicBool::new(false);
+        rayon::scope(|scope| {
+            let mut spawned = 0;
+            for (k, slot) in slots.iter().enumerate() {
+                while spawned < plan.len() && spawned < k + in_flight.max(1) {
+                    let (a, b, s) = &plan[spawned];
+                    let (slot, pool, cancelled) = (&slots[spawned], &pool, &cancelled);
+                    scope.spawn(move |_| {
+                        if cancelled.load(std::sync::atomic::Ordering::Relaxed) {
+                            return;
+                        }
+                        // a panic is handed to the consumer, which would otherwise wait for
+                        // this range for ever
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            decode_range(bytes, *a, *b, at_eof, s, pool)
+                        }));
+                        if let Ok(mut slot) = slot.lock() {
+                            *slot = Some(r);
+                        }
+                    });
+                    spawned += 1;
                 }
+                let r = match wait_for(slot) {
+                    Ok(r) => r,
+                    Err(panic) => {
+                        cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+                        std::panic::resume_unwind(panic)
+                    }
+                };
                 if r.start != expected.0 || !same_layout(&r.assumed, &expected.1, r.inherited_time)
                 {
-                    *mismatch = true;
+                    mismatch = true;
+                    cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
                     return;
                 }
                 pool.give(stage.consume(r.out, frame_base, r.sip));
@@ -548,29 +572,7 @@ fn run_ranges<'a>(
                     released = upto;
                 }
             }
-        };
-        let mut pending: Option<Vec<RangeOut<'_>>> = None;
-        for g in plan.chunks(group.max(1)) {
-            let (decoded, ()) = rayon::join(
-                || {
-                    g.par_iter()
-                        .map(|(a, b, s)| decode_range(bytes, *a, *b, at_eof, s, &pool))
-                        .collect::<Vec<_>>()
-                },
-                || {
-                    if let Some(outs) = pending.take() {
-                        consume(outs, stage, &mut mismatch);
-                    }
-                },
-            );
-            if mismatch {
-                break;
-            }
-            pending = Some(decoded);
-        }
-        if let Some(outs) = pending.take() {
-            consume(outs, stage, &mut mismatch);
-        }
+        });
         if !mismatch {
             return WalkPosition {
                 pos: expected.0,
@@ -588,6 +590,23 @@ fn run_ranges<'a>(
         }
         pos = expected.0;
         st = expected.1;
+    }
+}
+
+/// Where a range's result waits to be consumed.
+type Slot<'a> = std::sync::Mutex<Option<std::thread::Result<RangeOut<'a>>>>;
+
+/// A range's result once it is decoded. The thread that consumes ranges decodes others while it
+/// waits (the newest first; the other threads take the oldest), so no thread waits while a
+/// range is left to decode.
+fn wait_for<'a>(slot: &Slot<'a>) -> std::thread::Result<RangeOut<'a>> {
+    loop {
+        if let Some(r) = slot.lock().ok().and_then(|mut s| s.take()) {
+            return r;
+        }
+        if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
+            std::thread::yield_now();
+        }
     }
 }
 
@@ -635,7 +654,9 @@ pub fn run(
         .num_threads(threads)
         .build()
         .map_err(|e| CaptureError::Io(name.to_string(), std::io::Error::other(e)))?;
-    let group = threads * 2;
+    // ranges decoding or decoded ahead of the one consumed: enough that no thread waits for
+    // work, few enough that their events stay small (each range's fill a few megabytes)
+    let in_flight = threads * 4;
     let mut stage = InOrder {
         frags: FragmentTable::default(),
         tcp: TcpTable::default(),
@@ -677,7 +698,7 @@ pub fn run(
                     start,
                     true,
                     opts.chunk_bytes,
-                    group,
+                    in_flight,
                     &mut stage,
                     &release,
                 )
@@ -695,7 +716,7 @@ pub fn run(
                 state,
                 frames: 0,
             };
-            let mut want = (opts.chunk_bytes.saturating_mul(group)).clamp(1 << 16, 64 << 20);
+            let mut want = (opts.chunk_bytes.saturating_mul(in_flight)).clamp(1 << 16, 64 << 20);
             loop {
                 let eof = read_full(reader.as_mut(), &mut buf, want, name)?;
                 let from = at.pos;
@@ -705,7 +726,7 @@ pub fn run(
                         at,
                         eof,
                         opts.chunk_bytes,
-                        group,
+                        in_flight,
                         &mut stage,
                         &|_, _| {},
                     )
