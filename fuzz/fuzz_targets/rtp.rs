@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
             // the prefetch hints read the index too; a new description mid-stream makes the
             // streams of its endpoint read their payload types again
             streams.prefetch_index(h.stream_hash);
-            streams.prefetch(h.stream_hash);
+            streams.prefetch(h.stream_hash, h.seq);
             streams.prefetch_series(h.stream_hash);
             if frame % 16 == 0 {
                 if let Some(d) = &description {
