@@ -655,7 +655,7 @@ pub fn run(
         .build()
         .map_err(|e| CaptureError::Io(name.to_string(), std::io::Error::other(e)))?;
     // ranges decoding or decoded ahead of the one consumed: enough that no thread waits for
-    // work, few enough that their events stay small (each range's fill a few megabytes)
+    // work, few enough that their events stay small (a range's events fill a few megabytes)
     let in_flight = threads * 4;
     let mut stage = InOrder {
         frags: FragmentTable::default(),
