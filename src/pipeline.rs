@@ -390,6 +390,10 @@ fn decode_range<'a>(
     state: &FormatState,
     pool: &EventPool<'a>,
 ) -> RangeOut<'a> {
+    #[cfg(test)]
+    if memchr::memmem::find(&bytes[start..stop.min(bytes.len())], tests::PANIC_MARKER).is_some() {
+        panic!("a panic a test asked for");
+    }
     let mut out = ChunkOut {
         events: pool.take(),
         ..ChunkOut::default()
@@ -760,4 +764,53 @@ pub fn run(
         anomaly_counts,
         input_bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// A range holding these bytes panics while it is decoded.
+    pub(super) const PANIC_MARKER: &[u8] = b"voipscope: panic while decoding this range";
+
+    /// A panic in one range's decoding reaches the caller: the in-order stage waits for each
+    /// range's result, and must not wait for ever for one that will not come.
+    #[test]
+    fn a_panic_while_decoding_a_range_reaches_the_caller() {
+        let sample = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/basic-call.pcap"
+        ))
+        .expect("sample capture");
+        // after the 50th record, one whose bytes make its range panic
+        let mut at = 24;
+        for _ in 0..50 {
+            let caplen = u32::from_le_bytes(sample[at + 8..at + 12].try_into().unwrap());
+            at += 16 + caplen as usize;
+        }
+        let mut capture = sample[..at].to_vec();
+        let len = PANIC_MARKER.len() as u32;
+        capture.extend_from_slice(&sample[at..at + 8]);
+        capture.extend_from_slice(&len.to_le_bytes());
+        capture.extend_from_slice(&len.to_le_bytes());
+        capture.extend_from_slice(PANIC_MARKER);
+        capture.extend_from_slice(&sample[at..]);
+        let opts = crate::Options {
+            pipeline: super::PipelineOptions {
+                threads: 2,
+                chunk_bytes: 4096,
+            },
+            ..Default::default()
+        };
+        let run = std::thread::spawn(move || {
+            crate::analyze_bytes("panics.pcap", capture, &opts, &mut |_| {}).is_ok()
+        });
+        let started = std::time::Instant::now();
+        while !run.is_finished() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "the analysis still waits for the range that panicked"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(run.join().is_err(), "the panic did not reach the caller");
+    }
 }
