@@ -184,7 +184,6 @@ struct StreamState {
     /// source's, so a new description is checked without looking the address up.
     dst_plan: Option<u32>,
     last_seq: u16,
-    last_pt: u8,
     signaled: bool,
     /// Consecutive G.711/G.722 packets compared with their timestamp step, and how many of
     /// them were longer by exactly an SRTP authentication tag.
@@ -341,7 +340,6 @@ impl StreamTable {
                     signaled: endpoint.is_some(),
                     encrypted: endpoint.is_some_and(|e| e.encrypted),
                     udptl: endpoint.is_some_and(|e| e.udptl),
-                    last_pt: h.payload_type,
                     octet_codec_checks: 0,
                     auth_tag_sized: 0,
                 };
@@ -554,9 +552,10 @@ impl StreamState {
         self.last_ext_ts = ext;
         let gap = h.seq.wrapping_sub(self.last_seq);
         // G.711 and G.722 carry one byte per timestamp unit; SRTP adds its authentication
-        // tag (4 or 10 bytes) after the payload, which rtp-rs counts as payload
+        // tag (4 or 10 bytes) after the payload, which rtp-rs counts as payload (`payload` is
+        // still the previous packet's type here)
         if gap == 1
-            && h.payload_type == self.last_pt
+            && h.payload_type == self.payload.pt
             && matches!(h.payload_type, 0 | 8 | 9)
             && (1..=4000).contains(&ts_step)
         {
@@ -564,7 +563,6 @@ impl StreamState {
             let excess = i64::from(h.payload_len) - i64::from(ts_step);
             self.auth_tag_sized += u32::from(excess == 4 || excess == 10);
         }
-        self.last_pt = h.payload_type;
         if gap == 1 {
             self.in_sequence = self.in_sequence.saturating_add(1);
         }
