@@ -51,9 +51,14 @@ fn parse_and_track(batches: Vec<Vec<Unfiled>>, check_sdp: bool) -> SipAnalysis {
     for mut batch in batches {
         tracker.push_batch(&mut batch);
     }
-    let (mut analysis, _) = tracker.finish(0);
+    let (mut analysis, _) = tracker.finish();
     if check_sdp {
-        voipscope::sdp::validate::check_calls(&mut analysis.calls);
+        voipscope::sdp::validate::check_all(
+            analysis
+                .calls
+                .iter_mut()
+                .flat_map(voipscope::sip::Call::descriptions_mut),
+        );
         assert!(analysis
             .calls
             .iter()

@@ -13,8 +13,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::capture::records::{RawFrame, RecordIter};
 use crate::capture::{self, CaptureError, Container, FormatState};
+use crate::correlate::CallRecord;
+use crate::decode::SipTransport;
 use crate::decode::{self, ChunkOut, EventKind};
-use crate::sip::Call;
 use crate::Analysis;
 
 /// Media a little before the call's first message or after its last still belongs to it
@@ -50,34 +51,34 @@ fn next_port(a: SocketAddr) -> SocketAddr {
 }
 
 /// The frames and media paths of `call`.
-pub fn select(a: &Analysis, call: &Call) -> Selection {
-    let start = a.capture.first_ts_ns.unwrap_or(0);
+pub fn select(a: &Analysis, call: &CallRecord) -> Selection {
     let mut sel = Selection {
-        start_ns: start + (call.start_s * 1e9) as i64 - MEDIA_MARGIN_NS,
-        end_ns: start + (call.end_s * 1e9) as i64 + MEDIA_MARGIN_NS,
+        start_ns: call.start_ns - MEDIA_MARGIN_NS,
+        end_ns: call.end_ns + MEDIA_MARGIN_NS,
         ..Default::default()
     };
     sel.sip_end_ns = i64::MIN;
     for m in &call.messages {
         sel.sip_frames.insert(m.frame);
         sel.sip_frames.extend(m.frames.iter().copied());
-        if !matches!(m.transport, "UDP" | "SCTP") {
+        if !matches!(m.transport, SipTransport::Udp | SipTransport::Sctp) {
             sel.sip_connections.insert(pair(m.src, m.dst));
-            sel.sip_end_ns = sel.sip_end_ns.max(start + (m.time_s * 1e9) as i64);
+            sel.sip_end_ns = sel.sip_end_ns.max(m.ts_ns);
         }
     }
-    for &i in &call.media.streams {
-        let Some(s) = a.streams.get(i) else { continue };
-        sel.media.insert(pair(s.src_addr, s.dst_addr));
+    for &n in &call.media.streams {
+        let Some(s) = n.checked_sub(1).and_then(|i| a.streams.get(i)) else {
+            continue;
+        };
+        sel.media.insert(pair(s.src, s.dst));
         // RTCP on the next port up (RFC 3550), unless it is multiplexed on the same ports
-        sel.media
-            .insert(pair(next_port(s.src_addr), next_port(s.dst_addr)));
+        sel.media.insert(pair(next_port(s.src), next_port(s.dst)));
         sel.end_ns = sel.end_ns.max(s.end_ns + MEDIA_MARGIN_NS);
         sel.start_ns = sel.start_ns.min(s.start_ns - MEDIA_MARGIN_NS);
     }
-    for &i in &call.media.flows {
-        if let Some(f) = a.media_flows.get(i) {
-            sel.media.insert(pair(f.src_addr, f.dst_addr));
+    for &n in &call.media.flows {
+        if let Some(f) = n.checked_sub(1).and_then(|i| a.media_flows.get(i)) {
+            sel.media.insert(pair(f.src, f.dst));
         }
     }
     sel

@@ -61,9 +61,15 @@ pub struct CaptureSummary {
     pub file_bytes: u64,
     pub first_time: Option<String>,
     pub last_time: Option<String>,
-    /// The first frame's time in ns since the epoch, from which every `*_s` time counts.
+    /// The earliest frame time in ns since the epoch.
     #[serde(skip)]
     pub first_ts_ns: Option<i64>,
+    /// The latest frame time.
+    #[serde(skip)]
+    pub last_ts_ns: Option<i64>,
+    /// The first frame's time, from which every `*_s` time of the outputs counts.
+    #[serde(skip)]
+    pub time_base: timefmt::TimeBase,
     pub duration_s: f64,
     pub sip_messages: u64,
     pub sip_messages_by_transport: BTreeMap<String, u64>,
@@ -88,11 +94,11 @@ pub struct CaptureSummary {
 }
 
 /// Everything voipscope found in one capture.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {
     pub capture: CaptureSummary,
     pub sip: sip::SipStats,
-    pub calls: Vec<sip::Call>,
+    pub calls: Vec<correlate::CallRecord>,
     pub registrations: Vec<sip::Registration>,
     pub other_sip: sip::OtherSip,
     pub media: MediaSummary,
@@ -107,7 +113,7 @@ pub struct Analysis {
 impl Analysis {
     /// The call numbered `number` (1-based, as `calls` prints it). Calls are numbered in
     /// order, so this is an index; the search behind it only guards that order.
-    pub fn call_by_number(&self, number: usize) -> Option<&sip::Call> {
+    pub fn call_by_number(&self, number: usize) -> Option<&correlate::CallRecord> {
         let at = number.checked_sub(1).and_then(|i| self.calls.get(i));
         at.filter(|c| c.number == number)
             .or_else(|| self.calls.iter().find(|c| c.number == number))
@@ -191,20 +197,20 @@ fn analyze_input(
         ..
     } = sink;
     tracker.push_batch(&mut batch);
-    let start_ns = run.counters.first_ts_ns.unwrap_or(0);
+    let base = timefmt::TimeBase::new(run.counters.order_first.map_or(0, |(_, ts)| ts));
     let first_dropped_frame = streams.first_dropped_frame;
     let all_rtp = run.counters.rtp_packets;
     let media_flows_dropped = flows.dropped_packets;
     let dropped_rtp_packets = streams.dropped_packets;
     // the SIP and the media results are built apart, so at once
     let ((mut sip, mut sip_anomalies), (mut streams, mut media_flows)) = rayon::join(
-        || tracker.finish(start_ns),
+        || tracker.finish(),
         || {
-            let mut streams = streams.finish(start_ns);
+            let mut streams = streams.finish();
             for s in &mut streams {
-                s.rtcp = rtcp.figures(s.ssrc_value, s.clock_rate);
+                s.rtcp = rtcp.figures(s.ssrc, s.clock_rate);
             }
-            (streams, flows.finish(start_ns))
+            (streams, flows.finish())
         },
     );
     if let Some(frame) = first_dropped_frame {
@@ -220,9 +226,16 @@ fn analyze_input(
     let dropped_flow_packets = media_flows_dropped;
     rtp::flows::mark_encrypted(&media_flows, &mut streams);
     // Strict SDP check after the SIP stage, once per distinct description (see sdp::validate).
-    sdp::validate::check_calls(&mut sip.calls);
-    correlate::correlate(&mut sip.calls, &mut streams);
-    correlate::correlate_flows(&mut sip.calls, &mut media_flows);
+    sdp::validate::check_all(sip.calls.iter_mut().flat_map(sip::Call::descriptions_mut));
+    let mut calls: Vec<correlate::CallRecord> = std::mem::take(&mut sip.calls)
+        .into_iter()
+        .map(|call| correlate::CallRecord {
+            call,
+            media: Default::default(),
+        })
+        .collect();
+    correlate::correlate(&mut calls, &mut streams, base);
+    correlate::correlate_flows(&mut calls, &mut media_flows, base);
     let analyzed: u64 = streams.iter().map(|s| s.packets).sum();
     let media = MediaSummary {
         streams: streams.len(),
@@ -235,7 +248,17 @@ fn analyze_input(
         media_flows: media_flows.len(),
         dropped_flow_packets,
     };
-    let mut analysis = summarize(path, run, sip, sip_anomalies, media, streams, media_flows);
+    let mut analysis = summarize(
+        path,
+        run,
+        sip,
+        calls,
+        sip_anomalies,
+        media,
+        streams,
+        media_flows,
+    );
+    analysis.capture.time_base = base;
     analysis.findings = diagnose::diagnose(&analysis, opts.lang);
     Ok(analysis)
 }
@@ -325,10 +348,12 @@ pub fn analyze(path: &str, opts: &Options) -> Result<Analysis, CaptureError> {
     analyze_with(path, opts, &mut |_| {})
 }
 
+#[allow(clippy::too_many_arguments)]
 fn summarize(
     path: &str,
     mut run: pipeline::CaptureRun,
     sip: sip::SipAnalysis,
+    calls: Vec<correlate::CallRecord>,
     sip_anomalies: Vec<Anomaly>,
     media: MediaSummary,
     streams: Vec<rtp::RtpStream>,
@@ -368,6 +393,8 @@ fn summarize(
         first_time: c.first_ts_ns.map(timefmt::iso8601),
         last_time: c.last_ts_ns.map(timefmt::iso8601),
         first_ts_ns: c.first_ts_ns,
+        last_ts_ns: c.last_ts_ns,
+        time_base: timefmt::TimeBase::default(),
         duration_s: duration_ns as f64 / 1e9,
         sip_messages: run.sip_messages,
         sip_messages_by_transport: run
@@ -407,7 +434,7 @@ fn summarize(
     Analysis {
         capture,
         sip: sip.stats,
-        calls: sip.calls,
+        calls,
         registrations: sip.registrations,
         other_sip: sip.other,
         media,

@@ -226,7 +226,7 @@ fn write_out(output: Option<&std::path::Path>, text: &str) -> ExitCode {
 }
 
 /// A call by number (as `calls` prints it) or by Call-ID.
-fn find_call<'a>(a: &'a Analysis, wanted: &str) -> Option<&'a voipscope::sip::Call> {
+fn find_call<'a>(a: &'a Analysis, wanted: &str) -> Option<&'a voipscope::correlate::CallRecord> {
     wanted
         .parse::<usize>()
         .ok()
@@ -236,14 +236,15 @@ fn find_call<'a>(a: &'a Analysis, wanted: &str) -> Option<&'a voipscope::sip::Ca
 
 /// The ladders `--call` asks for: a call by number or Call-ID, or a registration by Call-ID.
 fn select_ladders(a: &Analysis, call: Option<&str>) -> Result<Vec<Ladder>, String> {
+    let base = a.capture.time_base;
     let Some(wanted) = call else {
-        return Ok(a.calls.iter().map(ladder::of_call).collect());
+        return Ok(a.calls.iter().map(|c| ladder::of_call(c, base)).collect());
     };
     if let Some(c) = find_call(a, wanted) {
-        return Ok(vec![ladder::of_call(c)]);
+        return Ok(vec![ladder::of_call(c, base)]);
     }
     if let Some(r) = a.registrations.iter().find(|r| r.call_id == wanted) {
-        return Ok(vec![ladder::of_registration(r)]);
+        return Ok(vec![ladder::of_registration(r, base)]);
     }
     Err(format!(
         "no call {wanted:?} in {} ({} calls; see `voipscope calls`)",

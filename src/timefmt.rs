@@ -1,4 +1,5 @@
-//! Capture timestamps (nanoseconds since the Unix epoch) as ISO 8601 UTC text.
+//! Capture timestamps (nanoseconds since the Unix epoch) as text: ISO 8601 UTC, and seconds
+//! from the capture's first frame (the `*_s` times of every output).
 
 /// Days since 1970-01-01 to a civil date (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -26,6 +27,39 @@ pub fn iso8601(ns: i64) -> String {
         sod / 60 % 60,
         sod % 60
     )
+}
+
+/// Where the relative times of an output count from: the capture's first frame. Records hold
+/// absolute nanoseconds; views turn them into seconds with this.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeBase {
+    pub base_ns: i64,
+}
+
+impl TimeBase {
+    pub fn new(base_ns: i64) -> TimeBase {
+        TimeBase { base_ns }
+    }
+
+    /// Microseconds from the base, truncated (so outputs stay stable across platforms).
+    pub fn us(self, ts_ns: i64) -> i64 {
+        ts_ns.saturating_sub(self.base_ns) / 1_000
+    }
+
+    /// Seconds from the base, rounded to the microsecond.
+    pub fn s(self, ts_ns: i64) -> f64 {
+        self.us(ts_ns) as f64 / 1e6
+    }
+}
+
+/// A duration in nanoseconds as milliseconds, truncated to the microsecond.
+pub fn ms(duration_ns: i64) -> f64 {
+    (duration_ns / 1_000) as f64 / 1e3
+}
+
+/// A duration in nanoseconds as seconds, truncated to the microsecond.
+pub fn secs(duration_ns: i64) -> f64 {
+    (duration_ns / 1_000) as f64 / 1e6
 }
 
 #[cfg(test)]

@@ -189,7 +189,7 @@ proptest! {
             }
             rtcp.push(p, ts_ns);
         }
-        for s in streams.finish(0) {
+        for s in streams.finish() {
             prop_assert!(s.wireshark.max_jitter_ms.is_finite());
         }
     }

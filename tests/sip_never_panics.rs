@@ -45,17 +45,17 @@ fn run_all(messages: Vec<Vec<u8>>) {
         let _ = tokenizer::tokenize(&m);
         tracker.push(&framed(m, i as u64 + 1));
     }
-    let (analysis, _) = tracker.finish(0);
+    let (analysis, _) = tracker.finish();
     assert_eq!(analysis.stats.messages, n);
     for call in &analysis.calls {
-        let l = ladder::of_call(call);
+        let l = ladder::of_call(call, Default::default());
         let text = ladder::text::render(&l);
         assert!(text.lines().all(|line| line.chars().count() <= 100));
         let _ = ladder::svg::render(&l);
         let _ = ladder::mermaid::render(&l);
     }
     for r in &analysis.registrations {
-        let _ = ladder::text::render(&ladder::of_registration(r));
+        let _ = ladder::text::render(&ladder::of_registration(r, Default::default()));
     }
 }
 

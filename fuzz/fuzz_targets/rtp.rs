@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
         }
         rtcp.push(packet, ts_ns);
     }
-    for s in streams.finish(0) {
+    for s in streams.finish() {
         assert!(s.wireshark.max_jitter_ms.is_finite());
         assert!(s.rfc3550.jitter_ms.is_finite());
         if let Some(q) = &s.quality {

@@ -24,10 +24,10 @@ fuzz_target!(|data: &[u8]| {
     tracker.push(&framed);
     // The same bytes again, as a retransmission would arrive.
     tracker.push(&framed);
-    let (analysis, _) = tracker.finish(0);
+    let (analysis, _) = tracker.finish();
     assert_eq!(analysis.stats.messages, 2);
     for call in &analysis.calls {
-        let ladder = voipscope::report::ladder::of_call(call);
+        let ladder = voipscope::report::ladder::of_call(call, Default::default());
         let _ = voipscope::report::ladder::text::render(&ladder);
         let _ = voipscope::report::ladder::svg::render(&ladder);
         let _ = voipscope::report::ladder::mermaid::render(&ladder);

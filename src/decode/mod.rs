@@ -83,6 +83,12 @@ impl SipTransport {
     }
 }
 
+impl std::fmt::Display for SipTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Where a frame stands: its number and time, and how deep in tunnels we are.
 #[derive(Clone, Copy, Debug)]
 pub struct FrameCtx {

@@ -2,10 +2,9 @@
 //! retry challenged again or answered 403 (wrong password or user name), a challenge loop,
 //! and a stale nonce.
 
-use super::{txt, Finding, Severity};
+use super::{txt, Ctx, Finding, Severity};
 use crate::sip::status::Lang;
-use crate::sip::{CallState, RegistrationState};
-use crate::Analysis;
+use crate::sip::{Call, CallState, Registration, RegistrationState};
 
 /// Challenges beyond which the exchange is a loop, not a retry.
 pub const LOOP_CHALLENGES: u32 = 3;
@@ -45,10 +44,11 @@ fn texts(
     None
 }
 
-pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    for c in &a.calls {
+pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    {
         if c.state != CallState::Rejected {
-            continue;
+            return;
         }
         if let Some((id, title, explanation, suggestion)) = texts(
             lang,
@@ -71,7 +71,11 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             );
         }
     }
-    for r in &a.registrations {
+}
+
+pub fn registration(r: &Registration, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    {
         let frames: Vec<u64> = r
             .messages
             .iter()
@@ -82,22 +86,22 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             if let Some((id, title, explanation, suggestion)) =
                 texts(lang, "REGISTER", r.attempts, r.challenges, r.final_status)
             {
-                let mut f = Finding::new(id, Severity::Error)
+                let f = Finding::new(id, Severity::Error)
+                    .registration(r)
                     .text(format!("{}: {title}", r.aor), explanation, suggestion)
                     .evidence(frames.clone());
-                f.call_id = Some(r.call_id.clone());
                 out.push(f);
             }
         }
         if r.stale_nonce {
-            let mut f = Finding::new("auth-stale-nonce", Severity::Info)
+            let f = Finding::new("auth-stale-nonce", Severity::Info)
+                .registration(r)
                 .text(
                     txt!(lang, format!("{}: the server said the nonce was stale", r.aor), format!("{}: der Server meldete eine veraltete Nonce", r.aor)),
                     txt!(lang, "A challenge carried stale=TRUE: the credentials were right but computed with an expired nonce. The device should simply retry with the new one.".to_string(), "Eine Aufforderung trug stale=TRUE: die Zugangsdaten stimmten, waren aber mit einer abgelaufenen Nonce berechnet. Das Gerät sollte mit der neuen einfach wiederholen.".to_string()),
                     txt!(lang, "Nothing to fix unless the device fails to retry.".to_string(), "Nichts zu tun, solange das Gerät erneut sendet.".to_string()),
                 )
                 .evidence(frames);
-            f.call_id = Some(r.call_id.clone());
             out.push(f);
         }
     }

@@ -5,11 +5,14 @@
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use super::{host_ip, txt, Finding, Severity};
+use super::{txt, CallFacts, Ctx, Finding, Severity};
+use crate::correlate::CallRecord;
 use crate::sdp::SessionDescription;
 use crate::sip::calls::Side;
-use crate::sip::status::Lang;
-use crate::Analysis;
+use crate::sip::Call;
+
+/// Hosts whose codecs are remembered; beyond this the set starts afresh.
+pub const MAX_HOSTS: usize = 100_000;
 
 /// Audio/video codec names of a description (telephone-event and comfort noise left out).
 fn codecs(sdp: &SessionDescription) -> BTreeSet<String> {
@@ -27,34 +30,39 @@ fn join(set: &BTreeSet<String>) -> String {
     set.iter().cloned().collect::<Vec<_>>().join(", ")
 }
 
-/// Every host's codecs, from every description it sent anywhere in the capture.
-fn codecs_by_host(a: &Analysis) -> HashMap<IpAddr, BTreeSet<String>> {
-    let mut by_host: HashMap<IpAddr, BTreeSet<String>> = HashMap::new();
-    for o in &a.calls {
-        for e in &o.sdp {
-            let host = match e.by {
-                Side::Callee => host_ip(&o.callee),
-                Side::Caller => host_ip(&o.caller),
-            };
-            if let Some(h) = host {
-                by_host.entry(h).or_default().extend(codecs(&e.sdp));
-            }
-        }
-    }
-    by_host
+/// Every host's codecs, from every description it sent in the calls seen.
+#[derive(Debug, Default)]
+pub struct HostCodecs {
+    by_host: HashMap<IpAddr, BTreeSet<String>>,
 }
 
-pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    // built at the first rejection that needs it: most captures have none
-    let mut by_host: Option<HashMap<IpAddr, BTreeSet<String>>> = None;
+impl HostCodecs {
+    /// Adds the codecs of every description of the call to its sender's host.
+    pub fn add_call(&mut self, o: &Call) {
+        for e in &o.sdp {
+            let host = match e.by {
+                Side::Callee => o.callee.ip(),
+                Side::Caller => o.caller.ip(),
+            };
+            if self.by_host.len() >= MAX_HOSTS && !self.by_host.contains_key(&host) {
+                self.by_host.clear();
+            }
+            self.by_host.entry(host).or_default().extend(codecs(&e.sdp));
+        }
+    }
+
+    fn of(&self, host: IpAddr) -> Option<&BTreeSet<String>> {
+        self.by_host.get(&host)
+    }
+}
+
+pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
     let empty = BTreeSet::new();
-    for c in &a.calls {
+    {
         let offer = c.sdp.iter().find(|e| e.by == Side::Caller);
         if let (Some(code @ (488 | 415 | 606)), Some(offer)) = (c.final_status, offer) {
-            let by_host = by_host.get_or_insert_with(|| codecs_by_host(a));
-            let known = host_ip(&c.callee)
-                .and_then(|h| by_host.get(&h))
-                .unwrap_or(&empty);
+            let known = facts.known.codecs.of(c.callee.ip()).unwrap_or(&empty);
             let offered = codecs(&offer.sdp);
             let common: BTreeSet<_> = offered.intersection(known).cloned().collect();
             let explanation = if known.is_empty() {
@@ -140,10 +148,13 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             .filter_map(|f| f.id.parse().ok())
             .collect();
         if negotiated.is_empty() {
-            continue;
+            return;
         }
-        for &si in &c.media.streams {
-            let Some(s) = a.streams.get(si) else { continue };
+        for &number in &c.media.streams {
+            let Some(s) = facts.stream(number) else {
+                continue;
+            };
+            let si = number - 1;
             if s.encrypted {
                 continue;
             }
@@ -165,7 +176,7 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                             txt!(lang, "Check the sender's codec and DTMF payload type settings against its SDP.".to_string(), "Codec- und DTMF-Payload-Einstellungen des Senders mit seinem SDP vergleichen.".to_string()),
                         )
                         .evidence([s.first_frame])
-                        .stream(si),
+                        .stream(number),
                 );
             }
         }

@@ -2,9 +2,9 @@
 //! did not name (NAT, a relay latching); loss, jitter or MOS beyond thresholds, with the loss
 //! pattern; RTP going on after the BYE; long silence gaps.
 
-use super::{txt, Finding, Severity};
-use crate::sip::status::Lang;
-use crate::Analysis;
+use super::{txt, CallFacts, Ctx, Finding, Severity};
+use crate::correlate::{CallRecord, End};
+use crate::rtp::RtpStream;
 
 /// Loss (RFC 3550, percent) from which a stream is reported.
 pub const LOSS_WARN_PCT: f64 = 1.0;
@@ -15,16 +15,11 @@ pub const MOS_WARN: f64 = 3.6;
 /// A gap between packets this long is reported (silence suppression also makes them).
 pub const GAP_INFO_MS: f64 = 1000.0;
 
-pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    for c in &a.calls {
+pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    {
         let m = &c.media;
-        let answer = c
-            .messages
-            .iter()
-            .find(|x| {
-                x.status.is_some_and(|s| (200..300).contains(&s)) && x.cseq.ends_with("INVITE")
-            })
-            .map(|x| x.frame);
+        let answer = c.answer().map(|x| x.frame);
         if m.no_media {
             out.push(
                 Finding::new("no-rtp", Severity::Warning)
@@ -39,14 +34,14 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
         }
         if m.one_way {
             let (from, to) = if m.callee_to_caller_packets == 0 {
-                (c.caller.as_str(), c.callee.as_str())
+                (c.caller, c.callee)
             } else {
-                (c.callee.as_str(), c.caller.as_str())
+                (c.callee, c.caller)
             };
             let streams: Vec<u64> = m
                 .streams
                 .iter()
-                .filter_map(|&i| a.streams.get(i))
+                .filter_map(|&n| facts.stream(n))
                 .map(|s| s.first_frame)
                 .collect();
             out.push(
@@ -61,14 +56,16 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             );
         }
         for u in &m.unexpected_endpoints {
-            let Some(s) = a.streams.get(u.stream) else {
+            let Some(s) = facts.stream(u.stream) else {
                 continue;
             };
+            let sdp_named = crate::report::json::join_addrs(&u.sdp_named);
+            let source = u.end == End::Source;
             let f = Finding::new("rtp-unexpected-address", Severity::Info)
                 .call(c)
                 .text(
-                    txt!(lang, format!("Stream {}: RTP {} {} is not what the SDP named", u.stream + 1, if u.end == "source" { "from" } else { "to" }, u.seen), format!("Stream {}: RTP {} {} entspricht nicht dem SDP", u.stream + 1, if u.end == "source" { "von" } else { "an" }, u.seen)),
-                    txt!(lang, format!("The SDP named {}, but the packets' {} is {}. A NAT rewrote the address, or a media relay (SBC) latched on to where the packets really come from.", u.sdp_named, u.end, u.seen), format!("Das SDP nannte {}, die Pakete haben aber als {} {}. Ein NAT hat die Adresse umgeschrieben, oder ein Media-Relay (SBC) hat sich auf die tatsächliche Herkunft eingestellt.", u.sdp_named, if u.end == "source" { "Quelle" } else { "Ziel" }, u.seen)),
+                    txt!(lang, format!("Stream {}: RTP {} {} is not what the SDP named", u.stream, if source { "from" } else { "to" }, u.seen), format!("Stream {}: RTP {} {} entspricht nicht dem SDP", u.stream, if source { "von" } else { "an" }, u.seen)),
+                    txt!(lang, format!("The SDP named {sdp_named}, but the packets' {} is {}. A NAT rewrote the address, or a media relay (SBC) latched on to where the packets really come from.", u.end.as_str(), u.seen), format!("Das SDP nannte {sdp_named}, die Pakete haben aber als {} {}. Ein NAT hat die Adresse umgeschrieben, oder ein Media-Relay (SBC) hat sich auf die tatsächliche Herkunft eingestellt.", if source { "Quelle" } else { "Ziel" }, u.seen)),
                     txt!(lang, "Harmless when audio works both ways; if not, fix the address the device writes into its SDP.".to_string(), "Harmlos, solange Audio in beide Richtungen geht; sonst die Adresse korrigieren, die das Gerät ins SDP schreibt.".to_string()),
                 )
                 .evidence([s.first_frame])
@@ -76,14 +73,15 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             out.push(f);
         }
         for b in &m.rtp_after_bye {
-            let Some(s) = a.streams.get(b.stream) else {
+            let Some(s) = facts.stream(b.stream) else {
                 continue;
             };
+            let (bye_s, last_s) = (ctx.base.s(b.bye_ns), ctx.base.s(b.last_packet_ns));
             let f = Finding::new("rtp-after-bye", Severity::Warning)
                 .call(c)
                 .text(
-                    txt!(lang, format!("Stream {} went on {:.1} s after the BYE", b.stream + 1, b.last_packet_s - b.bye_s), format!("Stream {} lief {:.1} s nach dem BYE weiter", b.stream + 1, b.last_packet_s - b.bye_s)),
-                    txt!(lang, format!("The BYE was at {:.3} s; the stream's last packet at {:.3} s. The sender did not stop its media when the call ended: the BYE did not reach it, or it ignores it.", b.bye_s, b.last_packet_s), format!("Das BYE kam bei {:.3} s; das letzte Paket des Streams bei {:.3} s. Der Sender beendete seine Medien nicht mit dem Anruf: das BYE erreichte ihn nicht, oder er ignoriert es.", b.bye_s, b.last_packet_s)),
+                    txt!(lang, format!("Stream {} went on {:.1} s after the BYE", b.stream, last_s - bye_s), format!("Stream {} lief {:.1} s nach dem BYE weiter", b.stream, last_s - bye_s)),
+                    txt!(lang, format!("The BYE was at {bye_s:.3} s; the stream's last packet at {last_s:.3} s. The sender did not stop its media when the call ended: the BYE did not reach it, or it ignores it."), format!("Das BYE kam bei {bye_s:.3} s; das letzte Paket des Streams bei {last_s:.3} s. Der Sender beendete seine Medien nicht mit dem Anruf: das BYE erreichte ihn nicht, oder er ignoriert es.")),
                     txt!(lang, "Check that the BYE and its 200 OK reach the sender of this stream.".to_string(), "Prüfen, ob BYE und sein 200 OK den Sender dieses Streams erreichen.".to_string()),
                 )
                 .evidence([s.last_frame])
@@ -91,7 +89,12 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             out.push(f);
         }
     }
-    for (i, s) in a.streams.iter().enumerate() {
+}
+
+pub fn stream(s: &RtpStream, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    let i = s.number - 1;
+    {
         let loss = s.rfc3550.lost_pct;
         let jitter = s.wireshark.max_jitter_ms;
         let mos = s.quality.as_ref().map(|q| q.mos);
@@ -114,7 +117,7 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                     txt!(lang, "Check the network path of this direction: bandwidth, QoS marking (DSCP EF) and prioritisation, Wi-Fi; capture nearer the sender to find the hop that loses.".to_string(), "Den Netzweg dieser Richtung prüfen: Bandbreite, QoS-Markierung (DSCP EF) und Priorisierung, WLAN; näher am Sender mitschneiden, um die verlierende Stelle zu finden.".to_string()),
                 )
                 .evidence([s.first_frame, s.wireshark.max_delta_frame])
-                .stream_and_its_call(a, i);
+                .stream_and_its_call(s);
             out.push(f);
         }
         if s.wireshark.max_delta_ms >= GAP_INFO_MS && s.packets > 1 {
@@ -125,7 +128,7 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                     txt!(lang, "If users heard drop-outs, look at what happened on the path at that time; otherwise check whether VAD is on.".to_string(), "Falls Aussetzer zu hören waren, den Netzweg zu diesem Zeitpunkt prüfen; sonst nachsehen, ob VAD aktiv ist.".to_string()),
                 )
                 .evidence([s.wireshark.max_delta_frame])
-                .stream_and_its_call(a, i);
+                .stream_and_its_call(s);
             out.push(f);
         }
     }

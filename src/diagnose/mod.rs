@@ -1,7 +1,12 @@
 //! Diagnosis: findings that say in plain words why a call failed or how it went wrong, each
 //! with the frames that show it and what to check. Each rule is a module of its own that reads
-//! the finished analysis (calls, registrations, streams, capture counters) and never the
-//! packets; the findings are sorted most important first.
+//! finished records (a call with its streams, a registration, a stream, the capture summary)
+//! and never the packets. What a rule needs across calls (registrations per account, codecs
+//! per host, answered calls per account) is kept in bounded state beside the rules
+//! ([`Known`]), so each record is judged when it is finished.
+//!
+//! Findings are listed most important first: by severity, call, rule id and stream, then in
+//! the order the rules found them ([`Order`]).
 
 pub mod auth;
 pub mod capture;
@@ -19,9 +24,11 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use crate::correlate::CallRecord;
+use crate::rtp::RtpStream;
 use crate::sip::status::Lang;
-use crate::sip::Call;
-use crate::Analysis;
+use crate::sip::{Call, Registration};
+use crate::timefmt::TimeBase;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -59,6 +66,88 @@ pub struct Finding {
     /// Frame numbers that show it.
     pub evidence: Vec<u64>,
     pub suggestion: String,
+    /// Where the finding stands among findings of equal severity, call, id and stream.
+    #[serde(skip)]
+    pub order: Order,
+}
+
+/// The rule that found a finding, the part of the rule (calls, registrations, streams), the
+/// record it concerns (call number, registration or stream position) and its place among that
+/// record's findings: the order in which running the rules one after the other over the whole
+/// capture would have found it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Order {
+    pub rule: u8,
+    pub part: u8,
+    pub record: u64,
+    pub seq: u32,
+}
+
+/// The rules, numbered as [`Order::rule`] counts them.
+pub mod rule {
+    pub const RESPONSE: u8 = 0;
+    pub const NAT: u8 = 1;
+    pub const REGISTER_SOURCE: u8 = 2;
+    pub const ONE_CALL: u8 = 3;
+    pub const CODEC: u8 = 4;
+    pub const AUTH: u8 = 5;
+    pub const TIMEOUT: u8 = 6;
+    pub const MEDIA: u8 = 7;
+    pub const VISIBILITY: u8 = 8;
+    pub const CAPTURE: u8 = 9;
+    pub const SDP: u8 = 10;
+}
+
+/// The parts of a rule.
+pub mod part {
+    pub const CALLS: u8 = 0;
+    pub const REGISTRATIONS: u8 = 1;
+    pub const STREAMS: u8 = 1;
+}
+
+impl Finding {
+    /// The key findings are listed by.
+    pub fn sort_key(&self) -> (Severity, usize, &'static str, Option<usize>, Order) {
+        (
+            self.severity,
+            self.call_number.unwrap_or(usize::MAX),
+            self.id,
+            self.stream,
+            self.order,
+        )
+    }
+}
+
+/// Sorts findings most important first.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
+}
+
+/// How findings are written: the language, and the time base of the capture's `*_s` times.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub base: TimeBase,
+}
+
+/// Runs `rule` for one record and stamps the findings it adds with their [`Order`].
+fn stamped(
+    out: &mut Vec<Finding>,
+    rule: u8,
+    part: u8,
+    record: u64,
+    run: impl FnOnce(&mut Vec<Finding>),
+) {
+    let from = out.len();
+    run(out);
+    for (seq, f) in out[from..].iter_mut().enumerate() {
+        f.order = Order {
+            rule,
+            part,
+            record,
+            seq: seq as u32,
+        };
+    }
 }
 
 impl Finding {
@@ -73,6 +162,7 @@ impl Finding {
             explanation: String::new(),
             evidence: Vec::new(),
             suggestion: String::new(),
+            order: Order::default(),
         }
     }
 
@@ -82,24 +172,26 @@ impl Finding {
         self
     }
 
-    /// Ties the finding to a stream: `index` into `Analysis::streams`, shown 1-based.
-    pub(crate) fn stream(mut self, index: usize) -> Self {
-        self.stream = Some(index + 1);
+    /// Ties the finding to a stream by its number.
+    pub(crate) fn stream(mut self, number: usize) -> Self {
+        self.stream = Some(number);
         self
     }
 
     /// Ties the finding to a stream and to the call the stream belongs to, if any.
-    pub(crate) fn stream_and_its_call(self, a: &crate::Analysis, index: usize) -> Self {
-        let call = a
-            .streams
-            .get(index)
-            .and_then(|s| s.call_number)
-            .and_then(|n| a.call_by_number(n));
-        let f = self.stream(index);
-        match call {
-            Some(c) => f.call(c),
-            None => f,
+    pub(crate) fn stream_and_its_call(mut self, s: &RtpStream) -> Self {
+        self.stream = Some(s.number);
+        if let (Some(id), Some(n)) = (&s.call_id, s.call_number) {
+            self.call_id = Some(id.clone());
+            self.call_number = Some(n);
         }
+        self
+    }
+
+    /// Ties the finding to a registration (by its Call-ID).
+    pub(crate) fn registration(mut self, r: &Registration) -> Self {
+        self.call_id = Some(r.call_id.clone());
+        self
     }
 
     pub(crate) fn text(mut self, title: String, explanation: String, suggestion: String) -> Self {
@@ -161,48 +253,156 @@ pub fn host_ip(s: &str) -> Option<IpAddr> {
     s.rsplit_once(':').and_then(|(h, _)| h.parse().ok())
 }
 
-/// Every rule over the analysis, most important first.
-pub fn diagnose(a: &Analysis, lang: Lang) -> Vec<Finding> {
-    use rayon::prelude::*;
-    type Rule = fn(&Analysis, Lang, &mut Vec<Finding>);
-    const RULES: [Rule; 11] = [
-        response::run,
-        nat::run,
-        register_source::run,
-        one_call::run,
-        codec::run,
-        auth::run,
-        timeout::run,
-        media::run,
-        visibility::run,
-        capture::run,
-        sdp::run,
-    ];
-    // the rules read the analysis only, so they run at once; their findings are joined in
-    // rule order and then sorted (stably), as one after the other would leave them
-    let mut out: Vec<Finding> = RULES
-        .par_iter()
-        .map(|rule| {
-            let mut found = Vec::new();
-            rule(a, lang, &mut found);
-            found
-        })
-        .collect::<Vec<_>>()
-        .concat();
-    out.sort_by(|x, y| {
-        (
-            x.severity,
-            x.call_number.unwrap_or(usize::MAX),
-            x.id,
-            x.stream,
-        )
-            .cmp(&(
-                y.severity,
-                y.call_number.unwrap_or(usize::MAX),
-                y.id,
-                y.stream,
-            ))
+/// What the rules know across records, kept as each record is finished.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub registrations: register_source::Registry,
+    pub codecs: codec::HostCodecs,
+}
+
+/// What a call's rules read besides the call.
+pub struct CallFacts<'a> {
+    /// The call's streams.
+    pub streams: &'a [&'a RtpStream],
+    pub known: &'a Known,
+    /// How far the capture was seen when the call was finished.
+    pub seen_until_ns: i64,
+}
+
+impl CallFacts<'_> {
+    /// One of the call's streams by number.
+    pub fn stream(&self, number: usize) -> Option<&RtpStream> {
+        self.streams.iter().find(|s| s.number == number).copied()
+    }
+}
+
+/// The findings about one finished call and its media, apart from the rule that compares it
+/// with the account's other calls ([`one_call`]).
+pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let n = c.number as u64;
+    stamped(&mut out, rule::RESPONSE, part::CALLS, n, |o| {
+        response::call(c, ctx, o)
     });
+    stamped(&mut out, rule::NAT, part::CALLS, n, |o| {
+        nat::call(c, ctx, o)
+    });
+    stamped(&mut out, rule::REGISTER_SOURCE, part::CALLS, n, |o| {
+        register_source::call(c, &facts.known.registrations, ctx, o)
+    });
+    stamped(&mut out, rule::CODEC, part::CALLS, n, |o| {
+        codec::call(c, facts, ctx, o)
+    });
+    stamped(&mut out, rule::AUTH, part::CALLS, n, |o| {
+        auth::call(c, ctx, o)
+    });
+    stamped(&mut out, rule::TIMEOUT, part::CALLS, n, |o| {
+        timeout::call(c, facts, ctx, o)
+    });
+    stamped(&mut out, rule::MEDIA, part::CALLS, n, |o| {
+        media::call(c, facts, ctx, o)
+    });
+    stamped(&mut out, rule::SDP, part::CALLS, n, |o| {
+        sdp::call(c, ctx, o)
+    });
+    out
+}
+
+/// The findings about one finished registration; `position` is its place in the capture's
+/// list of registrations.
+pub fn registration(r: &Registration, position: u64, ctx: Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let p = part::REGISTRATIONS;
+    stamped(&mut out, rule::RESPONSE, p, position, |o| {
+        response::registration(r, ctx, o)
+    });
+    stamped(&mut out, rule::NAT, p, position, |o| {
+        nat::registration(r, ctx, o)
+    });
+    stamped(&mut out, rule::AUTH, p, position, |o| {
+        auth::registration(r, ctx, o)
+    });
+    out
+}
+
+/// The findings about one finished stream's own figures.
+pub fn stream(s: &RtpStream, ctx: Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    stamped(&mut out, rule::MEDIA, part::STREAMS, s.number as u64, |o| {
+        media::stream(s, ctx, o)
+    });
+    out
+}
+
+/// The findings about the capture as a whole, once it is read.
+pub fn capture(
+    summary: &crate::CaptureSummary,
+    anomalies: &[crate::Anomaly],
+    streams: &capture::StreamFacts,
+    ctx: Ctx,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    stamped(&mut out, rule::VISIBILITY, 0, 0, |o| {
+        visibility::run(summary, streams, ctx, o)
+    });
+    stamped(&mut out, rule::CAPTURE, 0, 0, |o| {
+        capture::run(summary, anomalies, streams, ctx, o)
+    });
+    out
+}
+
+/// Every rule over a whole analysis, most important first: what finishing each record in
+/// turn gives, for an analysis held in memory.
+pub fn diagnose(a: &crate::Analysis, lang: Lang) -> Vec<Finding> {
+    let ctx = Ctx {
+        lang,
+        base: a.capture.time_base,
+    };
+    let mut known = Known::default();
+    for r in &a.registrations {
+        known.registrations.add(r);
+    }
+    for c in &a.calls {
+        known.codecs.add_call(c);
+    }
+    let seen_until_ns = a.capture.last_ts_ns.unwrap_or(0);
+    let mut out = Vec::new();
+    let answered = one_call::History::of(&a.calls);
+    for c in &a.calls {
+        let streams: Vec<&RtpStream> = c
+            .media
+            .streams
+            .iter()
+            .filter_map(|&n| n.checked_sub(1).and_then(|i| a.streams.get(i)))
+            .collect();
+        let facts = CallFacts {
+            streams: &streams,
+            known: &known,
+            seen_until_ns,
+        };
+        out.extend(call(c, &facts, ctx));
+        if let Some(o) = answered.overlapping(c, ctx) {
+            let mut found = Vec::new();
+            stamped(
+                &mut found,
+                rule::ONE_CALL,
+                part::CALLS,
+                c.number as u64,
+                |f| one_call::finding(c, &o, ctx, f),
+            );
+            out.extend(found);
+        }
+    }
+    for (i, r) in a.registrations.iter().enumerate() {
+        out.extend(registration(r, i as u64, ctx));
+    }
+    let mut facts = capture::StreamFacts::default();
+    for s in &a.streams {
+        out.extend(stream(s, ctx));
+        facts.add(s);
+    }
+    out.extend(capture(&a.capture, &a.anomalies, &facts, ctx));
+    sort(&mut out);
     out
 }
 

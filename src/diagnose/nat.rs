@@ -7,10 +7,10 @@
 
 use std::net::IpAddr;
 
-use super::{host_ip, is_private, txt, Finding, Severity};
+use super::{host_ip, is_private, txt, Ctx, Finding, Severity};
+use crate::correlate::CallRecord;
 use crate::sip::calls::Side;
-use crate::sip::status::Lang;
-use crate::Analysis;
+use crate::sip::Registration;
 
 /// The advertised private addresses that differ from `source`: (where, address).
 fn advertised(
@@ -40,9 +40,10 @@ fn list(places: &[(&'static str, IpAddr)]) -> String {
         .join(", ")
 }
 
-pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    for c in &a.calls {
-        let source = host_ip(&c.caller);
+pub fn call(c: &CallRecord, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    {
+        let source = Some(c.caller.ip());
         let sdp_addr = c
             .sdp
             .iter()
@@ -50,16 +51,16 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             .and_then(|e| e.sdp.media.iter().find_map(|m| m.address.clone()));
         let places = advertised(
             source,
-            host_ip(&c.callee),
+            Some(c.callee.ip()),
             c.caller_via.as_deref(),
             c.caller_contact.as_deref(),
             sdp_addr.as_deref(),
         );
         if places.is_empty() {
-            continue;
+            return;
         }
         let invite = super::frames_of(c, "INVITE").into_iter().next();
-        let src = source.map_or_else(|| c.caller.clone(), |ip| ip.to_string());
+        let src = c.caller.ip().to_string();
         let (consequence, severity, more) = match c.final_status {
             Some(code @ (403 | 488 | 606)) => (
                 txt!(
@@ -112,21 +113,25 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                 .evidence(invite.into_iter().chain(more)),
         );
     }
-    for r in &a.registrations {
-        let source = host_ip(&r.source);
+}
+
+pub fn registration(r: &Registration, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    {
+        let source = Some(r.source.ip());
         let places = advertised(
             source,
-            host_ip(&r.registrar),
+            Some(r.registrar.ip()),
             r.via.as_deref(),
             r.contact.as_deref(),
             None,
         );
         if places.is_empty() {
-            continue;
+            return;
         }
         let first = r.messages.first().map(|m| m.frame);
         let rejected = r.final_status.is_some_and(|s| s == 403);
-        let mut f = Finding::new(
+        let f = Finding::new(
             "nat-private-address",
             if rejected {
                 Severity::Error
@@ -159,7 +164,6 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                 "STUN, einen Outbound-Proxy oder NAT-Keep-alives am Gerät einschalten; das SIP-ALG des Routers prüfen.".to_string()
             ),
         );
-        f.call_id = Some(r.call_id.clone());
-        out.push(f.evidence(first));
+        out.push(f.registration(r).evidence(first));
     }
 }

@@ -2,42 +2,104 @@
 //! source address:port. Providers that accept calls only from the registered binding answer
 //! such an INVITE with 403.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 
-use super::{host_ip, txt, Finding, Severity};
-use crate::sip::status::Lang;
-use crate::Analysis;
+use super::{txt, Ctx, Finding, Severity};
+use crate::sip::{Call, Registration};
 
-pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    // successful registrations by (account, registrar host): the first one, and every source
-    // they came from (indexed, so a capture of many calls and registrations stays linear)
-    type Group<'a> = (&'a crate::sip::Registration, HashSet<&'a str>);
-    let mut groups: HashMap<(&str, Option<std::net::IpAddr>), Group> = HashMap::new();
-    for r in &a.registrations {
-        let Some(u) = r.user.as_deref() else { continue };
+/// Sources kept per account and registrar; a device with more is not one device.
+pub const MAX_SOURCES: usize = 16;
+/// Accounts remembered; beyond this the oldest are forgotten.
+pub const MAX_ACCOUNTS: usize = 100_000;
+
+/// A successful registration of an account at a registrar: the first one, and every source
+/// address:port registrations of it came from.
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub source: SocketAddr,
+    pub registrar: SocketAddr,
+    /// The first message of the registration that made it.
+    pub first_frame: Option<u64>,
+    pub sources: Vec<SocketAddr>,
+    /// When it was added, for forgetting the oldest.
+    added: u64,
+}
+
+/// Successful registrations by (account, registrar host).
+#[derive(Debug, Default)]
+pub struct Registry {
+    by_account: HashMap<(String, IpAddr), Binding>,
+    added: u64,
+}
+
+impl Registry {
+    /// Notes a registration, if it ended registered.
+    pub fn add(&mut self, r: &Registration) {
         if r.state != crate::sip::RegistrationState::Registered {
-            continue;
+            return;
         }
-        groups
-            .entry((u, host_ip(&r.registrar)))
-            .or_insert_with(|| (r, HashSet::new()))
-            .1
-            .insert(r.source.as_str());
+        let Some(user) = r.user.as_deref() else {
+            return;
+        };
+        self.add_binding(
+            user,
+            r.source,
+            r.registrar,
+            r.messages.first().map(|m| m.frame),
+        );
     }
-    if groups.is_empty() {
-        return;
+
+    /// Notes that `user` registered from `source` at `registrar`.
+    pub fn add_binding(
+        &mut self,
+        user: &str,
+        source: SocketAddr,
+        registrar: SocketAddr,
+        first_frame: Option<u64>,
+    ) {
+        self.added += 1;
+        let added = self.added;
+        if self.by_account.len() >= MAX_ACCOUNTS {
+            // forget the older half: accounts are this many only in captures of whole
+            // networks, and the recent ones are those calls still compare with
+            let keep_after = added.saturating_sub(MAX_ACCOUNTS as u64 / 2);
+            self.by_account.retain(|_, b| b.added > keep_after);
+        }
+        let b = self
+            .by_account
+            .entry((user.to_string(), registrar.ip()))
+            .or_insert_with(|| Binding {
+                source,
+                registrar,
+                first_frame,
+                sources: Vec::new(),
+                added,
+            });
+        b.added = added;
+        if !b.sources.contains(&source) && b.sources.len() < MAX_SOURCES {
+            b.sources.push(source);
+        }
     }
-    for c in &a.calls {
+
+    fn get(&self, user: &str, registrar: IpAddr) -> Option<&Binding> {
+        self.by_account.get(&(user.to_string(), registrar))
+    }
+}
+
+pub fn call(c: &Call, registry: &Registry, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    {
         let Some(u) = c.from.user.as_deref() else {
-            continue;
+            return;
         };
         // a registration from the caller's own address:port makes the call fine
-        if let Some((r, sources)) = groups.get(&(u, host_ip(&c.callee))) {
-            if sources.contains(c.caller.as_str()) {
-                continue;
+        if let Some(r) = registry.get(u, c.callee.ip()) {
+            if r.sources.contains(&c.caller) {
+                return;
             }
             let rejected = c.final_status == Some(403);
-            let register = r.messages.first().map(|m| m.frame);
+            let register = r.first_frame;
             let invite = super::frames_of(c, "INVITE").into_iter().next();
             out.push(
                 Finding::new(

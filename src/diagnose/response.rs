@@ -3,21 +3,21 @@
 //! Warning headers said, what the code usually means and what to check. Cancelled calls get
 //! the plain cause too (the caller gave up), and unanswered ones when no timeout rule says more.
 
-use super::{txt, Finding, Severity};
+use super::{txt, Ctx, Finding, Severity};
 use crate::sip::calls::MessageRef;
-use crate::sip::status::{self, Lang};
-use crate::sip::{CallState, RegistrationState};
-use crate::Analysis;
+use crate::sip::status;
+use crate::sip::{Call, CallState, Registration, RegistrationState};
 
 fn first_invite(msgs: &[MessageRef]) -> Option<&MessageRef> {
     msgs.iter().find(|m| m.label == "INVITE")
 }
 
-pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    for c in &a.calls {
+pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    {
         match c.state {
             CallState::Rejected => {
-                let Some(code) = c.final_status else { continue };
+                let Some(code) = c.final_status else { return };
                 let e = status::explain(code, lang);
                 let fin = c
                     .messages
@@ -25,10 +25,10 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                     .rfind(|m| m.status == Some(code) && m.cseq.ends_with("INVITE"));
                 let invite = first_invite(&c.messages);
                 let after = match (fin, invite) {
-                    (Some(f), Some(i)) => f.time_s - i.time_s,
+                    (Some(f), Some(i)) => ctx.base.s(f.ts_ns) - ctx.base.s(i.ts_ns),
                     _ => 0.0,
                 };
-                let who = fin.map_or_else(|| c.callee.clone(), |f| f.src.to_string());
+                let who = fin.map_or_else(|| c.callee.to_string(), |f| f.src.to_string());
                 let mut explanation = txt!(
                     lang,
                     format!(
@@ -103,11 +103,11 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                     .find(|m| m.status.is_some_and(|s| (180..190).contains(&s)));
                 let invite = first_invite(&c.messages);
                 let rang = match (cancel, ringing) {
-                    (Some(x), Some(r)) => x.time_s - r.time_s,
+                    (Some(x), Some(r)) => ctx.base.s(x.ts_ns) - ctx.base.s(r.ts_ns),
                     _ => 0.0,
                 };
                 let waited = match (cancel, invite) {
-                    (Some(x), Some(i)) => x.time_s - i.time_s,
+                    (Some(x), Some(i)) => ctx.base.s(x.ts_ns) - ctx.base.s(i.ts_ns),
                     _ => 0.0,
                 };
                 out.push(
@@ -148,33 +148,38 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             _ => {}
         }
     }
-    for r in &a.registrations {
+}
+
+pub fn registration(r: &Registration, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    {
         if r.state != RegistrationState::RegisterFailed {
-            continue;
+            return;
         }
-        let Some(code) = r.final_status else { continue };
+        let Some(code) = r.final_status else { return };
         // 401/403 after credentials are the authentication rule's
         if matches!(code, 401 | 403 | 407) {
-            continue;
+            return;
         }
         let e = status::explain(code, lang);
         let fin = r.messages.iter().rfind(|m| m.status == Some(code));
-        let mut f = Finding::new("register-error-response", Severity::Error).text(
-            txt!(
-                lang,
-                format!(
-                    "Registration of {} rejected with {code} {}",
-                    r.aor, e.phrase
+        let f = Finding::new("register-error-response", Severity::Error)
+            .registration(r)
+            .text(
+                txt!(
+                    lang,
+                    format!(
+                        "Registration of {} rejected with {code} {}",
+                        r.aor, e.phrase
+                    ),
+                    format!(
+                        "Registrierung von {} mit {code} {} abgelehnt",
+                        r.aor, e.phrase
+                    )
                 ),
-                format!(
-                    "Registrierung von {} mit {code} {} abgelehnt",
-                    r.aor, e.phrase
-                )
-            ),
-            format!("{} {}", e.meaning, e.class),
-            e.causes.clone(),
-        );
-        f.call_id = Some(r.call_id.clone());
+                format!("{} {}", e.meaning, e.class),
+                e.causes.clone(),
+            );
         out.push(f.evidence(fin.map(|m| m.frame)));
     }
 }

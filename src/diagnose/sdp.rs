@@ -2,15 +2,15 @@
 //! signalled by `c=0.0.0.0` or `a=inactive` (old-style or mute-both-ways holds some peers
 //! mishandle), and a slow setup (INVITE to the first 18x).
 
-use super::{txt, Finding, Severity};
-use crate::sip::status::Lang;
-use crate::Analysis;
+use super::{txt, Ctx, Finding, Severity};
+use crate::sip::Call;
 
 /// INVITE to first 18x above this is reported.
 pub const SETUP_DELAY_WARN_MS: f64 = 5_000.0;
 
-pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    for c in &a.calls {
+pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    {
         for e in &c.sdp {
             let Some(err) = &e.sdp.strict_error else {
                 continue;
@@ -35,14 +35,18 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                 Finding::new("hold-style", Severity::Info)
                     .call(c)
                     .text(
-                        txt!(lang, format!("Hold by {} at {:.1} s", h.how, h.time_s), format!("Halten per {} bei {:.1} s", h.how, h.time_s)),
+                        txt!(lang, format!("Hold by {} at {:.1} s", h.how, ctx.base.s(h.ts_ns)), format!("Halten per {} bei {:.1} s", h.how, ctx.base.s(h.ts_ns))),
                         txt!(lang, format!("The {} put the call on hold with {}. {}", if matches!(h.by, crate::sip::calls::Side::Caller) { "caller" } else { "callee" }, h.how, if h.how == "inactive" { "Media stops both ways, so no music on hold is played." } else { "This RFC 2543 style is understood by most peers, but some stop media for good or fail to resume." }), format!("Der {} hat mit {} gehalten. {}", if matches!(h.by, crate::sip::calls::Side::Caller) { "Anrufer" } else { "Angerufene" }, h.how, if h.how == "inactive" { "Medien stoppen in beide Richtungen, es gibt keine Wartemusik." } else { "Diese Art nach RFC 2543 verstehen die meisten, manche stoppen die Medien aber dauerhaft oder nehmen nicht wieder auf." })),
                         txt!(lang, "If resuming fails, configure hold as a=sendonly (RFC 3264).".to_string(), "Falls das Zurückholen scheitert, Halten als a=sendonly konfigurieren (RFC 3264).".to_string()),
                     )
                     .evidence([h.frame]),
             );
         }
-        if let Some(setup) = c.setup_time_ms.filter(|&t| t > SETUP_DELAY_WARN_MS) {
+        if let Some(setup) = c
+            .setup_ns
+            .map(crate::timefmt::ms)
+            .filter(|&t| t > SETUP_DELAY_WARN_MS)
+        {
             let invite = super::frames_of(c, "INVITE").into_iter().next();
             let ring = c
                 .messages

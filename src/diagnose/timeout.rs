@@ -2,13 +2,12 @@
 //! blocked); an INVITE that got provisional answers but no final one; a 2xx retransmitted
 //! with no ACK (the call drops after about 32 s); a BYE or CANCEL nobody answered.
 
-use super::{txt, Finding, Severity};
-use crate::sip::status::Lang;
-use crate::sip::CallState;
-use crate::Analysis;
+use super::{txt, CallFacts, Ctx, Finding, Severity};
+use crate::sip::{Call, CallState};
 
-pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    for c in &a.calls {
+pub fn call(c: &Call, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    {
         let invites: Vec<u64> = c
             .messages
             .iter()
@@ -22,9 +21,10 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
                 .iter()
                 .filter(|m| m.label == "INVITE" && m.retransmission)
                 .count();
-            let span = c.end_s - c.start_s;
+            let span = ctx.base.s(c.end_ns) - ctx.base.s(c.start_ns);
             // how long the capture went on after the INVITE: the time the callee had
-            let remaining = (a.capture.duration_s - c.start_s).max(0.0);
+            let seen = facts.seen_until_ns.saturating_sub(ctx.base.base_ns) as f64 / 1e9;
+            let remaining = (seen - ctx.base.s(c.start_ns)).max(0.0);
             let f = if responses == 0 {
                 Finding::new("invite-no-response", Severity::Error).text(
                     txt!(lang, format!("The INVITE was never answered ({resent} retransmissions over {span:.1} s)"), format!("Das INVITE wurde nie beantwortet ({resent} Wiederholungen über {span:.1} s)")),

@@ -2,12 +2,13 @@
 //! seen), and SRTP or DTLS-SRTP media (headers are readable, payloads are not): say so, and
 //! what to capture instead.
 
-use super::{txt, Finding, Severity};
-use crate::sip::status::Lang;
-use crate::Analysis;
+use super::capture::{numbers, StreamFacts};
+use super::{txt, Ctx, Finding, Severity};
+use crate::CaptureSummary;
 
-pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
-    let tls = a.capture.tls_records;
+pub fn run(c: &CaptureSummary, streams: &StreamFacts, ctx: Ctx, out: &mut Vec<Finding>) {
+    let lang = ctx.lang;
+    let tls = c.tls_records;
     if tls > 0 {
         out.push(
             Finding::new("signalling-encrypted", Severity::Info).text(
@@ -17,26 +18,23 @@ pub fn run(a: &Analysis, lang: Lang, out: &mut Vec<Finding>) {
             ),
         );
     }
-    let encrypted: Vec<(usize, &crate::rtp::RtpStream)> = a
-        .streams
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.encrypted)
-        .collect();
+    let encrypted = &streams.encrypted;
     if !encrypted.is_empty() {
-        let list = encrypted
-            .iter()
-            .map(|(i, s)| format!("{} ({})", i + 1, s.encryption_evidence.unwrap_or("sdp")))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = numbers(
+            encrypted
+                .iter()
+                .map(|(n, how, _)| format!("{n} ({})", how.as_str())),
+            streams.encrypted_count,
+            lang,
+        );
         out.push(
             Finding::new("media-encrypted", Severity::Info)
                 .text(
-                    txt!(lang, format!("{} SRTP streams: loss and jitter are measured, the audio is not", encrypted.len()), format!("{} SRTP-Streams: Verlust und Jitter sind messbar, der Ton nicht", encrypted.len())),
+                    txt!(lang, format!("{} SRTP streams: loss and jitter are measured, the audio is not", streams.encrypted_count), format!("{} SRTP-Streams: Verlust und Jitter sind messbar, der Ton nicht", streams.encrypted_count)),
                     txt!(lang, format!("Streams {list} are encrypted. Their RTP headers give packets, loss, jitter and MOS; DTMF events, comfort noise and the audio itself stay hidden."), format!("Die Streams {list} sind verschlüsselt. Ihre RTP-Header liefern Pakete, Verlust, Jitter und MOS; DTMF-Ereignisse, Comfort Noise und der Ton selbst bleiben verborgen.")),
                     txt!(lang, "To hear or check payloads, capture with SRTP disabled for a test call, or export the keys (SDES a=crypto in decrypted signalling, DTLS key log).".to_string(), "Um Inhalte zu prüfen, einen Testanruf ohne SRTP aufzeichnen oder die Schlüssel exportieren (SDES a=crypto in entschlüsselter Signalisierung, DTLS-Key-Log).".to_string()),
                 )
-                .evidence(encrypted.iter().map(|(_, s)| s.first_frame)),
+                .evidence(encrypted.iter().map(|(_, _, frame)| *frame)),
         );
     }
 }

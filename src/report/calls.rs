@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use crate::sip::status::{self, Lang};
-use crate::sip::{Call, CallState};
+use crate::sip::{Call, CallState, Registration};
+use crate::timefmt::TimeBase;
 use crate::Analysis;
 
 fn cut(s: &str, max: usize) -> String {
@@ -98,94 +99,140 @@ pub fn why(c: &Call, lang: Lang) -> Vec<String> {
     lines
 }
 
-pub fn table(a: &Analysis, lang: Lang) -> String {
+/// The column header of the call table, after a blank line.
+pub fn call_header() -> String {
+    format!(
+        "\n{:>3}  {:<11} {:<22} {:<15} {:<15} {:>9} {:>7} {:>8}\n",
+        "#", "state", "final", "from", "to", "start s", "setup s", "talk s"
+    )
+}
+
+/// One call's lines in the call table.
+pub fn call_lines(c: &Call, lang: Lang, base: TimeBase) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: {} calls, {} registrations",
-        a.capture.file,
-        a.calls.len(),
-        a.registrations.len()
+        "{:>3}  {:<11} {:<22} {:<15} {:<15} {:>9.3} {:>7} {:>8}",
+        c.number,
+        c.state.as_str(),
+        cut(&status_text(c.final_status, &c.final_reason), 22),
+        cut(&party(&c.from), 15),
+        cut(&party(&c.to), 15),
+        base.s(c.start_ns),
+        opt(c.setup_ns.map(|m| crate::timefmt::ms(m) / 1e3), 2),
+        opt(crate::report::json::talk_s(c), 1),
     );
+    let _ = writeln!(
+        s,
+        "     {} -> {}  {}  Call-ID {}",
+        c.caller,
+        c.callee,
+        c.transport,
+        cut(&c.call_id, 48)
+    );
+    for line in why(c, lang) {
+        let _ = writeln!(s, "     {}", cut(&line, 300));
+    }
+    s
+}
+
+/// The column header of the registration table, after a blank line.
+pub fn registration_header() -> String {
+    format!(
+        "\n{:>3}  {:<15} {:<22} {:<34} {:>4} {:>4} {:>7}\n",
+        "#", "state", "final", "address of record", "try", "auth", "expires"
+    )
+}
+
+/// One registration's lines in the registration table; `number` counts from 1.
+pub fn registration_lines(number: usize, r: &Registration, lang: Lang) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:>3}  {:<15} {:<22} {:<34} {:>4} {:>4} {:>7}",
+        number,
+        r.state.as_str(),
+        cut(&status_text(r.final_status, &r.final_reason), 22),
+        cut(&r.aor, 34),
+        r.attempts,
+        r.challenges,
+        r.expires.map_or_else(|| "-".into(), |e| e.to_string()),
+    );
+    let _ = writeln!(
+        s,
+        "     from {} to {}  {}",
+        r.source,
+        r.registrar,
+        cut(r.user_agent.as_deref().unwrap_or(""), 50)
+    );
+    if let Some(code) = r.final_status.filter(|c| *c >= 300) {
+        let e = status::explain(code, lang);
+        let _ = writeln!(s, "     {code} {}: {}", e.phrase, cut(&e.causes, 300));
+    }
+    s
+}
+
+/// Counts of the SIP that is neither a call nor a registration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OtherCounts {
+    pub keepalive_requests: u64,
+    pub keepalive_paths: usize,
+    pub subscriptions: usize,
+    pub requests: usize,
+    pub unmatched: usize,
+}
+
+impl OtherCounts {
+    pub fn of(o: &crate::sip::OtherSip) -> OtherCounts {
+        OtherCounts {
+            keepalive_requests: o.keepalives.iter().map(|k| k.requests).sum(),
+            keepalive_paths: o.keepalives.len(),
+            subscriptions: o.subscriptions.len(),
+            requests: o.requests.len(),
+            unmatched: o.unmatched.len(),
+        }
+    }
+
+    /// The line the call table ends with, when there is other SIP.
+    pub fn line(&self) -> Option<String> {
+        (self.keepalive_requests > 0
+            || self.subscriptions > 0
+            || self.requests > 0
+            || self.unmatched > 0)
+            .then(|| {
+                format!(
+                    "\nother SIP: {} OPTIONS on {} paths, {} subscriptions, {} MESSAGE/PUBLISH, {} Call-IDs whose start was not captured\n",
+                    self.keepalive_requests,
+                    self.keepalive_paths,
+                    self.subscriptions,
+                    self.requests,
+                    self.unmatched
+                )
+            })
+    }
+}
+
+/// The first line of the table: the capture and how many calls and registrations it holds.
+pub fn title(file: &str, calls: usize, registrations: usize) -> String {
+    format!("{file}: {calls} calls, {registrations} registrations\n")
+}
+
+pub fn table(a: &Analysis, lang: Lang) -> String {
+    let mut s = title(&a.capture.file, a.calls.len(), a.registrations.len());
     if !a.calls.is_empty() {
-        let _ = writeln!(
-            s,
-            "\n{:>3}  {:<11} {:<22} {:<15} {:<15} {:>9} {:>7} {:>8}",
-            "#", "state", "final", "from", "to", "start s", "setup s", "talk s"
-        );
+        s.push_str(&call_header());
         for c in &a.calls {
-            let _ = writeln!(
-                s,
-                "{:>3}  {:<11} {:<22} {:<15} {:<15} {:>9.3} {:>7} {:>8}",
-                c.number,
-                c.state.as_str(),
-                cut(&status_text(c.final_status, &c.final_reason), 22),
-                cut(&party(&c.from), 15),
-                cut(&party(&c.to), 15),
-                c.start_s,
-                opt(c.setup_time_ms.map(|m| m / 1e3), 2),
-                opt(c.talk_duration_s, 1),
-            );
-            let _ = writeln!(
-                s,
-                "     {} -> {}  {}  Call-ID {}",
-                c.caller,
-                c.callee,
-                c.transport,
-                cut(&c.call_id, 48)
-            );
-            for line in why(c, lang) {
-                let _ = writeln!(s, "     {}", cut(&line, 300));
-            }
+            s.push_str(&call_lines(c, lang, a.capture.time_base));
         }
     }
     if !a.registrations.is_empty() {
-        let _ = writeln!(
-            s,
-            "\n{:>3}  {:<15} {:<22} {:<34} {:>4} {:>4} {:>7}",
-            "#", "state", "final", "address of record", "try", "auth", "expires"
-        );
+        s.push_str(&registration_header());
         for (i, r) in a.registrations.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "{:>3}  {:<15} {:<22} {:<34} {:>4} {:>4} {:>7}",
-                i + 1,
-                r.state.as_str(),
-                cut(&status_text(r.final_status, &r.final_reason), 22),
-                cut(&r.aor, 34),
-                r.attempts,
-                r.challenges,
-                r.expires.map_or_else(|| "-".into(), |e| e.to_string()),
-            );
-            let _ = writeln!(
-                s,
-                "     from {} to {}  {}",
-                r.source,
-                r.registrar,
-                cut(r.user_agent.as_deref().unwrap_or(""), 50)
-            );
-            if let Some(code) = r.final_status.filter(|c| *c >= 300) {
-                let e = status::explain(code, lang);
-                let _ = writeln!(s, "     {code} {}: {}", e.phrase, cut(&e.causes, 300));
-            }
+            s.push_str(&registration_lines(i + 1, r, lang));
         }
     }
-    let o = &a.other_sip;
-    let keepalive_requests: u64 = o.keepalives.iter().map(|k| k.requests).sum();
-    if keepalive_requests > 0
-        || !o.subscriptions.is_empty()
-        || !o.requests.is_empty()
-        || !o.unmatched.is_empty()
-    {
-        let _ = writeln!(
-            s,
-            "\nother SIP: {} OPTIONS on {} paths, {} subscriptions, {} MESSAGE/PUBLISH, {} Call-IDs whose start was not captured",
-            keepalive_requests,
-            o.keepalives.len(),
-            o.subscriptions.len(),
-            o.requests.len(),
-            o.unmatched.len()
-        );
+    if let Some(line) = OtherCounts::of(&a.other_sip).line() {
+        s.push_str(&line);
     }
     s
 }

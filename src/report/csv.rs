@@ -5,7 +5,11 @@
 //! a cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`. Numbers we
 //! compute are written as numbers (a loss of -1 stays -1).
 
+use crate::correlate::CallRecord;
+use crate::rtp::RtpStream;
 use crate::sip::calls::Side;
+use crate::sip::Registration;
+use crate::timefmt::{self, TimeBase};
 use crate::Analysis;
 
 /// A cell of capture text, safe to open in a spreadsheet.
@@ -36,12 +40,18 @@ fn side(s: Option<Side>) -> &'static str {
     }
 }
 
-/// ISO 8601 UTC of a time given in seconds from the capture start.
-fn iso_at(a: &Analysis, rel_s: f64) -> String {
-    match a.capture.first_ts_ns {
-        Some(start) => crate::timefmt::iso8601(start + (rel_s * 1e9).round() as i64),
-        None => String::new(),
-    }
+/// ISO 8601 UTC of a time, truncated to the microsecond as its `*_s` twin is.
+fn iso_at(base: TimeBase, ts_ns: i64) -> String {
+    timefmt::iso8601(base.base_ns + base.us(ts_ns) * 1_000)
+}
+
+/// The streams of a call among those of an analysis held in memory.
+pub fn streams_of<'a>(a: &'a Analysis, c: &CallRecord) -> Vec<&'a RtpStream> {
+    c.media
+        .streams
+        .iter()
+        .filter_map(|&n| n.checked_sub(1).and_then(|i| a.streams.get(i)))
+        .collect()
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> String {
@@ -93,13 +103,7 @@ pub const CALL_COLUMNS: &[&str] = &[
 ];
 
 /// Worst figures over a call's streams: lowest MOS, highest loss, highest jitter.
-fn media_worst(a: &Analysis, c: &crate::sip::Call) -> (String, String, String) {
-    let streams: Vec<_> = c
-        .media
-        .streams
-        .iter()
-        .filter_map(|&i| a.streams.get(i))
-        .collect();
+pub fn media_worst(streams: &[&RtpStream]) -> (String, String, String) {
     if streams.is_empty() {
         return Default::default();
     }
@@ -122,9 +126,9 @@ fn media_worst(a: &Analysis, c: &crate::sip::Call) -> (String, String, String) {
     )
 }
 
-/// One call as a row of [`CALL_COLUMNS`].
-pub fn call_row(a: &Analysis, c: &crate::sip::Call) -> Vec<String> {
-    let (mos, lost, jitter) = media_worst(a, c);
+/// One call as a row of [`CALL_COLUMNS`]; `streams` are its streams.
+pub fn call_row(c: &CallRecord, streams: &[&RtpStream], base: TimeBase) -> Vec<String> {
+    let (mos, lost, jitter) = media_worst(streams);
     let reason = c
         .reason
         .iter()
@@ -153,20 +157,20 @@ pub fn call_row(a: &Analysis, c: &crate::sip::Call) -> Vec<String> {
         opt_text(c.to.display_name.as_deref()),
         text_cell(&c.to.uri),
         text_cell(&c.request_uri),
-        c.caller.clone(),
-        c.callee.clone(),
+        c.caller.to_string(),
+        c.callee.to_string(),
         opt_text(c.caller_user_agent.as_deref()),
         opt_text(c.callee_user_agent.as_deref()),
-        c.transport.clone(),
-        c.start_time.clone(),
-        fixed(c.start_s, 6),
-        iso_at(a, c.end_s),
-        fixed(c.end_s, 6),
-        num(c.setup_time_ms.map(|v| fixed(v, 3))),
-        num(c.answer_time_ms.map(|v| fixed(v, 3))),
-        num(c.talk_duration_s.map(|v| fixed(v, 3))),
+        c.transport.to_string(),
+        timefmt::iso8601(c.start_ns),
+        fixed(base.s(c.start_ns), 6),
+        iso_at(base, c.end_ns),
+        fixed(base.s(c.end_ns), 6),
+        num(c.setup_ns.map(|v| fixed(timefmt::ms(v), 3))),
+        num(c.answer_ns.map(|v| fixed(timefmt::ms(v), 3))),
+        num(crate::report::json::talk_s(c).map(|v| fixed(v, 3))),
         side(c.ended_by).to_string(),
-        opt_text(c.end_method.as_deref()),
+        opt_text(c.end_method.map(|m| m.as_str())),
         text_cell(&reason),
         c.invite_attempts.to_string(),
         c.auth_challenges.to_string(),
@@ -189,7 +193,7 @@ pub fn calls(a: &Analysis) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(CALL_COLUMNS);
     for c in &a.calls {
-        let _ = w.write_record(call_row(a, c));
+        let _ = w.write_record(call_row(c, &streams_of(a, c), a.capture.time_base));
     }
     finish(w)
 }
@@ -223,7 +227,15 @@ pub fn registrations(a: &Analysis) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(REGISTRATION_COLUMNS);
     for r in &a.registrations {
-        let _ = w.write_record([
+        let _ = w.write_record(registration_row(r, a.capture.time_base));
+    }
+    finish(w)
+}
+
+/// One registration as a row of [`REGISTRATION_COLUMNS`].
+pub fn registration_row(r: &Registration, base: TimeBase) -> Vec<String> {
+    {
+        vec![
             text_cell(&r.call_id),
             text_cell(&r.aor),
             opt_text(r.user.as_deref()),
@@ -237,17 +249,16 @@ pub fn registrations(a: &Analysis) -> String {
             opt_text(r.contact.as_deref()),
             num(r.expires),
             r.unregister.to_string(),
-            r.source.clone(),
-            r.registrar.clone(),
+            r.source.to_string(),
+            r.registrar.to_string(),
             opt_text(r.user_agent.as_deref()),
-            r.transport.clone(),
-            r.start_time.clone(),
-            fixed(r.start_s, 6),
-            fixed(r.end_s, 6),
+            r.transport.to_string(),
+            timefmt::iso8601(r.start_ns),
+            fixed(base.s(r.start_ns), 6),
+            fixed(base.s(r.end_ns), 6),
             r.retransmissions.to_string(),
-        ]);
+        ]
     }
-    finish(w)
 }
 
 pub const STREAM_COLUMNS: &[&str] = &[
@@ -290,24 +301,32 @@ pub const STREAM_COLUMNS: &[&str] = &[
 pub fn streams(a: &Analysis) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(STREAM_COLUMNS);
-    for (i, s) in a.streams.iter().enumerate() {
+    for s in &a.streams {
+        let _ = w.write_record(stream_row(s, a.capture.time_base));
+    }
+    finish(w)
+}
+
+/// One stream as a row of [`STREAM_COLUMNS`].
+pub fn stream_row(s: &RtpStream, base: TimeBase) -> Vec<String> {
+    {
         let ws = &s.wireshark;
         let rfc = &s.rfc3550;
         let q = s.quality.as_ref();
         let dtmf: String = s.dtmf.iter().map(|d| d.digit.as_str()).collect();
-        let _ = w.write_record([
-            (i + 1).to_string(),
-            s.src.clone(),
-            s.dst.clone(),
-            s.ssrc.clone(),
+        vec![
+            s.number.to_string(),
+            s.src.to_string(),
+            s.dst.to_string(),
+            crate::report::json::ssrc(s.ssrc),
             num(s.call_number),
             opt_text(s.call_id.as_deref()),
-            s.direction.unwrap_or("").to_string(),
+            s.direction.map_or("", |d| d.as_str()).to_string(),
             opt_text(s.codec.as_deref()),
             s.clock_rate.to_string(),
-            iso_at(a, s.start),
-            fixed(s.start, 6),
-            fixed(s.end, 6),
+            iso_at(base, s.start_ns),
+            fixed(base.s(s.start_ns), 6),
+            fixed(base.s(s.end_ns), 6),
             s.first_frame.to_string(),
             s.packets.to_string(),
             s.encrypted.to_string(),
@@ -329,9 +348,8 @@ pub fn streams(a: &Analysis) -> String {
             num(q.map(|q| fixed(q.r_factor, 1))),
             num(q.map(|q| fixed(q.mos, 2))),
             dtmf,
-        ]);
+        ]
     }
-    finish(w)
 }
 
 #[cfg(test)]

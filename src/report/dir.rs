@@ -76,7 +76,7 @@ pub fn write_report(
     crate::report::write_json(a, std::fs::File::create(dir.join("analysis.json"))?)?;
     written.push("analysis.json".into());
     for c in &a.calls {
-        let l = ladder::of_call(c);
+        let l = ladder::of_call(c, a.capture.time_base);
         let stem = ladder_stem(c);
         put(
             &mut written,
@@ -101,11 +101,11 @@ pub fn write_report(
         put(
             &mut written,
             Path::new("plots").join(format!("stream-{}.svg", i + 1)),
-            &plot::stream_svg(i + 1, s),
+            &plot::stream_svg(s, a.capture.time_base),
         )?;
         if png {
             let name = Path::new("plots").join(format!("stream-{}.png", i + 1));
-            plot::stream_png(i + 1, s, &dir.join(&name))?;
+            plot::stream_png(s, a.capture.time_base, &dir.join(&name))?;
             written.push(name);
         }
     }

@@ -133,7 +133,11 @@ fn call_table(out: &mut String, a: &Analysis) {
 <th>streams</th><th>min MOS</th><th>findings</th><th>Call-ID</th></tr></thead><tbody>\n",
     );
     for c in &a.calls {
-        let row = crate::report::csv::call_row(a, c);
+        let row = crate::report::csv::call_row(
+            c,
+            &crate::report::csv::streams_of(a, c),
+            a.capture.time_base,
+        );
         let mos = &row[crate::report::csv::CALL_COLUMNS
             .iter()
             .position(|n| *n == "min_mos")
@@ -151,9 +155,9 @@ fn call_table(out: &mut String, a: &Analysis) {
             status = esc(&status),
             from = esc(&party(&c.from)),
             to = esc(&party(&c.to)),
-            start = c.start_s,
-            setup = opt_num(c.setup_time_ms, 0),
-            talk = opt_num(c.talk_duration_s, 1),
+            start = a.capture.time_base.s(c.start_ns),
+            setup = opt_num(c.setup_ns.map(crate::timefmt::ms), 0),
+            talk = opt_num(crate::report::json::talk_s(c), 1),
             streams = c.media.streams.len(),
             mos = esc(mos),
             worst = a
@@ -197,8 +201,8 @@ fn registration_table(out: &mut String, a: &Analysis) {
             esc(&status),
             r.attempts,
             r.challenges,
-            esc(&r.source),
-            esc(&r.registrar),
+            esc(&r.source.to_string()),
+            esc(&r.registrar.to_string()),
             r.expires.map(|e| e.to_string()).unwrap_or_default(),
             esc(r.user_agent.as_deref().unwrap_or("")),
             esc(&r.call_id),
@@ -207,14 +211,16 @@ fn registration_table(out: &mut String, a: &Analysis) {
     out.push_str("</tbody></table></section>\n");
 }
 
-fn stream_table(out: &mut String, a: &Analysis, indexes: &[usize]) {
+fn stream_table(out: &mut String, a: &Analysis, numbers: &[usize]) {
     out.push_str(
         "<table class=\"sortable\"><thead><tr><th>#</th><th>direction</th><th>source</th>\
 <th>destination</th><th>SSRC</th><th>codec</th><th>packets</th><th>lost</th><th>lost %</th>\
 <th>max delta ms</th><th>max jitter ms</th><th>mean jitter ms</th><th>MOS</th><th>DTMF</th></tr></thead><tbody>\n",
     );
-    for &i in indexes {
-        let Some(s) = a.streams.get(i) else { continue };
+    for &n in numbers {
+        let Some(s) = n.checked_sub(1).and_then(|i| a.streams.get(i)) else {
+            continue;
+        };
         let dtmf: String = s.dtmf.iter().map(|d| d.digit.as_str()).collect();
         let mut codec = s.codec.clone().unwrap_or_default();
         if s.encrypted {
@@ -225,10 +231,10 @@ fn stream_table(out: &mut String, a: &Analysis, indexes: &[usize]) {
             "<tr><td class=\"num\"><a href=\"#stream-{n}\">{n}</a></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>\
 <td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.3}</td>\
 <td class=\"num\">{:.3}</td><td class=\"num\">{:.3}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            s.direction.unwrap_or(""),
-            esc(&s.src),
-            esc(&s.dst),
-            esc(&s.ssrc),
+            s.direction.map_or("", |d| d.as_str()),
+            esc(&s.src.to_string()),
+            esc(&s.dst.to_string()),
+            esc(&crate::report::json::ssrc(s.ssrc)),
             esc(&codec),
             s.packets,
             s.rfc3550.lost,
@@ -240,23 +246,25 @@ fn stream_table(out: &mut String, a: &Analysis, indexes: &[usize]) {
                 .as_ref()
                 .map_or_else(String::new, |q| format!("{:.2}", q.mos)),
             esc(&dtmf),
-            n = i + 1,
+            n = s.number,
         );
     }
     out.push_str("</tbody></table>\n");
 }
 
-fn stream_plots(out: &mut String, a: &Analysis, indexes: &[usize]) {
-    for &i in indexes {
-        let Some(s) = a.streams.get(i) else { continue };
+fn stream_plots(out: &mut String, a: &Analysis, numbers: &[usize]) {
+    for &n in numbers {
+        let Some(s) = n.checked_sub(1).and_then(|i| a.streams.get(i)) else {
+            continue;
+        };
         if s.series.points.is_empty() {
             continue;
         }
         let _ = writeln!(
             out,
             "<div class=\"figure\" id=\"stream-{}\">{}</div>",
-            i + 1,
-            inline_svg(&plot::stream_svg(i + 1, s))
+            s.number,
+            inline_svg(&plot::stream_svg(s, a.capture.time_base))
         );
     }
 }
@@ -327,15 +335,15 @@ fn call_details(out: &mut String, a: &Analysis, lang: Lang) {
 <dt>callee</dt><dd>{} {}</dd><dt>request URI</dt><dd><code>{}</code></dd><dt>final status</dt><dd>{}</dd>\
 <dt>setup / answer</dt><dd>{} ms / {} ms</dd><dt>talk</dt><dd>{} s</dd></dl>",
             esc(&c.call_id),
-            esc(&c.caller),
+            esc(&c.caller.to_string()),
             esc(c.caller_user_agent.as_deref().unwrap_or("")),
-            esc(&c.callee),
+            esc(&c.callee.to_string()),
             esc(c.callee_user_agent.as_deref().unwrap_or("")),
             esc(&c.request_uri),
             esc(&status(c.final_status, &c.final_reason).unwrap_or_else(|| "none".to_string())),
-            opt_num(c.setup_time_ms, 0),
-            opt_num(c.answer_time_ms, 0),
-            opt_num(c.talk_duration_s, 1),
+            opt_num(c.setup_ns.map(crate::timefmt::ms), 0),
+            opt_num(c.answer_ns.map(crate::timefmt::ms), 0),
+            opt_num(crate::report::json::talk_s(c), 1),
         );
         let mine: Vec<&crate::diagnose::Finding> = a
             .findings
@@ -346,7 +354,10 @@ fn call_details(out: &mut String, a: &Analysis, lang: Lang) {
         let _ = writeln!(
             out,
             "<h3>Call flow</h3><div class=\"figure\">{}</div>",
-            inline_svg(&ladder::svg::render(&ladder::of_call(c)))
+            inline_svg(&ladder::svg::render(&ladder::of_call(
+                c,
+                a.capture.time_base
+            )))
         );
         out.push_str("<h3>Media</h3>\n");
         if c.media.streams.is_empty() {
@@ -367,8 +378,11 @@ in calls.csv and in ladders/; their details are left out of this page to keep it
 }
 
 fn unassociated(out: &mut String, a: &Analysis) {
-    let idx: Vec<usize> = (0..a.streams.len())
-        .filter(|&i| a.streams[i].call_id.is_none())
+    let idx: Vec<usize> = a
+        .streams
+        .iter()
+        .filter(|s| s.call_id.is_none())
+        .map(|s| s.number)
         .collect();
     if idx.is_empty() {
         return;

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod dir;
 pub mod findings;
 pub mod html;
+pub mod json;
 pub mod ladder;
 pub mod plot;
 pub mod streams;
@@ -15,24 +16,16 @@ pub mod text;
 pub fn write_json<W: std::io::Write>(analysis: &crate::Analysis, w: W) -> std::io::Result<()> {
     use std::io::Write;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
-    serde_json::to_writer_pretty(&mut w, analysis).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut w, &json::document(analysis))
+        .map_err(std::io::Error::other)?;
     w.write_all(b"\n")?;
     w.flush()
 }
 
 /// The calls and registrations alone, as `voipscope calls --format json` prints them.
 pub fn calls_json(analysis: &crate::Analysis) -> String {
-    #[derive(serde::Serialize)]
-    struct CallsOnly<'a> {
-        calls: &'a [crate::sip::Call],
-        registrations: &'a [crate::sip::Registration],
-    }
-    let doc = CallsOnly {
-        calls: &analysis.calls,
-        registrations: &analysis.registrations,
-    };
-    let mut s =
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let mut s = serde_json::to_string_pretty(&json::calls_only(analysis))
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -8,6 +8,7 @@
 //! (`assets/fonts`, Bitstream Vera license), never a system font, so a plot looks the same on
 //! every machine.
 
+use crate::timefmt::TimeBase;
 use plotters::prelude::*;
 
 use crate::rtp::series::Series;
@@ -41,12 +42,13 @@ fn upper(values: impl Iterator<Item = f32>) -> f32 {
 
 /// Delta (time since the previous packet) and jitter of one stream over time, in two panels
 /// sharing the time axis; a mark on the time axis for each point where packets went missing.
-pub fn stream_svg(number: usize, s: &RtpStream) -> String {
+/// `base`: the capture's time base.
+pub fn stream_svg(s: &RtpStream, base: TimeBase) -> String {
     series_svg(
-        &stream_title(number, s),
+        &stream_title(s),
         &s.series,
-        s.start as f32,
-        s.end as f32,
+        base.s(s.start_ns) as f32,
+        base.s(s.end_ns) as f32,
     )
 }
 
@@ -133,26 +135,27 @@ fn draw_stream<DB: DrawingBackend>(
     Ok(())
 }
 
-fn stream_title(number: usize, s: &RtpStream) -> String {
+fn stream_title(s: &RtpStream) -> String {
     format!(
-        "Stream {number}: {} -> {} SSRC {} {}",
+        "Stream {}: {} -> {} SSRC {} {}",
+        s.number,
         s.src,
         s.dst,
-        s.ssrc,
+        crate::report::json::ssrc(s.ssrc),
         s.codec.as_deref().unwrap_or("")
     )
 }
 
 /// [`stream_svg`] as a PNG file.
-pub fn stream_png(number: usize, s: &RtpStream, path: &std::path::Path) -> std::io::Result<()> {
+pub fn stream_png(s: &RtpStream, base: TimeBase, path: &std::path::Path) -> std::io::Result<()> {
     register_font();
     let root = BitMapBackend::new(path, (WIDTH, STREAM_HEIGHT)).into_drawing_area();
     draw_stream(
         &root,
-        &stream_title(number, s),
+        &stream_title(s),
         &s.series,
-        s.start as f32,
-        s.end as f32,
+        base.s(s.start_ns) as f32,
+        base.s(s.end_ns) as f32,
     )
     .map_err(|e| std::io::Error::other(format!("{}: {e:?}", path.display())))
 }

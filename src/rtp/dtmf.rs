@@ -2,18 +2,16 @@
 //! timestamp; its duration is the largest duration field seen (end packets are sent three
 //! times and must not count as three digits).
 
-use serde::Serialize;
-
 const EVENT_NAMES: &[u8; 16] = b"0123456789*#ABCD";
 
 /// One key press.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DtmfEvent {
     /// `0`-`9`, `*`, `#`, `A`-`D`, or `event N` for other events (flash, tones).
     pub digit: String,
     pub frame: u64,
-    /// Seconds from the capture start to the first packet of the event.
-    pub start_s: f64,
+    /// The event's first packet.
+    pub ts_ns: i64,
     pub duration_ms: f64,
     pub volume_dbm0: i8,
     /// An end packet was seen.
@@ -51,7 +49,7 @@ pub struct DtmfCollector {
 pub const MAX_EVENTS: usize = 1000;
 
 impl DtmfCollector {
-    pub fn push(&mut self, payload: &[u8], timestamp: u32, frame: u64, time_s: f64, clock: u32) {
+    pub fn push(&mut self, payload: &[u8], timestamp: u32, frame: u64, ts_ns: i64, clock: u32) {
         let Some((event, end, volume, duration)) = read_payload(payload) else {
             return;
         };
@@ -68,7 +66,7 @@ impl DtmfCollector {
             self.events.push(DtmfEvent {
                 digit,
                 frame,
-                start_s: time_s,
+                ts_ns,
                 duration_ms: 0.0,
                 volume_dbm0: -(volume as i8),
                 ended: false,
@@ -93,12 +91,12 @@ mod tests {
     #[test]
     fn end_packets_sent_three_times_make_one_digit() {
         let mut c = DtmfCollector::default();
-        c.push(&[5, 10, 0, 160], 1000, 1, 0.0, 8000);
-        c.push(&[5, 10, 1, 64], 1000, 2, 0.02, 8000);
+        c.push(&[5, 10, 0, 160], 1000, 1, 0, 8000);
+        c.push(&[5, 10, 1, 64], 1000, 2, 20_000_000, 8000);
         for f in 3..6 {
-            c.push(&[5, 0x80 | 10, 3, 32], 1000, f, 0.1, 8000);
+            c.push(&[5, 0x80 | 10, 3, 32], 1000, f, 100_000_000, 8000);
         }
-        c.push(&[11, 0x80 | 10, 1, 64], 5000, 7, 1.0, 8000);
+        c.push(&[11, 0x80 | 10, 1, 64], 5000, 7, 1_000_000_000, 8000);
         let e = c.into_events();
         assert_eq!(e.len(), 2);
         assert_eq!(

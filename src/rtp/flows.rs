@@ -28,24 +28,22 @@ pub enum FlowKind {
 }
 
 /// One direction of non-RTP media between two endpoints.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MediaFlow {
-    pub src: String,
-    pub dst: String,
+    /// 1-based, in order of the first packet.
+    pub number: usize,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
     pub kind: FlowKind,
     pub packets: u64,
     pub bytes: u64,
     pub first_frame: u64,
     pub last_frame: u64,
-    /// Seconds from the capture start.
-    pub start: f64,
-    pub end: f64,
+    pub start_ns: i64,
+    pub end_ns: i64,
+    /// The call it is tied to (set by `correlate`).
     pub call_id: Option<String>,
     pub call_number: Option<usize>,
-    #[serde(skip)]
-    pub src_addr: SocketAddr,
-    #[serde(skip)]
-    pub dst_addr: SocketAddr,
 }
 
 #[derive(Clone, Debug)]
@@ -134,24 +132,24 @@ impl FlowTable {
         f.last_ns = f.last_ns.max(p.ts_ns);
     }
 
-    /// The flows in order of their first packet; `start_ns` is the capture's first frame.
-    pub fn finish(self, start_ns: i64) -> Vec<MediaFlow> {
+    /// The flows in order of their first packet.
+    pub fn finish(self) -> Vec<MediaFlow> {
         self.flows
             .into_iter()
-            .map(|f| MediaFlow {
-                src: f.flow.src.to_string(),
-                dst: f.flow.dst.to_string(),
+            .enumerate()
+            .map(|(i, f)| MediaFlow {
+                number: i + 1,
+                src: f.flow.src,
+                dst: f.flow.dst,
                 kind: f.kind,
                 packets: f.packets,
                 bytes: f.bytes,
                 first_frame: f.first_frame,
                 last_frame: f.last_frame,
-                start: crate::sip::rel_s(f.first_ns, start_ns),
-                end: crate::sip::rel_s(f.last_ns, start_ns),
+                start_ns: f.first_ns,
+                end_ns: f.last_ns,
                 call_id: None,
                 call_number: None,
-                src_addr: f.flow.src,
-                dst_addr: f.flow.dst,
             })
             .collect()
     }
@@ -161,17 +159,18 @@ impl FlowTable {
 /// either direction): keys negotiated on the media path itself leave no trace in the SDP of a
 /// capture that misses it, or of WebRTC gateways that keep it apart.
 pub fn mark_encrypted(flows: &[MediaFlow], streams: &mut [super::RtpStream]) {
-    let mut handshakes: FxHashMap<(SocketAddr, SocketAddr), &'static str> = FxHashMap::default();
+    use super::streams::Encryption;
+    let mut handshakes: FxHashMap<(SocketAddr, SocketAddr), Encryption> = FxHashMap::default();
     for f in flows {
         let evidence = match f.kind {
-            FlowKind::Dtls => "dtls",
-            FlowKind::Zrtp => "zrtp",
+            FlowKind::Dtls => Encryption::Dtls,
+            FlowKind::Zrtp => Encryption::Zrtp,
             _ => continue,
         };
-        let pair = if f.src_addr <= f.dst_addr {
-            (f.src_addr, f.dst_addr)
+        let pair = if f.src <= f.dst {
+            (f.src, f.dst)
         } else {
-            (f.dst_addr, f.src_addr)
+            (f.dst, f.src)
         };
         handshakes.entry(pair).or_insert(evidence);
     }
@@ -179,10 +178,10 @@ pub fn mark_encrypted(flows: &[MediaFlow], streams: &mut [super::RtpStream]) {
         return;
     }
     for s in streams.iter_mut().filter(|s| !s.encrypted) {
-        let pair = if s.src_addr <= s.dst_addr {
-            (s.src_addr, s.dst_addr)
+        let pair = if s.src <= s.dst {
+            (s.src, s.dst)
         } else {
-            (s.dst_addr, s.src_addr)
+            (s.dst, s.src)
         };
         if let Some(&evidence) = handshakes.get(&pair) {
             s.encrypted = true;
@@ -230,7 +229,7 @@ mod tests {
             &packet(MediaKind::Unclassified, &[0x00, 0x01, 0x7F], 3),
             &plan,
         );
-        let flows = table.finish(0);
+        let flows = table.finish();
         assert_eq!(flows.len(), 1);
         assert_eq!((flows[0].kind, flows[0].packets), (FlowKind::T38Udptl, 1));
         assert_eq!(flows[0].first_frame, 2);
@@ -244,7 +243,7 @@ mod tests {
             table.push(&packet(MediaKind::Stun, &[0; 20], frame), &plan);
         }
         table.push(&packet(MediaKind::Dtls, &[22; 13], 4), &plan);
-        let flows = table.finish(0);
+        let flows = table.finish();
         assert_eq!(flows.len(), 2);
         assert_eq!((flows[0].kind, flows[0].packets), (FlowKind::Stun, 3));
         assert_eq!((flows[0].first_frame, flows[0].last_frame), (1, 3));

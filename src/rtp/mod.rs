@@ -13,4 +13,4 @@ pub mod series;
 pub mod streams;
 pub mod wireshark;
 
-pub use streams::{RtpStream, StreamTable};
+pub use streams::{ClockSource, Direction, Encryption, RtpStream, StreamTable};

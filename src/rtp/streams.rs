@@ -87,7 +87,7 @@ struct PayloadInfo {
     wireshark_clock: u32,
     /// The rate we use, and where it came from.
     clock: Option<u32>,
-    clock_source: &'static str,
+    clock_source: ClockSource,
     event: bool,
     comfort_noise: bool,
     packets: u64,
@@ -103,7 +103,7 @@ fn payload_info(pt: u8, h_payload: &[u8], plan: &MediaPlan, key: &StreamKey) -> 
         name: None,
         wireshark_clock: 0,
         clock: None,
-        clock_source: "unknown",
+        clock_source: ClockSource::Unknown,
         event: false,
         comfort_noise: pt == 13 || pt == 19,
         packets: 0,
@@ -116,7 +116,7 @@ fn payload_info(pt: u8, h_payload: &[u8], plan: &MediaPlan, key: &StreamKey) -> 
             let r = clock::wireshark_dynamic(&f.name);
             (r != 0).then_some(r)
         });
-        info.clock_source = "sdp";
+        info.clock_source = ClockSource::Sdp;
         info.wireshark_clock = if pt < 96 {
             clock::wireshark_static(pt)
         } else if event {
@@ -131,14 +131,14 @@ fn payload_info(pt: u8, h_payload: &[u8], plan: &MediaPlan, key: &StreamKey) -> 
     if let Some((name, rate)) = crate::sdp::static_payload(pt) {
         info.name = Some(Arc::from(name));
         info.clock = Some(rate);
-        info.clock_source = "static payload type";
+        info.clock_source = ClockSource::StaticPayloadType;
         info.wireshark_clock = clock::wireshark_static(pt);
     } else if pt >= 96 && (pt == 101 || dtmf::looks_like_event(h_payload)) {
         // Wireshark's default rtpevent payload type is 101; others by their shape.
         info.event = true;
         info.name = Some(Arc::from("telephone-event"));
         info.clock = Some(8000);
-        info.clock_source = "telephone-event default";
+        info.clock_source = ClockSource::EventDefault;
     } else {
         info.wireshark_clock = clock::wireshark_static(pt);
     }
@@ -210,7 +210,7 @@ struct StreamState {
     // The cold part: read when a packet changes payload type, and at the end.
     /// Inline: nearly every stream has one or two payload types.
     payloads: smallvec::SmallVec<[PayloadInfo; 2]>,
-    clock_source: &'static str,
+    clock_source: ClockSource,
     series: Series,
     clock_samples: Vec<(i64, i64)>,
     dtmf: DtmfCollector,
@@ -328,7 +328,7 @@ impl StreamTable {
                     plan_generation,
                     dst_plan: plan.endpoint_id(&key.dst),
                     clock: None,
-                    clock_source: "unknown",
+                    clock_source: ClockSource::Unknown,
                     clock_samples: Vec::new(),
                     late: 0,
                     dtmf: DtmfCollector::default(),
@@ -454,15 +454,22 @@ impl StreamTable {
         self.streams.get(i as usize)
     }
 
-    /// The streams, in order of their first packet. `start_ns` is the capture's first frame.
-    pub fn finish(self, start_ns: i64) -> Vec<RtpStream> {
+    /// The streams, in order of their first packet, numbered from 1.
+    pub fn finish(self) -> Vec<RtpStream> {
         use rayon::prelude::*;
         let jitter_buffer_ms = self.settings.jitter_buffer_ms;
         // each stream on its own, so in parallel; collecting keeps their order
         self.streams
             .into_par_iter()
             .filter(|s| s.signaled || s.in_sequence >= HEURISTIC_IN_SEQUENCE)
-            .map(|s| s.into_result(start_ns, jitter_buffer_ms))
+            .map(|s| s.into_result(jitter_buffer_ms))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut s)| {
+                s.number = i + 1;
+                s
+            })
             .collect()
     }
 }
@@ -514,7 +521,7 @@ impl StreamState {
                 payload,
                 h.timestamp,
                 frame,
-                arrival_ms / 1e3,
+                ts_ns,
                 info.clock.unwrap_or(8000),
             );
         } else if !info.comfort_noise {
@@ -598,7 +605,7 @@ impl StreamState {
                 payload,
                 h.timestamp,
                 p.frame,
-                arrival_ms / 1e3,
+                p.ts_ns,
                 clock.unwrap_or(8000),
             );
         } else if !cn {
@@ -665,7 +672,7 @@ impl StreamState {
         let samples = std::mem::take(&mut self.clock_samples);
         if let Some(c) = clock::estimate(&samples) {
             self.clock = Some(c);
-            self.clock_source = "estimated from timestamps";
+            self.clock_source = ClockSource::Estimated;
             let origin = self.first_ns;
             for (ns, ext) in samples {
                 self.transit(ms(ns - origin), ext, c, jitter_buffer_ms);
@@ -673,7 +680,7 @@ impl StreamState {
         }
     }
 
-    fn into_result(mut self, start_ns: i64, jitter_buffer_ms: f64) -> RtpStream {
+    fn into_result(mut self, jitter_buffer_ms: f64) -> RtpStream {
         self.save_payload_count();
         if self.clock.is_none() && !self.clock_samples.is_empty() {
             self.infer_clock(jitter_buffer_ms);
@@ -704,12 +711,10 @@ impl StreamState {
         });
         let key = self.key.key();
         RtpStream {
-            src: key.src.to_string(),
-            dst: key.dst.to_string(),
-            ssrc: format!("0x{:08X}", key.ssrc),
-            ssrc_value: key.ssrc,
-            src_addr: key.src,
-            dst_addr: key.dst,
+            number: 0,
+            src: key.src,
+            dst: key.dst,
+            ssrc: key.ssrc,
             packets: self.ws.packets(),
             payload_bytes: self.payload_bytes,
             call_id: None,
@@ -727,8 +732,6 @@ impl StreamState {
                 .collect(),
             clock_rate,
             clock_source: self.clock_source,
-            start: crate::sip::rel_s(self.first_ns, start_ns),
-            end: crate::sip::rel_s(self.last_ns, start_ns),
             start_ns: self.first_ns,
             end_ns: self.last_ns,
             first_frame: self.first_frame,
@@ -736,9 +739,9 @@ impl StreamState {
             signaled: self.signaled,
             encrypted: self.encrypted || auth_tag,
             encryption_evidence: if self.encrypted {
-                Some("sdp")
+                Some(Encryption::Sdp)
             } else {
-                auth_tag.then_some("auth-tag")
+                auth_tag.then_some(Encryption::AuthTag)
             },
             comfort_noise_packets: self
                 .payloads
@@ -771,38 +774,97 @@ pub struct PayloadType {
     pub packets: u64,
 }
 
+/// Where a stream's clock rate came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ClockSource {
+    #[serde(rename = "sdp")]
+    Sdp,
+    #[serde(rename = "static payload type")]
+    StaticPayloadType,
+    /// RFC 4733 events on a type no SDP named: 8 kHz.
+    #[serde(rename = "telephone-event default")]
+    EventDefault,
+    #[serde(rename = "estimated from timestamps")]
+    Estimated,
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl ClockSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClockSource::Sdp => "sdp",
+            ClockSource::StaticPayloadType => "static payload type",
+            ClockSource::EventDefault => "telephone-event default",
+            ClockSource::Estimated => "estimated from timestamps",
+            ClockSource::Unknown => "unknown",
+        }
+    }
+}
+
+/// How we know a stream is SRTP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encryption {
+    /// SAVP profile, `a=crypto`, `a=fingerprint` or `a=zrtp-hash` in the SDP.
+    Sdp,
+    /// A DTLS handshake went between the same two addresses.
+    Dtls,
+    /// A ZRTP handshake went between the same two addresses.
+    Zrtp,
+    /// G.711/G.722 payloads longer than their timestamp step by an SRTP authentication tag.
+    AuthTag,
+}
+
+impl Encryption {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encryption::Sdp => "sdp",
+            Encryption::Dtls => "dtls",
+            Encryption::Zrtp => "zrtp",
+            Encryption::AuthTag => "auth-tag",
+        }
+    }
+}
+
+/// Which way a stream runs between the parties of its call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    CallerToCallee,
+    CalleeToCaller,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::CallerToCallee => "caller-to-callee",
+            Direction::CalleeToCaller => "callee-to-caller",
+        }
+    }
+}
+
 /// One RTP stream with both families of figures.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RtpStream {
-    /// Written like Rust's SocketAddr: IPv6 in brackets.
-    pub src: String,
-    pub dst: String,
-    /// `0x%08X`.
-    pub ssrc: String,
-    #[serde(skip)]
-    pub ssrc_value: u32,
-    #[serde(skip)]
-    pub src_addr: SocketAddr,
-    #[serde(skip)]
-    pub dst_addr: SocketAddr,
+    /// 1-based, in the order streams were confirmed (see the stream table).
+    pub number: usize,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub ssrc: u32,
     pub packets: u64,
     pub payload_bytes: u64,
+    /// The call it is tied to (set by `correlate`).
     pub call_id: Option<String>,
     pub call_number: Option<usize>,
-    /// `caller-to-callee` or `callee-to-caller`.
-    pub direction: Option<&'static str>,
+    pub direction: Option<Direction>,
     /// The main payload (not telephone-event or comfort noise).
     pub codec: Option<String>,
     pub payload_types: Vec<PayloadType>,
     /// The clock of our figures (0: unknown), and where it came from.
     pub clock_rate: u32,
-    pub clock_source: &'static str,
-    /// Seconds from the capture start.
-    pub start: f64,
-    pub end: f64,
-    #[serde(skip)]
+    pub clock_source: ClockSource,
     pub start_ns: i64,
-    #[serde(skip)]
     pub end_ns: i64,
     pub first_frame: u64,
     pub last_frame: u64,
@@ -811,11 +873,7 @@ pub struct RtpStream {
     /// SRTP (the SDP offered crypto, DTLS or ZRTP, or a DTLS/ZRTP handshake went between the
     /// same addresses): payload figures are not available; header figures are.
     pub encrypted: bool,
-    /// How we know it is SRTP: `sdp`; `dtls` / `zrtp` for a handshake seen on its path;
-    /// `auth-tag` for G.711/G.722 payloads longer than their timestamp step by exactly an
-    /// SRTP authentication tag (4 or 10 bytes).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub encryption_evidence: Option<&'static str>,
+    pub encryption_evidence: Option<Encryption>,
     pub comfort_noise_packets: u64,
     pub event_packets: u64,
     /// Its endpoint was offered for T.38 (m=image udptl), yet it carries RTP.
@@ -825,7 +883,6 @@ pub struct RtpStream {
     pub quality: Option<Quality>,
     pub dtmf: Vec<DtmfEvent>,
     pub rtcp: Option<RtcpFigures>,
-    #[serde(skip)]
     pub series: Series,
 }
 
@@ -877,7 +934,7 @@ mod tests {
         push(&mut table, &plan, 2, &rtp(100, 2, 320, &[1, 0x0A, 0, 160]));
         plan.learn(&sdp("10.0.0.9", 7000));
         push(&mut table, &plan, 3, &rtp(100, 3, 320, &[1, 0x8A, 1, 64]));
-        let streams = table.finish(0);
+        let streams = table.finish();
         assert_eq!(streams.len(), 1);
         assert_eq!(
             streams[0].event_packets, 2,
@@ -899,7 +956,7 @@ mod tests {
         push(&mut table, &plan, 4, &rtp(0, 4, 640, &[0xFF; 160]));
         plan.learn(&sdp("10.0.0.2", 6000));
         push(&mut table, &plan, 5, &rtp(0, 5, 800, &[0xFF; 160]));
-        let streams = table.finish(0);
+        let streams = table.finish();
         let counts: Vec<(u8, u64)> = streams[0]
             .payload_types
             .iter()
@@ -908,7 +965,7 @@ mod tests {
         assert_eq!(counts, [(0, 4), (13, 1)]);
         assert_eq!(streams[0].packets, 5);
         assert_eq!(streams[0].comfort_noise_packets, 1);
-        assert_eq!(streams[0].clock_source, "static payload type");
+        assert_eq!(streams[0].clock_source, ClockSource::StaticPayloadType);
     }
 
     /// A new description of the stream's own endpoint renames its payload types.
@@ -922,6 +979,6 @@ mod tests {
         push(&mut table, &plan, 2, &rtp(0, 2, 320, &[0xFF; 160]));
         let s = &table.streams[0];
         assert!(s.signaled);
-        assert_eq!(s.payloads[0].clock_source, "sdp");
+        assert_eq!(s.payloads[0].clock_source, ClockSource::Sdp);
     }
 }

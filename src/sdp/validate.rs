@@ -18,16 +18,6 @@ pub fn strict_error(body: &[u8]) -> Option<String> {
     }
 }
 
-/// Checks every offer and answer of the calls ([`check_all`]): the media stage's strict check,
-/// run once the SIP stage has built the calls.
-pub fn check_calls(calls: &mut [crate::sip::Call]) {
-    check_all(
-        calls
-            .iter_mut()
-            .flat_map(|c| c.sdp.iter_mut().map(|e| &mut e.sdp)),
-    );
-}
-
 /// Checks each description that still holds its text ([`super::read_kept`]) and sets its
 /// `strict_error`. Identical texts (a retransmitted INVITE, an answer sent in 183 and again in
 /// 200) are checked once; distinct ones in parallel. The texts are dropped afterwards.

@@ -2,12 +2,15 @@
 //! resume, transfers, reliable provisionals, INFO DTMF, its SDP offers and answers, and every
 //! message in order (what ladders draw).
 
+use std::net::SocketAddr;
+
 use compact_str::CompactString;
 use serde::Serialize;
 
 use super::fields::ReasonValue;
 use super::message::{Message, Party};
-use super::{ms_between, rel_s, CallIdLog, Entry};
+use super::{CallIdLog, Entry};
+use crate::decode::SipTransport;
 use crate::sdp::SessionDescription;
 
 /// How a call went (the same words as the tshark oracle in ../shared/tools).
@@ -47,27 +50,24 @@ pub enum Side {
 }
 
 /// One message of the call as ladders and tables show it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MessageRef {
     pub frame: u64,
     /// Every frame that carried a part of the message (fragments, TCP segments).
     pub frames: smallvec::SmallVec<[u64; 2]>,
-    pub time_s: f64,
-    pub src: std::net::SocketAddr,
-    pub dst: std::net::SocketAddr,
-    pub transport: &'static str,
+    pub ts_ns: i64,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub transport: SipTransport,
     /// Method, or status code and reason phrase.
     pub label: CompactString,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub cseq: CompactString,
     pub retransmission: bool,
     /// A copy of the previous message made by the capture setup.
     pub duplicate: bool,
     /// Codec, media address and direction of each media section, when the message has SDP.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sdp: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
 }
 
@@ -81,32 +81,39 @@ pub struct Dialog {
 }
 
 /// An SDP offer or answer seen in the call, in time order: the media plan.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SdpEvent {
     pub frame: u64,
-    pub time_s: f64,
+    pub ts_ns: i64,
     pub by: Side,
     /// The method or status that carried it.
     pub carried_by: String,
     pub sdp: SessionDescription,
 }
 
+/// What an in-dialog offer did to the call's media.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HoldAction {
+    Hold,
+    Resume,
+}
+
 /// Hold or resume seen in an in-dialog offer (re-INVITE or UPDATE).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct HoldEvent {
     pub frame: u64,
-    pub time_s: f64,
+    pub ts_ns: i64,
     pub by: Side,
-    /// `hold` or `resume`.
-    pub action: &'static str,
+    pub action: HoldAction,
     /// `sendonly`, `inactive`, `c=0.0.0.0` or `sendrecv`.
     pub how: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Transfer {
     pub frame: u64,
-    pub time_s: f64,
+    pub ts_ns: i64,
     pub by: Side,
     pub refer_to: String,
     pub referred_by: Option<String>,
@@ -114,10 +121,10 @@ pub struct Transfer {
     pub status: Option<u16>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InfoDtmf {
     pub frame: u64,
-    pub time_s: f64,
+    pub ts_ns: i64,
     pub by: Side,
     pub digit: String,
     pub duration_ms: Option<u32>,
@@ -129,9 +136,29 @@ pub struct Warning {
     pub text: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// How the call ended, when one side ended it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum EndMethod {
+    #[serde(rename = "BYE")]
+    Bye,
+    #[serde(rename = "CANCEL")]
+    Cancel,
+}
+
+impl EndMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndMethod::Bye => "BYE",
+            EndMethod::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// A call's signalling: what its Call-ID's messages say. Its media is tied to it apart (see
+/// `correlate`), so this holds no stream.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Call {
-    /// 1-based, in order of the first message.
+    /// 1-based, in order of the first INVITE.
     pub number: usize,
     pub call_id: String,
     pub state: CallState,
@@ -140,28 +167,28 @@ pub struct Call {
     pub from: Party,
     pub to: Party,
     pub request_uri: String,
-    pub caller: String,
-    pub callee: String,
+    /// Source and destination of the first INVITE, as seen in the packet.
+    pub caller: SocketAddr,
+    pub callee: SocketAddr,
     /// Sent-by of the first INVITE's top Via, and its Contact URI: what the caller claims as
     /// its address (the NAT diagnosis compares them with `caller`).
     pub caller_via: Option<String>,
     pub caller_contact: Option<String>,
     pub caller_user_agent: Option<String>,
     pub callee_user_agent: Option<String>,
-    pub transport: String,
-    pub start_time: String,
-    pub start_s: f64,
-    pub end_s: f64,
+    pub transport: SipTransport,
+    /// The first and last message of the Call-ID.
+    pub start_ns: i64,
+    pub end_ns: i64,
     /// INVITE to the first 18x.
-    pub setup_time_ms: Option<f64>,
+    pub setup_ns: Option<i64>,
     /// INVITE to the 2xx.
-    pub answer_time_ms: Option<f64>,
+    pub answer_ns: Option<i64>,
     /// 2xx to BYE; without a BYE, to the last message or the last RTP packet of the call,
-    /// whichever is later.
-    pub talk_duration_s: Option<f64>,
+    /// whichever is later (the media part is added by `correlate`).
+    pub talk_ns: Option<i64>,
     pub ended_by: Option<Side>,
-    /// BYE or CANCEL.
-    pub end_method: Option<String>,
+    pub end_method: Option<EndMethod>,
     /// Reason headers (RFC 3326) of the BYE, CANCEL or final response.
     pub reason: Vec<ReasonValue>,
     pub warning: Option<Warning>,
@@ -182,9 +209,31 @@ pub struct Call {
     pub retransmissions: u32,
     /// Messages of this Call-ID not kept (cap reached).
     pub dropped_messages: u64,
-    /// The RTP of the call (filled by `correlate`).
-    pub media: crate::correlate::CallMedia,
     pub messages: Vec<MessageRef>,
+}
+
+impl Call {
+    /// The first 2xx to an INVITE: when the call was answered.
+    pub fn answer(&self) -> Option<&MessageRef> {
+        self.messages.iter().find(|m| {
+            m.status.is_some_and(|s| (200..300).contains(&s)) && m.cseq.ends_with("INVITE")
+        })
+    }
+
+    /// The first BYE.
+    pub fn bye(&self) -> Option<&MessageRef> {
+        self.messages.iter().find(|m| m.label == "BYE")
+    }
+
+    /// Answered (BYE seen or not).
+    pub fn answered(&self) -> bool {
+        matches!(self.state, CallState::Completed | CallState::InCall)
+    }
+
+    /// Every offer and answer of the call.
+    pub fn descriptions_mut(&mut self) -> impl Iterator<Item = &mut SessionDescription> {
+        self.sdp.iter_mut().map(|e| &mut e.sdp)
+    }
 }
 
 /// One line per media section: `PCMU 10.0.0.1:4000 sendrecv`, `image t38 10.0.0.1:5000`.
@@ -223,17 +272,17 @@ pub fn sdp_brief(sdp: &SessionDescription) -> String {
 
 /// The entry as ladders show it. Takes the entry: its strings move instead of being copied
 /// (a call's messages are many; this is most of what building a call costs).
-pub(crate) fn message_ref(mut e: Entry, start_ns: i64) -> MessageRef {
+pub(crate) fn message_ref(mut e: Entry) -> MessageRef {
     // through the box: moving the message out of it would copy all of it
     let m = &mut *e.msg;
     let user_agent = m.user_agent.take().or_else(|| m.server.take());
     MessageRef {
         frame: m.frame,
         frames: std::mem::take(&mut m.frames),
-        time_s: rel_s(m.ts_ns, start_ns),
+        ts_ns: m.ts_ns,
         src: m.src,
         dst: m.dst,
-        transport: m.transport.name(),
+        transport: m.transport,
         label: m.label(),
         status: m.status(),
         cseq: compact_str::format_compact!("{} {}", m.cseq, m.cseq_method),
@@ -270,7 +319,7 @@ fn info_dtmf(m: &Message) -> Option<(String, Option<u32>)> {
 }
 
 /// Builds a call from the log of a Call-ID that has an INVITE.
-pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
+pub fn build(number: usize, log: CallIdLog) -> Option<Call> {
     let entries = &log.entries;
     let first_invite = entries
         .iter()
@@ -339,13 +388,13 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
                     }
                 }
                 if in_dialog {
-                    note_hold(m, side, &mut held, &mut holds, start_ns);
+                    note_hold(m, side, &mut held, &mut holds);
                 }
             }
             Some("UPDATE") => {
                 updates += 1;
                 if answer.is_some() {
-                    note_hold(m, side, &mut held, &mut holds, start_ns);
+                    note_hold(m, side, &mut held, &mut holds);
                 }
             }
             Some("PRACK") => pracks += 1,
@@ -353,7 +402,7 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
             Some("CANCEL") if cancel.is_none() => cancel = Some(m),
             Some("REFER") => transfers.push(Transfer {
                 frame: m.frame,
-                time_s: rel_s(m.ts_ns, start_ns),
+                ts_ns: m.ts_ns,
                 by: side,
                 refer_to: m.rare().refer_to.clone().unwrap_or_default(),
                 referred_by: m.rare().referred_by.clone(),
@@ -363,7 +412,7 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
                 if let Some((digit, duration_ms)) = info_dtmf(m) {
                     info.push(InfoDtmf {
                         frame: m.frame,
-                        time_s: rel_s(m.ts_ns, start_ns),
+                        ts_ns: m.ts_ns,
                         by: side,
                         digit,
                         duration_ms,
@@ -426,8 +475,10 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
         (Some(_), false) => CallState::Rejected,
     };
     let (ended_by, end_method, end_msg) = match (state, bye, cancel) {
-        (CallState::Completed, Some(b), _) => (Some(side_of(b)), Some("BYE"), Some(b)),
-        (CallState::Cancelled, _, Some(c)) => (Some(Side::Caller), Some("CANCEL"), Some(c)),
+        (CallState::Completed, Some(b), _) => (Some(side_of(b)), Some(EndMethod::Bye), Some(b)),
+        (CallState::Cancelled, _, Some(c)) => {
+            (Some(Side::Caller), Some(EndMethod::Cancel), Some(c))
+        }
         (CallState::Rejected, _, _) => (Some(Side::Callee), None, None),
         _ => (None, None, None),
     };
@@ -441,10 +492,7 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
         .filter(|_| !answered)
         .and_then(|m| m.rare().warning.clone())
         .map(|(code, text)| Warning { code, text });
-    let talk_duration_s = answer.map(|a| {
-        let end = bye.map_or(last_ts, |b| b.ts_ns);
-        ms_between(a.ts_ns, end) / 1e3
-    });
+    let talk_ns = answer.map(|a| bye.map_or(last_ts, |b| b.ts_ns).saturating_sub(a.ts_ns));
 
     let mut call = Call {
         number,
@@ -458,21 +506,20 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
             super::MessageKind::Request { uri, .. } => uri.clone(),
             _ => String::new(),
         },
-        caller: first_invite.src.to_string(),
-        callee: first_invite.dst.to_string(),
+        caller: first_invite.src,
+        callee: first_invite.dst,
         caller_via: first_invite.via.as_ref().map(|v| v.sent_by.to_string()),
         caller_contact: first_invite.contact.as_ref().map(|c| c.uri.to_string()),
         caller_user_agent: first_invite.software().map(str::to_string),
         callee_user_agent: callee_ua,
-        transport: first_invite.transport.name().to_string(),
-        start_time: crate::timefmt::iso8601(entries[0].msg.ts_ns),
-        start_s: rel_s(entries[0].msg.ts_ns, start_ns),
-        end_s: rel_s(last_ts, start_ns),
-        setup_time_ms: first_18x.map(|t| ms_between(invite_ts, t)),
-        answer_time_ms: answer.map(|a| ms_between(invite_ts, a.ts_ns)),
-        talk_duration_s,
+        transport: first_invite.transport,
+        start_ns: entries[0].msg.ts_ns,
+        end_ns: last_ts,
+        setup_ns: first_18x.map(|t| t.saturating_sub(invite_ts)),
+        answer_ns: answer.map(|a| a.ts_ns.saturating_sub(invite_ts)),
+        talk_ns,
         ended_by,
-        end_method: end_method.map(str::to_string),
+        end_method,
         reason,
         warning,
         invite_attempts,
@@ -488,7 +535,6 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
         sdp: Vec::with_capacity(sdp_at.len()),
         retransmissions,
         dropped_messages: log.dropped,
-        media: Default::default(),
         messages: Vec::with_capacity(entries.len()),
     };
     let mut sdp_at = sdp_at.into_iter().peekable();
@@ -498,7 +544,7 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
                 let m = &e.msg;
                 call.sdp.push(SdpEvent {
                     frame: m.frame,
-                    time_s: rel_s(m.ts_ns, start_ns),
+                    ts_ns: m.ts_ns,
                     by,
                     carried_by: m.label().into(),
                     sdp: *sdp,
@@ -506,23 +552,17 @@ pub fn build(number: usize, log: CallIdLog, start_ns: i64) -> Option<Call> {
                 // the ladder's SDP summary is read from the event's copy
                 call.messages.push(MessageRef {
                     sdp: call.sdp.last().map(|ev| sdp_brief(&ev.sdp)),
-                    ..message_ref(e, start_ns)
+                    ..message_ref(e)
                 });
                 continue;
             }
         }
-        call.messages.push(message_ref(e, start_ns));
+        call.messages.push(message_ref(e));
     }
     Some(call)
 }
 
-fn note_hold(
-    m: &Message,
-    side: Side,
-    held: &mut [bool; 2],
-    holds: &mut Vec<HoldEvent>,
-    start_ns: i64,
-) {
+fn note_hold(m: &Message, side: Side, held: &mut [bool; 2], holds: &mut Vec<HoldEvent>) {
     let Some(sdp) = &m.sdp else {
         return;
     };
@@ -536,14 +576,14 @@ fn note_hold(
         media.direction.as_str().to_string()
     };
     let action = match (media.is_hold(), *slot) {
-        (true, false) => "hold",
-        (false, true) => "resume",
+        (true, false) => HoldAction::Hold,
+        (false, true) => HoldAction::Resume,
         _ => return,
     };
     *slot = media.is_hold();
     holds.push(HoldEvent {
         frame: m.frame,
-        time_s: rel_s(m.ts_ns, start_ns),
+        ts_ns: m.ts_ns,
         by: side,
         action,
         how,

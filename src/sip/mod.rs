@@ -93,7 +93,7 @@ pub struct SipStats {
 }
 
 /// The SIP part of an analysis.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SipAnalysis {
     pub stats: SipStats,
     pub calls: Vec<Call>,
@@ -336,9 +336,8 @@ impl SipTracker {
         });
     }
 
-    /// Classifies every Call-ID. `capture_start_ns` is the first frame's time, from which the
-    /// `*_s` times of the output count.
-    pub fn finish(mut self, capture_start_ns: i64) -> (SipAnalysis, Vec<Anomaly>) {
+    /// Classifies every Call-ID.
+    pub fn finish(mut self) -> (SipAnalysis, Vec<Anomaly>) {
         self.file_pending();
         self.stats.call_ids = self.logs.len() as u64;
         self.stats.forgotten_transactions = self.retransmissions.evicted;
@@ -365,7 +364,7 @@ impl SipTracker {
             || {
                 let mut calls: Vec<Call> = calls
                     .into_par_iter()
-                    .filter_map(|log| calls::build(0, log, capture_start_ns))
+                    .filter_map(|log| calls::build(0, log))
                     .collect();
                 for (i, c) in calls.iter_mut().enumerate() {
                     c.number = i + 1;
@@ -375,9 +374,9 @@ impl SipTracker {
             || {
                 let registrations = registrations
                     .into_par_iter()
-                    .filter_map(|log| registrations::build(log, capture_start_ns))
+                    .filter_map(registrations::build)
                     .collect();
-                (registrations, other::build(&other_logs, capture_start_ns))
+                (registrations, other::build(&other_logs))
             },
         );
         (
@@ -390,17 +389,6 @@ impl SipTracker {
             self.anomalies,
         )
     }
-}
-
-/// Seconds from the capture start, rounded to the microsecond for stable output.
-pub fn rel_s(ts_ns: i64, start_ns: i64) -> f64 {
-    let us = ts_ns.saturating_sub(start_ns) / 1_000;
-    us as f64 / 1e6
-}
-
-/// Milliseconds between two times, rounded to the microsecond.
-pub(crate) fn ms_between(from_ns: i64, to_ns: i64) -> f64 {
-    (to_ns.saturating_sub(from_ns) / 1_000) as f64 / 1e3
 }
 
 #[cfg(test)]
@@ -427,9 +415,9 @@ mod tests {
         for m in &all {
             one_by_one.push(m);
         }
-        let (mut expected, _) = one_by_one.finish(0);
+        let (mut expected, _) = one_by_one.finish();
         // the path that reads in order checks SDP after the SIP stage
-        crate::sdp::validate::check_calls(&mut expected.calls);
+        crate::sdp::validate::check_all(expected.calls.iter_mut().flat_map(Call::descriptions_mut));
 
         // every other message read as a worker does: numbered from its range's start, then
         // renumbered by the in-order stage
@@ -451,8 +439,8 @@ mod tests {
             }
         }
         tracker.push_batch(&mut batch);
-        let (mut got, _) = tracker.finish(0);
-        crate::sdp::validate::check_calls(&mut got.calls);
+        let (mut got, _) = tracker.finish();
+        crate::sdp::validate::check_all(got.calls.iter_mut().flat_map(Call::descriptions_mut));
         assert_eq!(got, expected);
         assert!(got.calls.iter().all(|c| !c.sdp.is_empty()));
     }

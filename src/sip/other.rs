@@ -4,25 +4,25 @@
 //! captured.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 
-use serde::Serialize;
-
-use super::{rel_s, CallIdLog};
+use super::CallIdLog;
 
 /// OPTIONS between two addresses: what phones and proxies use to keep NAT bindings and check
 /// each other.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct KeepAlive {
-    pub src: String,
-    pub dst: String,
+    /// The side that sends the OPTIONS, and the side that answers.
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
     pub requests: u64,
     pub responses: u64,
     pub last_status: Option<u16>,
-    pub first_s: f64,
-    pub last_s: f64,
+    pub first_ns: i64,
+    pub last_ns: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Subscription {
     pub call_id: String,
     pub event: Option<String>,
@@ -37,11 +37,11 @@ pub struct Subscription {
     /// States reported by the dialog event package (`trying`, `early`, `confirmed`, ...).
     pub dialog_states: Vec<String>,
     pub first_frame: u64,
-    pub first_s: f64,
+    pub first_ns: i64,
 }
 
 /// A MESSAGE or PUBLISH request and its outcome.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Request {
     pub call_id: String,
     pub method: String,
@@ -50,21 +50,21 @@ pub struct Request {
     pub event: Option<String>,
     pub status: Option<u16>,
     pub frame: u64,
-    pub time_s: f64,
+    pub ts_ns: i64,
 }
 
 /// A Call-ID without a request that starts anything we follow: its INVITE or REGISTER was
 /// before the capture, or it holds only responses or in-dialog requests.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Unmatched {
     pub call_id: String,
     pub methods: Vec<String>,
     pub statuses: Vec<u16>,
     pub first_frame: u64,
-    pub first_s: f64,
+    pub first_ns: i64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OtherSip {
     pub keepalives: Vec<KeepAlive>,
     pub subscriptions: Vec<Subscription>,
@@ -89,7 +89,7 @@ fn dialog_states(body: &str) -> Vec<String> {
     out
 }
 
-pub fn build(logs: &[CallIdLog], start_ns: i64) -> OtherSip {
+pub fn build(logs: &[CallIdLog]) -> OtherSip {
     let mut out = OtherSip::default();
     let mut keep: BTreeMap<(String, String), KeepAlive> = BTreeMap::new();
     for log in logs {
@@ -109,7 +109,7 @@ pub fn build(logs: &[CallIdLog], start_ns: i64) -> OtherSip {
                 subscription_state: None,
                 dialog_states: Vec::new(),
                 first_frame: first.frame,
-                first_s: rel_s(first.ts_ns, start_ns),
+                first_ns: first.ts_ns,
             };
             for e in log.entries.iter().filter(|e| !e.is_repeat()) {
                 let m = &e.msg;
@@ -151,7 +151,7 @@ pub fn build(logs: &[CallIdLog], start_ns: i64) -> OtherSip {
                         event: m.rare().event.clone(),
                         status: None,
                         frame: m.frame,
-                        time_s: rel_s(m.ts_ns, start_ns),
+                        ts_ns: m.ts_ns,
                     }),
                     None if m.cseq_method == "MESSAGE" || m.cseq_method == "PUBLISH" => {
                         if let (Some(code), Some(r)) = (
@@ -175,20 +175,23 @@ pub fn build(logs: &[CallIdLog], start_ns: i64) -> OtherSip {
                 let m = &e.msg;
                 // Keyed by the requester's side so a request and its response meet.
                 let (a, b) = if m.is_request() {
-                    (m.src.to_string(), m.dst.to_string())
+                    (m.src, m.dst)
                 } else {
-                    (m.dst.to_string(), m.src.to_string())
+                    (m.dst, m.src)
                 };
-                let k = keep.entry((a.clone(), b.clone())).or_insert(KeepAlive {
-                    src: a,
-                    dst: b,
-                    requests: 0,
-                    responses: 0,
-                    last_status: None,
-                    first_s: rel_s(m.ts_ns, start_ns),
-                    last_s: 0.0,
-                });
-                k.last_s = rel_s(m.ts_ns, start_ns);
+                // listed in the order of the addresses as text
+                let k = keep
+                    .entry((a.to_string(), b.to_string()))
+                    .or_insert(KeepAlive {
+                        src: a,
+                        dst: b,
+                        requests: 0,
+                        responses: 0,
+                        last_status: None,
+                        first_ns: m.ts_ns,
+                        last_ns: m.ts_ns,
+                    });
+                k.last_ns = m.ts_ns;
                 match m.status() {
                     Some(code) => {
                         k.responses += 1;
@@ -218,7 +221,7 @@ pub fn build(logs: &[CallIdLog], start_ns: i64) -> OtherSip {
             methods,
             statuses,
             first_frame: first.frame,
-            first_s: rel_s(first.ts_ns, start_ns),
+            first_ns: first.ts_ns,
         });
     }
     out.keepalives = keep.into_values().collect();

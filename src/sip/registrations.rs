@@ -1,10 +1,13 @@
 //! Registrations: a Call-ID with REGISTER (and no INVITE). The address of record, contact,
 //! granted expiry, attempts and digest challenges, and the outcome of the last attempt.
 
+use std::net::SocketAddr;
+
 use serde::Serialize;
 
 use super::calls::{message_ref, MessageRef};
-use super::{rel_s, CallIdLog};
+use super::CallIdLog;
+use crate::decode::SipTransport;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -27,7 +30,7 @@ impl RegistrationState {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Registration {
     pub call_id: String,
     /// Address of record: the To URI.
@@ -50,20 +53,20 @@ pub struct Registration {
     /// The user name of the credentials sent, if any.
     pub auth_user: Option<String>,
     /// Source address:port of the first REGISTER as seen in the packet.
-    pub source: String,
+    pub source: SocketAddr,
     /// Sent-by of the first REGISTER's top Via: where the phone says it is.
     pub via: Option<String>,
-    pub registrar: String,
+    pub registrar: SocketAddr,
     pub user_agent: Option<String>,
-    pub transport: String,
-    pub start_time: String,
-    pub start_s: f64,
-    pub end_s: f64,
+    pub transport: SipTransport,
+    /// The first and last message of the Call-ID.
+    pub start_ns: i64,
+    pub end_ns: i64,
     pub retransmissions: u32,
     pub messages: Vec<MessageRef>,
 }
 
-pub fn build(log: CallIdLog, start_ns: i64) -> Option<Registration> {
+pub fn build(log: CallIdLog) -> Option<Registration> {
     let entries = &log.entries;
     let first = entries
         .iter()
@@ -143,21 +146,16 @@ pub fn build(log: CallIdLog, start_ns: i64) -> Option<Registration> {
         challenges,
         stale_nonce,
         auth_user,
-        source: first.src.to_string(),
+        source: first.src,
         via: first.via.as_ref().map(|v| v.sent_by.to_string()),
-        registrar: first.dst.to_string(),
+        registrar: first.dst,
         user_agent: first.software().map(str::to_string),
-        transport: first.transport.name().to_string(),
-        start_time: crate::timefmt::iso8601(entries[0].msg.ts_ns),
-        start_s: rel_s(entries[0].msg.ts_ns, start_ns),
-        end_s: rel_s(last_ts, start_ns),
+        transport: first.transport,
+        start_ns: entries[0].msg.ts_ns,
+        end_ns: last_ts,
         retransmissions,
         messages: Vec::new(),
     };
-    registration.messages = log
-        .entries
-        .into_iter()
-        .map(|e| message_ref(e, start_ns))
-        .collect();
+    registration.messages = log.entries.into_iter().map(message_ref).collect();
     Some(registration)
 }

@@ -11,6 +11,7 @@ pub mod text;
 
 use crate::sip::calls::MessageRef;
 use crate::sip::{Call, Registration};
+use crate::timefmt::{self, TimeBase};
 
 /// Identical exchanges in a row beyond which the rest are folded into one row.
 pub const COLLAPSE_AFTER: usize = 2;
@@ -150,7 +151,7 @@ fn collapse(arrows: Vec<Arrow>) -> Vec<Row> {
     rows
 }
 
-fn build(title: String, subtitle: String, messages: &[MessageRef]) -> Ladder {
+fn build(title: String, subtitle: String, messages: &[MessageRef], base: TimeBase) -> Ladder {
     let participants = participants(messages);
     let index = |addr: std::net::SocketAddr| {
         participants
@@ -159,14 +160,14 @@ fn build(title: String, subtitle: String, messages: &[MessageRef]) -> Ladder {
             .unwrap_or(0)
     };
     // Times count from the ladder's first message, as people read a call flow.
-    let t0 = messages.first().map_or(0.0, |m| m.time_s);
+    let t0 = messages.first().map_or(0.0, |m| base.s(m.ts_ns));
     let arrows = messages
         .iter()
         .map(|m| Arrow {
             from: index(m.src),
             to: index(m.dst),
             frame: m.frame,
-            time_s: ((m.time_s - t0) * 1e6).round() / 1e6,
+            time_s: ((base.s(m.ts_ns) - t0) * 1e6).round() / 1e6,
             label: m.label.to_string(),
             status: m.status,
             sdp: m.sdp.clone(),
@@ -191,8 +192,8 @@ fn party(p: &crate::sip::message::Party) -> String {
     }
 }
 
-/// The ladder of a call.
-pub fn of_call(c: &Call) -> Ladder {
+/// The ladder of a call; `base` is its capture's time base.
+pub fn of_call(c: &Call, base: TimeBase) -> Ladder {
     let outcome = match (c.final_status, &c.final_reason) {
         (Some(code), Some(r)) => format!("{} ({code} {r})", c.state.as_str()),
         (Some(code), None) => format!("{} ({code})", c.state.as_str()),
@@ -208,14 +209,17 @@ pub fn of_call(c: &Call) -> Ladder {
         ),
         format!(
             "Call-ID {}  at {:.3} s ({})",
-            c.call_id, c.start_s, c.start_time
+            c.call_id,
+            base.s(c.start_ns),
+            timefmt::iso8601(c.start_ns)
         ),
         &c.messages,
+        base,
     )
 }
 
-/// The ladder of a registration.
-pub fn of_registration(r: &Registration) -> Ladder {
+/// The ladder of a registration; `base` is its capture's time base.
+pub fn of_registration(r: &Registration, base: TimeBase) -> Ladder {
     let outcome = match r.final_status {
         Some(code) => format!("{} ({code})", r.state.as_str()),
         None => r.state.as_str().to_string(),
@@ -224,9 +228,12 @@ pub fn of_registration(r: &Registration) -> Ladder {
         format!("Registration of {}, {}", r.aor, outcome),
         format!(
             "Call-ID {}  at {:.3} s ({})",
-            r.call_id, r.start_s, r.start_time
+            r.call_id,
+            base.s(r.start_ns),
+            timefmt::iso8601(r.start_ns)
         ),
         &r.messages,
+        base,
     )
 }
 
