@@ -197,7 +197,7 @@ pub fn correlate(calls: &mut [CallRecord], streams: &mut [RtpStream], base: Time
 
 /// Ties one stream to its call: `by_dst` when the call's SDP named the stream's destination,
 /// `named_by` the side whose SDP named it.
-fn tie(
+pub fn tie(
     call: &mut CallRecord,
     s: &mut RtpStream,
     direction: Direction,

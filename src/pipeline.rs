@@ -127,6 +127,9 @@ pub trait Sink: Send {
     fn lookahead(&self) -> &'static [Lookahead] {
         &[]
     }
+    /// The time of the capture's first frame, before any event: where the outputs' relative
+    /// times count from.
+    fn first_frame(&mut self, _ts_ns: i64) {}
 }
 
 impl InOrder<'_> {
@@ -164,6 +167,11 @@ impl InOrder<'_> {
         sip: Vec<(SipMessage, Preread)>,
     ) -> Vec<decode::Event<'a>> {
         let mut sip = sip.into_iter();
+        if self.counters.order_first.is_none() {
+            if let Some((_, ts)) = chunk.counters.order_first {
+                self.sink.first_frame(ts);
+            }
+        }
         // where this range's first frame meets the previous range's last
         if let (Some(prev), Some((frame, ts))) =
             (self.counters.order_last_ts, chunk.counters.order_first)
@@ -642,22 +650,35 @@ pub(crate) fn read_full(
     Ok(eof)
 }
 
-/// Runs the capture stage over one input, handing every SIP message to `sink` in capture order.
+impl PipelineOptions {
+    /// The worker threads to use.
+    pub fn thread_count(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.threads
+        }
+    }
+
+    /// A pool of [`PipelineOptions::thread_count`] workers.
+    pub fn pool(&self, name: &str) -> Result<rayon::ThreadPool, CaptureError> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.thread_count())
+            .build()
+            .map_err(|e| CaptureError::Io(name.to_string(), std::io::Error::other(e)))
+    }
+}
+
+/// Runs the capture stage over one input on `pool`, handing every SIP message to `sink` in
+/// capture order.
 pub fn run(
     name: &str,
     input: Input,
     opts: &PipelineOptions,
+    pool: &rayon::ThreadPool,
     sink: &mut dyn Sink,
 ) -> Result<CaptureRun, CaptureError> {
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.threads
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CaptureError::Io(name.to_string(), std::io::Error::other(e)))?;
+    let threads = pool.current_num_threads();
     // ranges decoding or decoded ahead of the one consumed: enough that no thread waits for
     // work, few enough that their events stay small (a range's events fill a few megabytes)
     let in_flight = threads * 4;

@@ -185,9 +185,9 @@ proptest! {
             let ts_ns = i as i64 * 20_000_000;
             if let Some(h) = RtpHeader::read(p, &flow) {
                 let m = MediaPacket { frame: i as u64 + 1, ts_ns, flow, kind: MediaKind::Rtp(h), data: p };
-                streams.push(&m, &h, &plan);
+                streams.push(&m, &h, &plan, ts_ns);
             }
-            rtcp.push(p, ts_ns);
+            rtcp.push(p, ts_ns, ts_ns);
         }
         for s in streams.finish() {
             prop_assert!(s.wireshark.max_jitter_ms.is_finite());

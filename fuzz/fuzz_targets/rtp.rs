@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         b"v=0\r\nc=IN IP4 10.0.0.2\r\nm=audio 6000 RTP/AVP 0 96 101\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n",
     );
     if let Some(d) = &description {
-        plan.learn(d);
+        plan.learn(d, 0);
     }
     let flow = Flow {
         src: "10.0.0.1:4000".parse().unwrap(),
@@ -46,12 +46,12 @@ fuzz_target!(|data: &[u8]| {
             streams.prefetch_series(h.stream_hash);
             if frame % 16 == 0 {
                 if let Some(d) = &description {
-                    plan.learn(d);
+                    plan.learn(d, ts_ns);
                 }
             }
-            streams.push(&p, &h, &plan);
+            streams.push(&p, &h, &plan, ts_ns);
         }
-        rtcp.push(packet, ts_ns);
+        rtcp.push(packet, ts_ns, ts_ns);
     }
     for s in streams.finish() {
         assert!(s.wireshark.max_jitter_ms.is_finite());

@@ -8,7 +8,7 @@ use voipscope::sdp;
 fuzz_target!(|data: &[u8]| {
     let mut plan = sdp::plan::MediaPlan::default();
     if let Some(d) = sdp::parse(data) {
-        plan.learn(&d);
+        plan.learn(&d, 0);
         let _ = voipscope::sip::calls::sdp_brief(&d);
     }
     let _ = sdp::parse_embedded(data);

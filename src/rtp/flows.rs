@@ -14,7 +14,8 @@ use serde::Serialize;
 use crate::decode::{Flow, MediaKind, MediaPacket};
 use crate::sdp::plan::MediaPlan;
 
-/// Flows kept; packets of further flows are counted in [`FlowTable::dropped_packets`].
+/// Live flows at most; packets of further flows are counted in
+/// [`FlowTable::dropped_packets`].
 pub const MAX_FLOWS: usize = 100_000;
 
 /// What a non-RTP media flow carries.
@@ -48,6 +49,7 @@ pub struct MediaFlow {
 
 #[derive(Clone, Debug)]
 struct FlowState {
+    number: usize,
     flow: Flow,
     kind: FlowKind,
     packets: u64,
@@ -58,11 +60,14 @@ struct FlowState {
     last_ns: i64,
 }
 
-/// All non-RTP media flows of a capture, fed in capture order.
+/// The live non-RTP media flows of a capture, fed in capture order; flows leave when the
+/// analysis retires them ([`FlowTable::retire`]).
 #[derive(Debug, Default)]
 pub struct FlowTable {
     index: FxHashMap<(Flow, FlowKind), u32>,
     flows: Vec<FlowState>,
+    meta: Vec<super::streams::StreamMeta>,
+    numbered: usize,
     pub dropped_packets: u64,
 }
 
@@ -86,8 +91,9 @@ pub fn looks_like_udptl(p: &[u8]) -> bool {
 }
 
 impl FlowTable {
-    /// One datagram the decoders did not read as RTP or RTCP.
-    pub fn push(&mut self, p: &MediaPacket<'_>, plan: &MediaPlan) {
+    /// One datagram the decoders did not read as RTP or RTCP; `active` is the analysis'
+    /// activity clock.
+    pub fn push(&mut self, p: &MediaPacket<'_>, plan: &MediaPlan, active: i64) {
         let kind = match p.kind {
             MediaKind::Stun => FlowKind::Stun,
             MediaKind::Dtls => FlowKind::Dtls,
@@ -112,7 +118,15 @@ impl FlowTable {
                     return;
                 }
                 self.index.insert(key, self.flows.len() as u32);
+                self.numbered += 1;
+                self.meta.push(super::streams::StreamMeta {
+                    last_active: active,
+                    owner: 0,
+                    fresh: true,
+                    to_number: false,
+                });
                 self.flows.push(FlowState {
+                    number: self.numbered,
                     flow: p.flow,
                     kind,
                     packets: 0,
@@ -125,6 +139,7 @@ impl FlowTable {
                 self.flows.len() - 1
             }
         };
+        self.meta[idx].last_active = active;
         let f = &mut self.flows[idx];
         f.packets += 1;
         f.bytes += p.data.len() as u64;
@@ -132,26 +147,63 @@ impl FlowTable {
         f.last_ns = f.last_ns.max(p.ts_ns);
     }
 
-    /// The flows in order of their first packet.
-    pub fn finish(self) -> Vec<MediaFlow> {
-        self.flows
-            .into_iter()
-            .enumerate()
-            .map(|(i, f)| MediaFlow {
-                number: i + 1,
-                src: f.flow.src,
-                dst: f.flow.dst,
-                kind: f.kind,
-                packets: f.packets,
-                bytes: f.bytes,
-                first_frame: f.first_frame,
-                last_frame: f.last_frame,
-                start_ns: f.first_ns,
-                end_ns: f.last_ns,
-                call_id: None,
-                call_number: None,
-            })
-            .collect()
+    /// What the analysis keeps of each live flow, by position.
+    pub fn metas(&self) -> &[super::streams::StreamMeta] {
+        &self.meta
+    }
+
+    pub fn meta_mut(&mut self, pos: usize) -> &mut super::streams::StreamMeta {
+        &mut self.meta[pos]
+    }
+
+    /// The addresses and first packet time of the live flow at `pos`.
+    pub fn flow_of(&self, pos: usize) -> (Flow, i64) {
+        (self.flows[pos].flow, self.flows[pos].first_ns)
+    }
+
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    /// Takes the flow at `pos` out of the table. The last flow moves to `pos`, so retire
+    /// several from the highest position down.
+    pub fn retire(&mut self, pos: usize) -> MediaFlow {
+        let last = self.flows.len() - 1;
+        let f = self.flows.swap_remove(pos);
+        self.meta.swap_remove(pos);
+        self.index.remove(&(f.flow, f.kind));
+        if pos != last {
+            let moved = &self.flows[pos];
+            self.index.insert((moved.flow, moved.kind), pos as u32);
+        }
+        MediaFlow {
+            number: f.number,
+            src: f.flow.src,
+            dst: f.flow.dst,
+            kind: f.kind,
+            packets: f.packets,
+            bytes: f.bytes,
+            first_frame: f.first_frame,
+            last_frame: f.last_frame,
+            start_ns: f.first_ns,
+            end_ns: f.last_ns,
+            call_id: None,
+            call_number: None,
+        }
+    }
+
+    /// Retires every live flow, in order of their first packet.
+    pub fn finish(mut self) -> Vec<MediaFlow> {
+        let mut flows: Vec<MediaFlow> = (0..self.flows.len())
+            .rev()
+            .map(|pos| self.retire(pos))
+            .collect();
+        flows.sort_by_key(|f| f.number);
+        flows
     }
 }
 
@@ -215,7 +267,11 @@ mod tests {
     fn udptl_counts_only_where_sdp_offered_t38() {
         let mut table = FlowTable::default();
         let plan = MediaPlan::default();
-        table.push(&packet(MediaKind::Unclassified, UDPTL_NO_SIGNAL, 1), &plan);
+        table.push(
+            &packet(MediaKind::Unclassified, UDPTL_NO_SIGNAL, 1),
+            &plan,
+            0,
+        );
         assert!(table.flows.is_empty(), "no SDP named the endpoint");
 
         let mut plan = MediaPlan::default();
@@ -223,11 +279,16 @@ mod tests {
             b"v=0\r\nc=IN IP4 10.0.0.2\r\nm=image 6000 udptl t38\r\na=T38FaxVersion:0\r\n",
         )
         .unwrap();
-        plan.learn(&offer);
-        table.push(&packet(MediaKind::Unclassified, UDPTL_NO_SIGNAL, 2), &plan);
+        plan.learn(&offer, 0);
+        table.push(
+            &packet(MediaKind::Unclassified, UDPTL_NO_SIGNAL, 2),
+            &plan,
+            0,
+        );
         table.push(
             &packet(MediaKind::Unclassified, &[0x00, 0x01, 0x7F], 3),
             &plan,
+            0,
         );
         let flows = table.finish();
         assert_eq!(flows.len(), 1);
@@ -240,9 +301,9 @@ mod tests {
         let mut table = FlowTable::default();
         let plan = MediaPlan::default();
         for frame in 1..=3 {
-            table.push(&packet(MediaKind::Stun, &[0; 20], frame), &plan);
+            table.push(&packet(MediaKind::Stun, &[0; 20], frame), &plan, 0);
         }
-        table.push(&packet(MediaKind::Dtls, &[22; 13], 4), &plan);
+        table.push(&packet(MediaKind::Dtls, &[22; 13], 4), &plan, 0);
         let flows = table.finish();
         assert_eq!(flows.len(), 2);
         assert_eq!((flows[0].kind, flows[0].packets), (FlowKind::Stun, 3));

@@ -90,6 +90,67 @@ impl StreamIndex {
         self.len += 1;
     }
 
+    /// Removes the entry of position `pos` (whose hash is `hash`); `hash_of` gives the hash
+    /// of any position in the index. Later entries of the probe sequence move back into the
+    /// hole, so lookups never stop early (linear probing keeps no tombstones).
+    pub fn remove(&mut self, hash: u64, pos: u32, hash_of: impl Fn(u32) -> u64) {
+        let mask = self.mask();
+        let mut i = self.home(hash);
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return;
+            }
+            if position(slot) == pos {
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        self.len -= 1;
+        let mut hole = i;
+        let mut j = (i + 1) & mask;
+        loop {
+            let slot = self.slots[j];
+            if slot == 0 {
+                break;
+            }
+            let home = self.home(hash_of(position(slot)));
+            // the entry at j may fill the hole unless its home lies in (hole, j]
+            let stays = if hole <= j {
+                hole < home && home <= j
+            } else {
+                hole < home || home <= j
+            };
+            if !stays {
+                self.slots[hole] = slot;
+                hole = j;
+            }
+            j = (j + 1) & mask;
+        }
+        self.slots[hole] = 0;
+    }
+
+    /// The entry of position `from` (hash `hash`) now names position `to`.
+    pub fn repoint(&mut self, hash: u64, from: u32, to: u32) {
+        let mask = self.mask();
+        let mut i = self.home(hash);
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return;
+            }
+            if position(slot) == from {
+                self.slots[i] = entry(hash, to);
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
     fn place(&mut self, value: u64, hash: u64) {
         let mask = self.mask();
         let mut i = self.home(hash);
@@ -118,5 +179,26 @@ mod tests {
         }
         assert_eq!(index.find(hash_of(1), |q| q == 5001), None);
         assert_eq!(index.guess(12345 << 32), None);
+    }
+
+    #[test]
+    fn removing_keeps_every_other_position_findable() {
+        let hash_of = |p: u32| (u64::from(p % 5) << 32) | (u64::from(p % 4) * 1023);
+        let mut index = StreamIndex::default();
+        for p in 0..3000u32 {
+            index.insert(hash_of(p), p, hash_of);
+        }
+        for p in (0..3000u32).filter(|p| p % 3 == 0) {
+            index.remove(hash_of(p), p, hash_of);
+        }
+        assert_eq!(index.len(), 2000);
+        for p in 0..3000u32 {
+            let found = index.find(hash_of(p), |q| q == p);
+            assert_eq!(found, (p % 3 != 0).then_some(p), "{p}");
+        }
+        // a moved position is found under its new number
+        index.repoint(hash_of(1), 1, 7000);
+        assert_eq!(index.find(hash_of(1), |q| q == 7000), Some(7000));
+        assert_eq!(index.find(hash_of(1), |q| q == 1), None);
     }
 }

@@ -29,7 +29,10 @@ pub struct RtcpFigures {
 
 #[derive(Debug, Default)]
 pub struct RtcpTable {
-    by_ssrc: FxHashMap<u32, RtcpFigures>,
+    /// What was reported per SSRC, and when last (activity clock).
+    by_ssrc: FxHashMap<u32, (RtcpFigures, i64)>,
+    /// The activity clock of the packet being read.
+    active: i64,
     /// Middle 32 bits of each sender report's NTP time -> capture time (ns), for round trips.
     sr_seen: FxHashMap<(u32, u32), i64>,
     pub packets: u64,
@@ -41,12 +44,16 @@ impl RtcpTable {
         if !self.by_ssrc.contains_key(&ssrc) && self.by_ssrc.len() >= MAX_REPORTED_SSRCS {
             return None;
         }
-        Some(self.by_ssrc.entry(ssrc).or_default())
+        let e = self.by_ssrc.entry(ssrc).or_default();
+        e.1 = self.active;
+        Some(&mut e.0)
     }
 
-    pub fn push(&mut self, data: &[u8], ts_ns: i64) {
+    /// One RTCP packet captured at `ts_ns`; `active` is the analysis' activity clock.
+    pub fn push(&mut self, data: &[u8], ts_ns: i64, active: i64) {
         use rtcp_types::{Compound, Packet};
         self.packets += 1;
+        self.active = active;
         let Ok(compound) = Compound::parse(data) else {
             self.unreadable += 1;
             return;
@@ -113,10 +120,38 @@ impl RtcpTable {
 
     /// What was reported about `ssrc`, with jitter in ms for the stream's clock.
     pub fn figures(&self, ssrc: u32, clock_rate: u32) -> Option<RtcpFigures> {
-        let mut f = self.by_ssrc.get(&ssrc)?.clone();
-        if clock_rate > 0 && f.receiver_reports > 0 {
-            f.max_jitter_ms = Some(f64::from(f.max_jitter_units) * 1000.0 / f64::from(clock_rate));
-        }
-        Some(f)
+        self.by_ssrc
+            .get(&ssrc)
+            .map(|(f, _)| with_clock(f.clone(), clock_rate))
     }
+
+    /// What was reported about `ssrc` so far, as it is (the stream's clock is applied by
+    /// [`with_clock`] once known).
+    pub fn reported(&self, ssrc: u32) -> Option<RtcpFigures> {
+        self.by_ssrc.get(&ssrc).map(|(f, _)| f.clone())
+    }
+
+    /// Forgets SSRCs whose last report is `idle` or more before `now` (activity clock) and
+    /// that `live` says no live stream has, and sender reports captured before `before_ns`.
+    pub fn prune(&mut self, now: i64, idle: i64, before_ns: i64, live: impl Fn(u32) -> bool) {
+        self.by_ssrc
+            .retain(|ssrc, (_, last)| now.saturating_sub(*last) < idle || live(*ssrc));
+        self.sr_seen.retain(|_, ts| *ts >= before_ns);
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_ssrc.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_ssrc.is_empty()
+    }
+}
+
+/// The figures with jitter in ms for a stream whose clock is `clock_rate`.
+pub fn with_clock(mut f: RtcpFigures, clock_rate: u32) -> RtcpFigures {
+    if clock_rate > 0 && f.receiver_reports > 0 {
+        f.max_jitter_ms = Some(f64::from(f.max_jitter_units) * 1000.0 / f64::from(clock_rate));
+    }
+    f
 }

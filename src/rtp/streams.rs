@@ -22,7 +22,8 @@ use super::wireshark::{WiresharkFigures, WiresharkPacket, WiresharkState};
 use crate::decode::{MediaPacket, RtpHeader};
 use crate::sdp::plan::MediaPlan;
 
-/// Streams tracked at most; packets of further streams are counted, not analyzed.
+/// Live streams at most: a stream beyond this makes the analysis retire the longest idle
+/// ones early (see the analysis' stream timers).
 pub const MAX_STREAMS: usize = 100_000;
 /// Live streams above which their states are prefetched: their states fill about half a
 /// core's L2 cache (1 MiB).
@@ -218,20 +219,45 @@ struct StreamState {
     first_ns: i64,
     encrypted: bool,
     udptl: bool,
+    /// 1-based once numbered, else 0.
+    number: u32,
+    /// SDP named an endpoint, or the heuristic saw packets in sequence.
+    confirmed: bool,
+    /// A DTLS or ZRTP handshake went between its addresses.
+    handshake: Option<Encryption>,
 }
 
 /// Packets compared before an SRTP authentication tag is believed.
 const AUTH_TAG_MIN_CHECKS: u32 = 10;
 
-/// All streams of a capture, fed in capture order.
+/// What the analysis keeps beside each live stream: when it last had a packet (on the
+/// analysis' activity clock), the call it is thought to belong to, and whether the analysis
+/// has looked at it since it started. Kept apart from the state, so a sweep over all live
+/// streams reads a few bytes of each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamMeta {
+    pub last_active: i64,
+    /// Set by the analysis (0: none).
+    pub owner: u64,
+    /// Started since the analysis last looked.
+    pub fresh: bool,
+    /// Confirmed and not yet numbered ([`StreamTable::number_confirmed`]).
+    pub to_number: bool,
+}
+
+/// The live streams of a capture, fed in capture order; streams leave when the analysis
+/// retires them ([`StreamTable::retire`]).
 #[derive(Debug)]
 pub struct StreamTable {
     /// Positions in `streams` by key hash (the key is compared in the stream, which the packet
     /// updates next anyway).
     index: StreamIndex,
     streams: Vec<StreamState>,
+    meta: Vec<StreamMeta>,
     origin_ns: Option<i64>,
-    pub dropped_packets: u64,
+    /// Numbers given so far: a stream is numbered when it is confirmed (SDP named it, or the
+    /// heuristic saw packets in sequence).
+    numbered: u32,
     /// Whether the streams that received a packet in the last quarter second of capture time
     /// are too many for the cache, so that prefetching their states pays.
     prefetching: bool,
@@ -239,8 +265,6 @@ pub struct StreamTable {
     /// a packet in it so far.
     epoch: i64,
     live_in_epoch: usize,
-    /// The first packet not analyzed because of [`MAX_STREAMS`].
-    pub first_dropped_frame: Option<u64>,
     settings: Settings,
 }
 
@@ -264,12 +288,12 @@ impl StreamTable {
         StreamTable {
             index: StreamIndex::default(),
             streams: Vec::new(),
+            meta: Vec::new(),
             origin_ns: None,
-            dropped_packets: 0,
+            numbered: 0,
             prefetching: false,
             epoch: i64::MIN,
             live_in_epoch: 0,
-            first_dropped_frame: None,
             settings: Settings {
                 jitter_buffer_ms,
                 plot_series,
@@ -277,8 +301,16 @@ impl StreamTable {
         }
     }
 
-    /// One RTP packet; `plan` is the SDP seen so far.
-    pub fn push(&mut self, p: &MediaPacket<'_>, h: &RtpHeader, plan: &MediaPlan) {
+    /// One RTP packet; `plan` is the SDP seen so far, `active` the analysis' activity clock.
+    /// False when the packet starts a stream and [`MAX_STREAMS`] are live: the analysis then
+    /// retires some and pushes the packet again.
+    pub fn push(
+        &mut self,
+        p: &MediaPacket<'_>,
+        h: &RtpHeader,
+        plan: &MediaPlan,
+        active: i64,
+    ) -> bool {
         let plan_generation = plan.generation();
         let origin = *self.origin_ns.get_or_insert(p.ts_ns);
         let epoch = p.ts_ns >> EPOCH_SHIFT;
@@ -302,9 +334,7 @@ impl StreamTable {
             Some(i) => i as usize,
             None => {
                 if self.streams.len() >= MAX_STREAMS {
-                    self.dropped_packets += 1;
-                    self.first_dropped_frame.get_or_insert(p.frame);
-                    return;
+                    return false;
                 }
                 let endpoint = plan.for_flow(&key.src, &key.dst);
                 let info = payload_info(h.payload_type, payload, plan, &key);
@@ -342,18 +372,29 @@ impl StreamTable {
                     udptl: endpoint.is_some_and(|e| e.udptl),
                     octet_codec_checks: 0,
                     auth_tag_sized: 0,
+                    number: 0,
+                    confirmed: false,
+                    handshake: None,
                 };
                 s.first_packet_extras(&info, payload, h, p.frame, arrival_ms, p.ts_ns);
                 self.count_live();
                 s.payloads.push(info);
+                s.confirmed = s.signaled;
                 let streams = &self.streams;
                 self.index.insert(hash, streams.len() as u32, |i| {
                     key_hash(&streams[i as usize].key.key())
                 });
                 self.streams.push(s);
-                return;
+                self.meta.push(StreamMeta {
+                    last_active: active,
+                    owner: 0,
+                    fresh: true,
+                    to_number: self.streams.last().is_some_and(|s| s.confirmed),
+                });
+                return true;
             }
         };
+        self.meta[idx].last_active = active;
         if self.streams[idx].last_ns >> EPOCH_SHIFT != epoch {
             self.count_live();
         }
@@ -364,7 +405,7 @@ impl StreamTable {
             // a description of this stream's endpoint since it last read the plan may have
             // renamed payload types: read those it names again (descriptions of other
             // endpoints change nothing here)
-            if s.dst_plan.is_none() {
+            if !s.dst_plan.is_some_and(|id| plan.holds(id, &key.dst)) {
                 s.dst_plan = plan.endpoint_id(&key.dst);
             }
             let described = s
@@ -374,6 +415,10 @@ impl StreamTable {
                 .map(|id| plan.entry(id));
             if let Some(e) = described {
                 s.signaled = true;
+                if !s.confirmed {
+                    s.confirmed = true;
+                    self.meta[idx].to_number = true;
+                }
                 s.encrypted |= e.encrypted;
                 for i in &mut s.payloads {
                     if e.format(i.pt).is_some() {
@@ -387,6 +432,77 @@ impl StreamTable {
             }
         }
         s.push(p, h, payload, arrival_ms, plan, self.settings);
+        if s.in_sequence == HEURISTIC_IN_SEQUENCE && !s.confirmed {
+            s.confirmed = true;
+            self.meta[idx].to_number = true;
+        }
+        true
+    }
+
+    /// Numbers the streams confirmed since the last call, in the order of their first packet:
+    /// streams are numbered as the analysis looks at them (each sweep), so a stream the
+    /// heuristic confirms a few packets late still comes before those that started after it.
+    pub fn number_confirmed(&mut self) {
+        let mut new: Vec<(u64, i64, usize)> = self
+            .meta
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.to_number)
+            .map(|(pos, _)| {
+                let s = &self.streams[pos];
+                (s.first_frame, s.first_ns, pos)
+            })
+            .collect();
+        new.sort_unstable();
+        for (_, _, pos) in new {
+            self.numbered += 1;
+            self.streams[pos].number = self.numbered;
+            self.meta[pos].to_number = false;
+        }
+    }
+
+    /// Live streams.
+    pub fn len(&self) -> usize {
+        self.streams.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.streams.is_empty()
+    }
+
+    /// What the analysis keeps of each live stream, by position.
+    pub fn metas(&self) -> &[StreamMeta] {
+        &self.meta
+    }
+
+    pub fn meta_mut(&mut self, pos: usize) -> &mut StreamMeta {
+        &mut self.meta[pos]
+    }
+
+    /// The key and first packet time of the live stream at `pos`.
+    pub fn key_of(&self, pos: usize) -> (StreamKey, i64) {
+        let s = &self.streams[pos];
+        (s.key.key(), s.first_ns)
+    }
+
+    /// Takes the stream at `pos` out of the table. The last stream moves to `pos`, so retire
+    /// several from the highest position down.
+    pub fn retire(&mut self, pos: usize) -> RetiredStream {
+        let last = self.streams.len() - 1;
+        let hash_of = |streams: &[StreamState], i: u32| key_hash(&streams[i as usize].key.key());
+        let hash = hash_of(&self.streams, pos as u32);
+        let streams = &self.streams;
+        self.index.remove(hash, pos as u32, |i| hash_of(streams, i));
+        if pos != last {
+            let moved = hash_of(&self.streams, last as u32);
+            self.index.repoint(moved, last as u32, pos as u32);
+        }
+        self.meta.swap_remove(pos);
+        let state = self.streams.swap_remove(pos);
+        RetiredStream {
+            state,
+            jitter_buffer_ms: self.settings.jitter_buffer_ms,
+        }
     }
 
     /// A stream had its first packet of the current epoch. Prefetching pays once the live
@@ -454,23 +570,65 @@ impl StreamTable {
         self.streams.get(i as usize)
     }
 
-    /// The streams, in order of their first packet, numbered from 1.
-    pub fn finish(self) -> Vec<RtpStream> {
+    /// Retires every live stream: the finished ones confirmed, in order of their number.
+    pub fn finish(mut self) -> Vec<RtpStream> {
         use rayon::prelude::*;
-        let jitter_buffer_ms = self.settings.jitter_buffer_ms;
-        // each stream on its own, so in parallel; collecting keeps their order
-        self.streams
+        self.number_confirmed();
+        let retired: Vec<RetiredStream> = (0..self.streams.len())
+            .rev()
+            .map(|pos| self.retire(pos))
+            .collect();
+        let mut streams: Vec<RtpStream> = retired
             .into_par_iter()
-            .filter(|s| s.signaled || s.in_sequence >= HEURISTIC_IN_SEQUENCE)
-            .map(|s| s.into_result(jitter_buffer_ms))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut s)| {
-                s.number = i + 1;
-                s
-            })
-            .collect()
+            .filter_map(RetiredStream::finish)
+            .collect();
+        streams.sort_by_key(|s| s.number);
+        streams
+    }
+}
+
+/// A stream the analysis retired: its figures are computed by [`RetiredStream::finish`],
+/// which may run on another thread.
+#[derive(Debug)]
+pub struct RetiredStream {
+    state: StreamState,
+    jitter_buffer_ms: f64,
+}
+
+impl RetiredStream {
+    pub fn key(&self) -> StreamKey {
+        self.state.key.key()
+    }
+
+    pub fn start_ns(&self) -> i64 {
+        self.state.first_ns
+    }
+
+    pub fn ssrc(&self) -> u32 {
+        self.state.key.ssrc
+    }
+
+    /// Whether it became a stream: SDP named an endpoint, or its packets followed each other.
+    pub fn confirmed(&self) -> bool {
+        self.state.number != 0
+    }
+
+    /// Its packets, confirmed or not.
+    pub fn packets(&self) -> u64 {
+        self.state.ws.packets()
+    }
+
+    /// A key exchange went between its addresses (DTLS, ZRTP): it is SRTP.
+    pub fn mark_encrypted(&mut self, how: Encryption) {
+        if !self.state.encrypted && self.state.handshake.is_none() {
+            self.state.handshake = Some(how);
+        }
+    }
+
+    /// The stream's figures; None when it was never confirmed (stray UDP that looked like RTP).
+    pub fn finish(self) -> Option<RtpStream> {
+        self.confirmed()
+            .then(|| self.state.into_result(self.jitter_buffer_ms))
     }
 }
 
@@ -711,7 +869,7 @@ impl StreamState {
         });
         let key = self.key.key();
         RtpStream {
-            number: 0,
+            number: self.number as usize,
             src: key.src,
             dst: key.dst,
             ssrc: key.ssrc,
@@ -737,11 +895,13 @@ impl StreamState {
             first_frame: self.first_frame,
             last_frame: self.last_frame,
             signaled: self.signaled,
-            encrypted: self.encrypted || auth_tag,
+            encrypted: self.encrypted || auth_tag || self.handshake.is_some(),
             encryption_evidence: if self.encrypted {
                 Some(Encryption::Sdp)
+            } else if auth_tag {
+                Some(Encryption::AuthTag)
             } else {
-                auth_tag.then_some(Encryption::AuthTag)
+                self.handshake
             },
             comfort_noise_packets: self
                 .payloads
@@ -912,7 +1072,7 @@ mod tests {
             kind: MediaKind::Rtp(h),
             data,
         };
-        table.push(&p, &h, plan);
+        table.push(&p, &h, plan, p.ts_ns);
     }
 
     fn sdp(addr: &str, port: u16) -> crate::sdp::SessionDescription {
@@ -928,11 +1088,11 @@ mod tests {
     #[test]
     fn descriptions_of_other_endpoints_do_not_reread_a_stream() {
         let mut plan = MediaPlan::default();
-        plan.learn(&sdp("10.0.0.2", 6000));
+        plan.learn(&sdp("10.0.0.2", 6000), 0);
         let mut table = StreamTable::default();
         push(&mut table, &plan, 1, &rtp(0, 1, 160, &[0xFF; 160]));
         push(&mut table, &plan, 2, &rtp(100, 2, 320, &[1, 0x0A, 0, 160]));
-        plan.learn(&sdp("10.0.0.9", 7000));
+        plan.learn(&sdp("10.0.0.9", 7000), 0);
         push(&mut table, &plan, 3, &rtp(100, 3, 320, &[1, 0x8A, 1, 64]));
         let streams = table.finish();
         assert_eq!(streams.len(), 1);
@@ -954,7 +1114,7 @@ mod tests {
         push(&mut table, &plan, 2, &rtp(0, 2, 320, &[0xFF; 160]));
         push(&mut table, &plan, 3, &rtp(13, 3, 480, &[0x40]));
         push(&mut table, &plan, 4, &rtp(0, 4, 640, &[0xFF; 160]));
-        plan.learn(&sdp("10.0.0.2", 6000));
+        plan.learn(&sdp("10.0.0.2", 6000), 0);
         push(&mut table, &plan, 5, &rtp(0, 5, 800, &[0xFF; 160]));
         let streams = table.finish();
         let counts: Vec<(u8, u64)> = streams[0]
@@ -975,7 +1135,7 @@ mod tests {
         let mut table = StreamTable::default();
         push(&mut table, &plan, 1, &rtp(0, 1, 160, &[0xFF; 160]));
         assert!(!table.streams[0].signaled);
-        plan.learn(&sdp("10.0.0.2", 6000));
+        plan.learn(&sdp("10.0.0.2", 6000), 0);
         push(&mut table, &plan, 2, &rtp(0, 2, 320, &[0xFF; 160]));
         let s = &table.streams[0];
         assert!(s.signaled);
