@@ -135,12 +135,18 @@ pub fn run(
             let outcome = if fresh && !force {
                 Outcome::Skipped
             } else {
-                match crate::analyze(&capture.to_string_lossy(), opts) {
-                    Ok(a) => match dir::write_report(&a, &report_dir, lang, png) {
-                        Ok(_) => Outcome::Written,
-                        Err(e) => Outcome::Failed(format!("writing the report: {e}")),
-                    },
-                    Err(e) => Outcome::Failed(e.to_string()),
+                match dir::ReportDir::create(&report_dir, lang, png) {
+                    Err(e) => Outcome::Failed(format!("writing the report: {e}")),
+                    Ok(mut sink) => {
+                        let path = capture.to_string_lossy();
+                        match crate::analyze_into(&path, opts, &mut sink, &mut |_| {}) {
+                            Ok(()) => Outcome::Written,
+                            Err(crate::AnalyzeError::Output(e)) => {
+                                Outcome::Failed(format!("writing the report: {e}"))
+                            }
+                            Err(e) => Outcome::Failed(e.to_string()),
+                        }
+                    }
                 }
             };
             let item = BatchItem {

@@ -50,8 +50,70 @@ fn next_port(a: SocketAddr) -> SocketAddr {
     SocketAddr::new(a.ip(), a.port().wrapping_add(1))
 }
 
-/// The frames and media paths of `call`.
+/// Keeps the call asked for (by number or Call-ID) from records as they are finished.
+#[derive(Debug)]
+pub struct FindCall {
+    wanted: crate::report::listing::Wanted,
+    pub bundle: Option<crate::analysis::CallBundle>,
+    pub calls: usize,
+}
+
+impl FindCall {
+    pub fn new(wanted: crate::report::listing::Wanted) -> FindCall {
+        FindCall {
+            wanted,
+            bundle: None,
+            calls: 0,
+        }
+    }
+}
+
+impl crate::analysis::RecordSink for FindCall {
+    fn record(&mut self, record: crate::analysis::Record) -> std::io::Result<()> {
+        if let crate::analysis::Record::Call(b) = record {
+            self.calls += 1;
+            if self.bundle.is_none() && self.wanted.is(Some(b.call.number), Some(&b.call.call_id))
+            {
+                self.bundle = Some(*b);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _: crate::analysis::Summary) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The frames and media paths of a call with its streams and flows.
+pub fn select_bundle(b: &crate::analysis::CallBundle) -> Selection {
+    let streams: Vec<&crate::rtp::RtpStream> = b.streams.iter().collect();
+    let flows: Vec<&crate::rtp::flows::MediaFlow> = b.flows.iter().collect();
+    selection(&b.call, &streams, &flows)
+}
+
+/// The frames and media paths of `call` in an analysis held in memory.
 pub fn select(a: &Analysis, call: &CallRecord) -> Selection {
+    let streams: Vec<&crate::rtp::RtpStream> = call
+        .media
+        .streams
+        .iter()
+        .filter_map(|&n| n.checked_sub(1).and_then(|i| a.streams.get(i)))
+        .collect();
+    let flows: Vec<&crate::rtp::flows::MediaFlow> = call
+        .media
+        .flows
+        .iter()
+        .filter_map(|&n| n.checked_sub(1).and_then(|i| a.media_flows.get(i)))
+        .collect();
+    selection(call, &streams, &flows)
+}
+
+fn selection(
+    call: &CallRecord,
+    streams: &[&crate::rtp::RtpStream],
+    flows: &[&crate::rtp::flows::MediaFlow],
+) -> Selection {
     let mut sel = Selection {
         start_ns: call.start_ns - MEDIA_MARGIN_NS,
         end_ns: call.end_ns + MEDIA_MARGIN_NS,
@@ -66,20 +128,15 @@ pub fn select(a: &Analysis, call: &CallRecord) -> Selection {
             sel.sip_end_ns = sel.sip_end_ns.max(m.ts_ns);
         }
     }
-    for &n in &call.media.streams {
-        let Some(s) = n.checked_sub(1).and_then(|i| a.streams.get(i)) else {
-            continue;
-        };
+    for s in streams {
         sel.media.insert(pair(s.src, s.dst));
         // RTCP on the next port up (RFC 3550), unless it is multiplexed on the same ports
         sel.media.insert(pair(next_port(s.src), next_port(s.dst)));
         sel.end_ns = sel.end_ns.max(s.end_ns + MEDIA_MARGIN_NS);
         sel.start_ns = sel.start_ns.min(s.start_ns - MEDIA_MARGIN_NS);
     }
-    for &n in &call.media.flows {
-        if let Some(f) = n.checked_sub(1).and_then(|i| a.media_flows.get(i)) {
-            sel.media.insert(pair(f.src, f.dst));
-        }
+    for f in flows {
+        sel.media.insert(pair(f.src, f.dst));
     }
     sel
 }

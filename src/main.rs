@@ -23,9 +23,8 @@ fn without_huge_pages() {
     }
 }
 
-use voipscope::report::ladder::{self, Ladder};
 use voipscope::sip::status::Lang;
-use voipscope::{report, Analysis, Options, PipelineOptions};
+use voipscope::{report, Options, PipelineOptions};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +43,15 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AnalyzeFormat {
+    Text,
+    /// One JSON document (written at the end).
+    Json,
+    /// One JSON object per line, each written when its record is finished.
+    Jsonl,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LadderFormat {
     Text,
@@ -58,10 +66,13 @@ enum Command {
         /// pcap or pcapng file, optionally gzip-compressed; `-` reads stdin.
         capture: String,
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: AnalyzeFormat,
         /// Language of explanations in the text output.
         #[arg(long, value_enum, default_value = "en")]
         lang: Lang,
+        /// With jsonl: write each line as soon as its record is finished (a live log).
+        #[arg(long)]
+        follow: bool,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -73,6 +84,10 @@ enum Command {
         /// Language of explanations.
         #[arg(long, value_enum, default_value = "en")]
         lang: Lang,
+        /// Print each call and registration as it ends, in the order they end (a live call
+        /// log: `tcpdump -i eth0 -w - | voipscope calls --follow -`).
+        #[arg(long)]
+        follow: bool,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -100,6 +115,9 @@ enum Command {
         format: Format,
         #[arg(long, value_enum, default_value = "en")]
         lang: Lang,
+        /// Print each finding as its call (or the capture) is finished, in that order.
+        #[arg(long)]
+        follow: bool,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -198,59 +216,215 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// `plots`: the command draws plots, so the analysis keeps the streams' time series.
-fn load(capture: &str, run: &RunArgs, lang: Lang, plots: bool) -> Result<Analysis, ExitCode> {
-    let opts = Options {
+/// `--stats`: time, throughput and peak memory of the run, to stderr.
+fn print_stats(
+    started: std::time::Instant,
+    capture: &voipscope::CaptureSummary,
+    sip: &voipscope::sip::SipStats,
+    streams: usize,
+) {
+    let elapsed = started.elapsed().as_secs_f64();
+    let mb = capture.file_bytes as f64 / 1e6;
+    eprintln!(
+        "stats: {:.3} s, {:.1} MB/s, {:.0} packets/s, peak RSS {} KiB, heap {} KiB; {} SIP messages ({} not kept), {} streams, anomalies {:?}",
+        elapsed,
+        mb / elapsed,
+        capture.frames as f64 / elapsed,
+        peak_rss_kib().unwrap_or(0),
+        peak_anon_kib().unwrap_or(0),
+        sip.messages,
+        sip.dropped_messages,
+        streams,
+        capture.anomaly_counts
+    );
+}
+
+/// The peak of the anonymous (heap) part of the resident memory, as far as the kernel says:
+/// RssAnon now, which for a run that ends here is close to its peak.
+fn peak_anon_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("RssAnon:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A sink that keeps the summary after passing everything on.
+struct Keep<S> {
+    inner: S,
+    summary: Option<voipscope::Summary>,
+}
+
+impl<S> Keep<S> {
+    fn new(inner: S) -> Keep<S> {
+        Keep {
+            inner,
+            summary: None,
+        }
+    }
+}
+
+impl<S: voipscope::RecordSink> voipscope::RecordSink for Keep<S> {
+    fn start(&mut self, base: voipscope::timefmt::TimeBase) -> std::io::Result<()> {
+        self.inner.start(base)
+    }
+    fn record(&mut self, record: voipscope::Record) -> std::io::Result<()> {
+        self.inner.record(record)
+    }
+    fn finish(&mut self, summary: voipscope::Summary) -> std::io::Result<()> {
+        self.summary = Some(summary.clone());
+        self.inner.finish(summary)
+    }
+}
+
+/// Runs the analysis of `capture` into `sink` and gives the sink back with the summary; on
+/// failure, says why on stderr and gives the exit code (2: the capture, 1: the output).
+fn run_into<S: voipscope::RecordSink>(
+    capture: &str,
+    opts: &Options,
+    sink: S,
+) -> Result<(S, voipscope::Summary), ExitCode> {
+    let mut keep = Keep::new(sink);
+    if let Err(e) = voipscope::analyze_into(capture, opts, &mut keep, &mut |_| {}) {
+        if let voipscope::AnalyzeError::Output(io) = &e {
+            // a reader that stopped reading (`| head`) has what it wanted
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return Err(ExitCode::SUCCESS);
+            }
+        }
+        eprintln!("voipscope: {e}");
+        return Err(ExitCode::from(match e {
+            voipscope::AnalyzeError::Capture(_) => 2,
+            voipscope::AnalyzeError::Output(_) => 1,
+        }));
+    }
+    match keep.summary {
+        Some(summary) => Ok((keep.inner, summary)),
+        None => {
+            eprintln!("voipscope: the analysis ended without a summary");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// The options of a command that writes records as they come: no plot series unless it
+/// draws plots.
+fn streaming_options(run: &RunArgs, lang: Lang, plots: bool) -> Options {
+    Options {
         lang,
         without_plot_series: !plots,
         ..run.options()
-    };
-    voipscope::analyze(capture, &opts).map_err(|e| {
-        eprintln!("voipscope: {e}");
-        ExitCode::from(2)
-    })
+    }
 }
 
-fn write_out(output: Option<&std::path::Path>, text: &str) -> ExitCode {
+fn stdout() -> std::io::BufWriter<std::io::Stdout> {
+    std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())
+}
+
+fn follow_is_text() -> ExitCode {
+    eprintln!("voipscope: --follow writes text; for JSON as it happens use `analyze --format jsonl --follow`");
+    ExitCode::from(2)
+}
+
+fn no_such_call(wanted: &str, summary: &voipscope::Summary, calls: usize) -> ExitCode {
+    eprintln!(
+        "voipscope: no call {wanted:?} in {} ({calls} calls; see `voipscope calls`)",
+        summary.capture.file
+    );
+    ExitCode::from(1)
+}
+
+fn stats_if(run: &RunArgs, started: std::time::Instant, s: &voipscope::Summary) {
+    if run.stats {
+        print_stats(started, &s.capture, &s.sip, s.media.streams);
+    }
+}
+
+/// Where a listing goes: stdout, or held until the end (so that a call that is not there
+/// gives an error alone).
+enum Out {
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+    Held(Vec<u8>),
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Out::Stdout(w) => w.write(buf),
+            Out::Held(v) => v.write(buf),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self {
+            Out::Stdout(w) => w.write_all(buf),
+            Out::Held(v) => v.write_all(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Out::Stdout(w) => w.flush(),
+            Out::Held(_) => Ok(()),
+        }
+    }
+}
+
+/// A text listing (`text`: which, and whether it follows) or else a JSON document of
+/// `capture`, to stdout.
+fn listing(
+    capture: &str,
+    run: &RunArgs,
+    lang: Lang,
+    text: Option<(report::listing::Listing, bool)>,
+    json: report::document::Shape,
+    wanted: Option<&report::listing::Wanted>,
+) -> ExitCode {
+    let started = std::time::Instant::now();
+    let opts = streaming_options(run, lang, false);
+    let follow = matches!(text, Some((_, true)));
+    let mut out = if wanted.is_some() && !follow {
+        Out::Held(Vec::new())
+    } else {
+        Out::Stdout(stdout())
+    };
+    let (found, calls, summary) = match text {
+        Some((listing, follow)) => {
+            let sink = report::listing::Text::new(&mut out, listing, lang, follow, capture);
+            match run_into(capture, &opts, sink) {
+                Ok((t, s)) => (t.found, t.calls(), s),
+                Err(code) => return code,
+            }
+        }
+        None => {
+            let sink = report::document::Document::new(&mut out, json);
+            match run_into(capture, &opts, sink) {
+                Ok((d, s)) => (d.found, d.call_count, s),
+                Err(code) => return code,
+            }
+        }
+    };
+    stats_if(run, started, &summary);
+    if let Some(w) = wanted {
+        if !found {
+            return no_such_call(w.as_str(), &summary, calls);
+        }
+    }
+    if let Out::Held(bytes) = out {
+        return write_out(None, &bytes);
+    }
+    ExitCode::SUCCESS
+}
+
+fn write_out(output: Option<&std::path::Path>, bytes: &[u8]) -> ExitCode {
     let result = match output {
-        Some(path) => std::fs::write(path, text),
-        None => std::io::stdout().write_all(text.as_bytes()),
+        Some(path) => std::fs::write(path, bytes),
+        None => std::io::stdout().write_all(bytes),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("voipscope: cannot write output: {e}");
             ExitCode::from(1)
         }
     }
-}
-
-/// A call by number (as `calls` prints it) or by Call-ID.
-fn find_call<'a>(a: &'a Analysis, wanted: &str) -> Option<&'a voipscope::correlate::CallRecord> {
-    wanted
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| a.call_by_number(n))
-        .or_else(|| a.calls.iter().find(|c| c.call_id == wanted))
-}
-
-/// The ladders `--call` asks for: a call by number or Call-ID, or a registration by Call-ID.
-fn select_ladders(a: &Analysis, call: Option<&str>) -> Result<Vec<Ladder>, String> {
-    let base = a.capture.time_base;
-    let Some(wanted) = call else {
-        return Ok(a.calls.iter().map(|c| ladder::of_call(c, base)).collect());
-    };
-    if let Some(c) = find_call(a, wanted) {
-        return Ok(vec![ladder::of_call(c, base)]);
-    }
-    if let Some(r) = a.registrations.iter().find(|r| r.call_id == wanted) {
-        return Ok(vec![ladder::of_registration(r, base)]);
-    }
-    Err(format!(
-        "no call {wanted:?} in {} ({} calls; see `voipscope calls`)",
-        a.capture.file,
-        a.calls.len()
-    ))
 }
 
 fn batch(
@@ -340,84 +514,89 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Analyze {
             capture,
-            format,
+            format: AnalyzeFormat::Jsonl,
             lang,
+            follow,
             run,
         } => {
             let started = std::time::Instant::now();
-            let analysis = match load(&capture, &run, lang, false) {
-                Ok(a) => a,
-                Err(code) => return code,
+            let opts = Options {
+                lang,
+                without_plot_series: true,
+                ..run.options()
             };
-            let elapsed = started.elapsed().as_secs_f64();
-            let text = match format {
-                Format::Text => {
-                    let mut t = report::text::summary(&analysis);
-                    if !analysis.calls.is_empty() || !analysis.registrations.is_empty() {
-                        t.push('\n');
-                        t.push_str(&report::calls::table(&analysis, lang));
-                    }
-                    if !analysis.findings.is_empty() {
-                        t.push('\n');
-                        t.push_str(&report::findings::text(&analysis, None, lang));
-                    }
-                    t
-                }
-                Format::Json => {
-                    if let Err(e) = report::write_json(&analysis, std::io::stdout().lock()) {
-                        eprintln!("voipscope: cannot write output: {e}");
-                        return ExitCode::from(1);
-                    }
-                    String::new()
-                }
-            };
-            let _ = std::io::stdout().write_all(text.as_bytes());
+            let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+            let mut sink = Keep::new(report::jsonl::JsonLines::new(out, follow));
+            if let Err(e) = voipscope::analyze_into(&capture, &opts, &mut sink, &mut |_| {}) {
+                eprintln!("voipscope: {e}");
+                return ExitCode::from(match e {
+                    voipscope::AnalyzeError::Capture(_) => 2,
+                    voipscope::AnalyzeError::Output(_) => 1,
+                });
+            }
             if run.stats {
-                let mb = analysis.capture.file_bytes as f64 / 1e6;
-                eprintln!(
-                    "stats: {:.3} s, {:.1} MB/s, {:.0} packets/s, peak RSS {} KiB; {} SIP messages ({} not kept), {} streams, anomalies {:?}",
-                    elapsed,
-                    mb / elapsed,
-                    analysis.capture.frames as f64 / elapsed,
-                    peak_rss_kib().unwrap_or(0),
-                    analysis.sip.messages,
-                    analysis.sip.dropped_messages,
-                    analysis.streams.len(),
-                    analysis.capture.anomaly_counts
-                );
+                if let Some(s) = &sink.summary {
+                    print_stats(started, &s.capture, &s.sip, s.media.streams);
+                }
             }
             ExitCode::SUCCESS
+        }
+        Command::Analyze {
+            capture,
+            format,
+            lang,
+            follow: _,
+            run,
+        } => {
+            use report::document::Shape;
+            use report::listing::Listing;
+            let text = (format == AnalyzeFormat::Text).then_some((Listing::Analyze, false));
+            listing(&capture, &run, lang, text, Shape::Whole, None)
         }
         Command::Calls {
             capture,
             format,
             lang,
+            follow,
             run,
         } => {
-            let a = match load(&capture, &run, lang, false) {
-                Ok(a) => a,
-                Err(code) => return code,
-            };
+            use report::document::Shape;
+            use report::listing::Listing;
             let text = match format {
-                Format::Text => report::calls::table(&a, lang),
-                Format::Json => report::calls_json(&a),
+                Format::Text => Some((Listing::Calls, follow)),
+                Format::Json if follow => return follow_is_text(),
+                Format::Json => None,
             };
-            write_out(None, &text)
+            listing(&capture, &run, lang, text, Shape::Calls, None)
         }
         Command::Rtp {
             capture,
             format,
             run,
         } => {
-            let a = match load(&capture, &run, Lang::En, false) {
-                Ok(a) => a,
-                Err(code) => return code,
-            };
+            use report::document::Shape;
+            use report::listing::Listing;
+            let text = matches!(format, Format::Text).then_some((Listing::Streams, false));
+            listing(&capture, &run, Lang::En, text, Shape::Streams, None)
+        }
+        Command::Explain {
+            capture,
+            call,
+            format,
+            lang,
+            follow,
+            run,
+        } => {
+            use report::document::Shape;
+            use report::listing::{Listing, Wanted};
+            let wanted = call.as_deref().map(Wanted::parse);
             let text = match format {
-                Format::Text => report::streams::table(&a),
-                Format::Json => report::streams::json(&a),
+                Format::Text => Some((Listing::Findings(wanted.clone()), follow)),
+                Format::Json if follow => return follow_is_text(),
+                Format::Json => None,
             };
-            write_out(None, &text)
+            let shape = Shape::Findings(wanted.clone());
+            listing(&capture, &run, lang, text, shape, wanted.as_ref())
         }
         Command::Ladder {
             capture,
@@ -426,45 +605,39 @@ fn main() -> ExitCode {
             output,
             run,
         } => {
-            let a = match load(&capture, &run, Lang::En, false) {
-                Ok(a) => a,
+            use report::ladder::{Form, Ladders};
+            let wanted = call.as_deref().map(report::listing::Wanted::parse);
+            let form = match format {
+                LadderFormat::Text => Form::Text,
+                LadderFormat::Svg => Form::Svg,
+                LadderFormat::Mermaid => Form::Mermaid,
+            };
+            // held until the end: a ladder that is not there gives an error and no file
+            let mut held = Vec::new();
+            let sink = Ladders::new(&mut held, form, wanted.clone());
+            let opts = streaming_options(&run, Lang::En, false);
+            let (ladders, summary) = match run_into(&capture, &opts, sink) {
+                Ok(done) => done,
                 Err(code) => return code,
             };
-            let ladders = match select_ladders(&a, call.as_deref()) {
-                Ok(l) => l,
-                Err(e) => {
-                    eprintln!("voipscope: {e}");
-                    return ExitCode::from(1);
+            let file = &summary.capture.file;
+            if let Some(w) = &wanted {
+                if !ladders.found {
+                    return no_such_call(w.as_str(), &summary, ladders.calls);
                 }
-            };
-            let text = match format {
-                LadderFormat::Text => ladders
-                    .iter()
-                    .map(ladder::text::render)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                LadderFormat::Mermaid => ladders
-                    .iter()
-                    .map(ladder::mermaid::render)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                LadderFormat::Svg => match ladders.as_slice() {
-                    [one] => ladder::svg::render(one),
-                    [] => {
-                        eprintln!("voipscope: {} has no calls", a.capture.file);
-                        return ExitCode::from(1);
-                    }
-                    _ => {
-                        eprintln!(
-                            "voipscope: {} has {} calls; an SVG holds one, choose it with --call",
-                            a.capture.file,
-                            ladders.len()
-                        );
-                        return ExitCode::from(1);
-                    }
-                },
-            };
-            write_out(output.as_deref(), &text)
+            } else if form == Form::Svg && ladders.calls != 1 {
+                if ladders.calls == 0 {
+                    eprintln!("voipscope: {file} has no calls");
+                } else {
+                    eprintln!(
+                        "voipscope: {file} has {} calls; an SVG holds one, choose it with --call",
+                        ladders.calls
+                    );
+                }
+                return ExitCode::from(1);
+            }
+            drop(ladders);
+            write_out(output.as_deref(), &held)
         }
         Command::Report {
             capture,
@@ -473,68 +646,30 @@ fn main() -> ExitCode {
             png,
             run,
         } => {
-            let a = match load(&capture, &run, lang, true) {
-                Ok(a) => a,
-                Err(code) => return code,
-            };
-            match report::dir::write_report(&a, &output, lang, png) {
-                Ok(files) => {
-                    println!(
-                        "{}: {} calls, {} registrations, {} streams; {} files in {}",
-                        a.capture.file,
-                        a.calls.len(),
-                        a.registrations.len(),
-                        a.streams.len(),
-                        files.len(),
-                        output.display()
-                    );
-                    ExitCode::SUCCESS
-                }
+            let dir = match report::dir::ReportDir::create(&output, lang, png) {
+                Ok(d) => d,
                 Err(e) => {
-                    eprintln!("voipscope: cannot write the report: {e}");
-                    ExitCode::from(1)
+                    eprintln!("voipscope: cannot write the report to {}: {e}", output.display());
+                    return ExitCode::from(1);
                 }
-            }
-        }
-        Command::Explain {
-            capture,
-            call,
-            format,
-            lang,
-            run,
-        } => {
-            let a = match load(&capture, &run, lang, false) {
-                Ok(a) => a,
+            };
+            let started = std::time::Instant::now();
+            let opts = streaming_options(&run, lang, true);
+            let (dir, summary) = match run_into(&capture, &opts, dir) {
+                Ok(done) => done,
                 Err(code) => return code,
             };
-            let number = match call.as_deref() {
-                None => None,
-                Some(wanted) => match find_call(&a, wanted) {
-                    Some(c) => Some(c.number),
-                    None => {
-                        eprintln!(
-                            "voipscope: no call {wanted:?} in {} ({} calls; see `voipscope calls`)",
-                            a.capture.file,
-                            a.calls.len()
-                        );
-                        return ExitCode::from(1);
-                    }
-                },
-            };
-            let text = match format {
-                Format::Text => report::findings::text(&a, number, lang),
-                Format::Json => {
-                    let chosen: Vec<_> = a
-                        .findings
-                        .iter()
-                        .filter(|f| number.is_none() || f.call_number == number)
-                        .collect();
-                    serde_json::to_string_pretty(&serde_json::json!({ "findings": chosen }))
-                        .unwrap_or_default()
-                        + "\n"
-                }
-            };
-            write_out(None, &text)
+            stats_if(&run, started, &summary);
+            println!(
+                "{}: {} calls, {} registrations, {} streams; {} files in {}",
+                summary.capture.file,
+                dir.call_count,
+                dir.registration_count,
+                dir.stream_count,
+                dir.files,
+                output.display()
+            );
+            ExitCode::SUCCESS
         }
         Command::Export {
             capture,
@@ -546,19 +681,17 @@ fn main() -> ExitCode {
                 eprintln!("voipscope: export reads the capture twice; give a file, not stdin");
                 return ExitCode::from(2);
             }
-            let a = match load(&capture, &run, Lang::En, false) {
-                Ok(a) => a,
-                Err(code) => return code,
+            let wanted = report::listing::Wanted::parse(&call);
+            let opts = streaming_options(&run, Lang::En, false);
+            let (found, summary) =
+                match run_into(&capture, &opts, voipscope::export::FindCall::new(wanted)) {
+                    Ok(done) => done,
+                    Err(code) => return code,
+                };
+            let Some(bundle) = &found.bundle else {
+                return no_such_call(&call, &summary, found.calls);
             };
-            let Some(c) = find_call(&a, &call) else {
-                eprintln!(
-                    "voipscope: no call {call:?} in {} ({} calls; see `voipscope calls`)",
-                    a.capture.file,
-                    a.calls.len()
-                );
-                return ExitCode::from(1);
-            };
-            let selection = voipscope::export::select(&a, c);
+            let selection = voipscope::export::select_bundle(bundle);
             let file = match std::fs::File::create(&output) {
                 Ok(f) => std::io::BufWriter::new(f),
                 Err(e) => {
@@ -570,8 +703,8 @@ fn main() -> ExitCode {
                 Ok(done) => {
                     println!(
                         "call {} ({}): {} frames written to {} ({})",
-                        c.number,
-                        c.call_id,
+                        bundle.call.number,
+                        bundle.call.call_id,
                         done.frames,
                         output.display(),
                         done.container.name()

@@ -435,7 +435,6 @@ impl<'a> Engine<'a> {
             sdp_endpoints_dropped: self.plan.dropped,
             dropped_flow_packets: self.flows.dropped_packets,
             anomalies: self.anomalies,
-            seen_until_ns: self.clock.seen_until(),
             base: self.base.unwrap_or_default(),
         }
     }
@@ -450,7 +449,6 @@ pub(crate) struct EngineEnd {
     pub sdp_endpoints_dropped: u64,
     pub dropped_flow_packets: u64,
     pub anomalies: Vec<Anomaly>,
-    pub seen_until_ns: i64,
     pub base: TimeBase,
 }
 

@@ -81,7 +81,6 @@ pub(crate) struct Ending {
     pub media: crate::MediaSummary,
     pub anomalies: Vec<crate::Anomaly>,
     pub all_rtp: u64,
-    pub seen_until_ns: i64,
 }
 
 /// A rejected call waiting for calls of its account that were live when it ended.
@@ -499,7 +498,6 @@ impl<'s> Finisher<'s> {
             mut media,
             anomalies,
             all_rtp,
-            seen_until_ns: _,
         } = end;
         media.streams = self.streams;
         media.unassociated_streams = self.unassociated;

@@ -250,7 +250,6 @@ fn run(
                     media,
                     anomalies,
                     all_rtp,
-                    seen_until_ns: end.seen_until_ns,
                 })));
                 Ok(())
             }

@@ -3,9 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::report::{csv, html, ladder, plot};
+use std::io::Write;
+
+use crate::analysis::{Record, RecordSink, Summary};
+use crate::report::document::{finding_key, Document, Shape};
+use crate::report::spill::{Key, Spill};
+use crate::report::{csv, findings, html, ladder, plot};
+use crate::rtp::RtpStream;
 use crate::sip::status::Lang;
-use crate::Analysis;
+use crate::timefmt::TimeBase;
 
 /// Streams whose plot is written to `plots/`; beyond this only the overview shows them.
 pub const MAX_PLOT_FILES: usize = 2_000;
@@ -38,90 +44,214 @@ pub fn ladder_stem(c: &crate::sip::Call) -> String {
     format!("{}-{}", c.number, safe_name(&c.call_id))
 }
 
-fn write(path: PathBuf, text: &str) -> std::io::Result<()> {
+fn write(path: PathBuf, text: &[u8]) -> std::io::Result<()> {
     std::fs::write(&path, text)
         .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-/// Writes every file of the report of `a` into `dir` (created if missing), with PNG copies of
-/// the plots when `png`; returns the files written.
-pub fn write_report(
-    a: &Analysis,
-    dir: &Path,
-    lang: Lang,
+/// One CSV row as bytes.
+fn csv_line<I, T>(row: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(row);
+    w.into_inner().unwrap_or_default()
+}
+
+/// A CSV file written from a spill of its rows.
+fn write_csv(path: &Path, columns: &[&str], rows: Spill) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let mut w = std::io::BufWriter::new(file);
+    w.write_all(&csv_line(columns))?;
+    rows.drain(|r| w.write_all(r))?;
+    w.flush()
+}
+
+/// Writes a report directory from records as they are finished: each call's ladders and each
+/// stream's plot at once; the CSV files and `analysis.json` from spills at the end; and
+/// `index.html` from what [`html::Page`] kept (bounded).
+pub struct ReportDir {
+    dir: PathBuf,
     png: bool,
-) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir.join("ladders"))?;
-    std::fs::create_dir_all(dir.join("plots"))?;
-    let mut written: Vec<PathBuf> = Vec::new();
-    let put = |written: &mut Vec<PathBuf>, name: PathBuf, text: &str| -> std::io::Result<()> {
-        write(dir.join(&name), text)?;
-        written.push(name);
+    base: TimeBase,
+    page: html::Page,
+    document: Document<std::io::BufWriter<std::fs::File>>,
+    calls: Spill,
+    registrations: Spill,
+    streams: Spill,
+    findings: Spill,
+    /// Files written.
+    pub files: usize,
+    pub call_count: usize,
+    pub registration_count: usize,
+    pub stream_count: usize,
+}
+
+impl ReportDir {
+    /// Creates `dir` (and its `ladders/` and `plots/`).
+    pub fn create(dir: &Path, lang: Lang, png: bool) -> std::io::Result<ReportDir> {
+        std::fs::create_dir_all(dir.join("ladders"))?;
+        std::fs::create_dir_all(dir.join("plots"))?;
+        let json = dir.join("analysis.json");
+        let file = std::fs::File::create(&json)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", json.display())))?;
+        Ok(ReportDir {
+            dir: dir.to_path_buf(),
+            png,
+            base: TimeBase::default(),
+            page: html::Page::new(lang, TimeBase::default()),
+            document: Document::new(std::io::BufWriter::with_capacity(1 << 16, file), Shape::Whole),
+            calls: Spill::new(),
+            registrations: Spill::new(),
+            streams: Spill::new(),
+            findings: Spill::new(),
+            files: 0,
+            call_count: 0,
+            registration_count: 0,
+            stream_count: 0,
+        })
+    }
+
+    fn put(&mut self, name: PathBuf, text: &[u8]) -> std::io::Result<()> {
+        write(self.dir.join(&name), text)?;
+        self.files += 1;
         Ok(())
-    };
-    put(&mut written, "index.html".into(), &html::index(a, lang))?;
-    put(&mut written, "calls.csv".into(), &csv::calls(a))?;
-    put(
-        &mut written,
-        "registrations.csv".into(),
-        &csv::registrations(a),
-    )?;
-    put(&mut written, "streams.csv".into(), &csv::streams(a))?;
-    put(
-        &mut written,
-        "findings.csv".into(),
-        &crate::report::findings::csv(a),
-    )?;
-    // written as it is produced: at the Call-ID cap the document is several hundred MB
-    crate::report::write_json(a, std::fs::File::create(dir.join("analysis.json"))?)?;
-    written.push("analysis.json".into());
-    for c in &a.calls {
-        let l = ladder::of_call(c, a.capture.time_base);
-        let stem = ladder_stem(c);
-        put(
-            &mut written,
-            Path::new("ladders").join(format!("{stem}.txt")),
-            &ladder::text::render(&l),
-        )?;
-        put(
-            &mut written,
-            Path::new("ladders").join(format!("{stem}.svg")),
-            &ladder::svg::render(&l),
-        )?;
-        put(
-            &mut written,
-            Path::new("ladders").join(format!("{stem}.mmd")),
-            &ladder::mermaid::render(&l),
-        )?;
     }
-    for (i, s) in a.streams.iter().enumerate().take(MAX_PLOT_FILES) {
-        if s.series.points.is_empty() {
-            continue;
-        }
-        put(
-            &mut written,
-            Path::new("plots").join(format!("stream-{}.svg", i + 1)),
-            &plot::stream_svg(s, a.capture.time_base),
+
+    fn stream(&mut self, s: &RtpStream) -> std::io::Result<()> {
+        self.stream_count += 1;
+        self.streams.put(
+            Key::new().num(s.number as u64),
+            csv_line(csv::stream_row(s, self.base)),
         )?;
-        if png {
-            let name = Path::new("plots").join(format!("stream-{}.png", i + 1));
-            plot::stream_png(s, a.capture.time_base, &dir.join(&name))?;
-            written.push(name);
+        if s.number > MAX_PLOT_FILES || s.series.points.is_empty() {
+            return Ok(());
         }
-    }
-    if !a.streams.is_empty() {
-        put(
-            &mut written,
-            Path::new("plots").join("quality.svg"),
-            &plot::quality_overview_svg(&a.streams),
+        self.put(
+            Path::new("plots").join(format!("stream-{}.svg", s.number)),
+            plot::stream_svg(s, self.base).as_bytes(),
         )?;
-        if png {
-            let name = Path::new("plots").join("quality.png");
-            plot::quality_overview_png(&a.streams, &dir.join(&name))?;
-            written.push(name);
+        if self.png {
+            let name = Path::new("plots").join(format!("stream-{}.png", s.number));
+            plot::stream_png(s, self.base, &self.dir.join(&name))?;
+            self.files += 1;
         }
+        Ok(())
     }
-    Ok(written)
+
+    fn finding(&mut self, f: &crate::diagnose::Finding) -> std::io::Result<()> {
+        self.findings
+            .put(finding_key(f), csv_line(findings::csv_row(f)))
+    }
+}
+
+impl RecordSink for ReportDir {
+    fn start(&mut self, base: TimeBase) -> std::io::Result<()> {
+        self.base = base;
+        self.page.set_base(base);
+        self.document.set_base(base);
+        Ok(())
+    }
+
+    fn record(&mut self, record: Record) -> std::io::Result<()> {
+        self.document.put(&record)?;
+        let base = self.base;
+        match &record {
+            Record::Call(b) => {
+                self.call_count += 1;
+                let c = &b.call;
+                let refs: Vec<&RtpStream> = b.streams.iter().collect();
+                self.calls.put(
+                    Key::new().num(c.number as u64),
+                    csv_line(csv::call_row(c, &refs, base)),
+                )?;
+                let l = ladder::of_call(c, base);
+                let stem = ladder_stem(c);
+                self.put(
+                    Path::new("ladders").join(format!("{stem}.txt")),
+                    ladder::text::render(&l).as_bytes(),
+                )?;
+                self.put(
+                    Path::new("ladders").join(format!("{stem}.svg")),
+                    ladder::svg::render(&l).as_bytes(),
+                )?;
+                self.put(
+                    Path::new("ladders").join(format!("{stem}.mmd")),
+                    ladder::mermaid::render(&l).as_bytes(),
+                )?;
+                for s in &b.streams {
+                    self.stream(s)?;
+                }
+                for f in &b.findings {
+                    self.finding(f)?;
+                }
+                self.page.add_call(b);
+            }
+            Record::Registration(b) => {
+                self.registration_count += 1;
+                self.registrations.put(
+                    Key::new().num(b.position),
+                    csv_line(csv::registration_row(&b.registration, base)),
+                )?;
+                for f in &b.findings {
+                    self.finding(f)?;
+                }
+                self.page.add_registration(b.position, &b.registration);
+                self.page.add_registration_findings(&b.findings);
+            }
+            Record::Stream(b) => {
+                self.stream(&b.stream)?;
+                for f in &b.findings {
+                    self.finding(f)?;
+                }
+                self.page.add_stream(&b.stream);
+                self.page.add_registration_findings(&b.findings);
+            }
+            Record::Finding(f) => {
+                self.finding(f)?;
+                self.page.add_finding(f);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: Summary) -> std::io::Result<()> {
+        let dir = self.dir.clone();
+        let take = std::mem::take;
+        let overview = self.page.overview();
+        let page = std::mem::replace(&mut self.page, html::Page::new(Lang::En, self.base));
+        self.put("index.html".into(), page.render(&summary).as_bytes())?;
+        write_csv(&dir.join("calls.csv"), csv::CALL_COLUMNS, take(&mut self.calls))?;
+        write_csv(
+            &dir.join("registrations.csv"),
+            csv::REGISTRATION_COLUMNS,
+            take(&mut self.registrations),
+        )?;
+        write_csv(&dir.join("streams.csv"), csv::STREAM_COLUMNS, take(&mut self.streams))?;
+        write_csv(
+            &dir.join("findings.csv"),
+            findings::FINDING_COLUMNS,
+            take(&mut self.findings),
+        )?;
+        self.document.write(&summary)?;
+        self.files += 5;
+        if !overview.is_empty() {
+            self.put(
+                Path::new("plots").join("quality.svg"),
+                plot::quality_overview_svg(&overview).as_bytes(),
+            )?;
+            if self.png {
+                let name = Path::new("plots").join("quality.png");
+                plot::quality_overview_png(&overview, &dir.join(&name))?;
+                self.files += 1;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

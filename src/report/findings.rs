@@ -111,27 +111,33 @@ pub const FINDING_COLUMNS: &[&str] = &[
     "suggestion",
 ];
 
-/// `findings.csv`: one row per finding; `evidence` is the frame numbers separated by spaces.
+/// One finding as a row of [`FINDING_COLUMNS`]; `evidence` is the frame numbers separated by
+/// spaces.
+pub fn csv_row(f: &Finding) -> Vec<String> {
+    let cell = crate::report::csv::text_cell;
+    vec![
+        f.severity.as_str().to_string(),
+        f.id.to_string(),
+        f.call_number.map(|n| n.to_string()).unwrap_or_default(),
+        f.call_id.as_deref().map(cell).unwrap_or_default(),
+        f.stream.map(|n| n.to_string()).unwrap_or_default(),
+        cell(&f.title),
+        cell(&f.explanation),
+        f.evidence
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(" "),
+        cell(&f.suggestion),
+    ]
+}
+
+/// `findings.csv` of an analysis held in memory.
 pub fn csv(a: &Analysis) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(FINDING_COLUMNS);
     for f in &a.findings {
-        let cell = crate::report::csv::text_cell;
-        let _ = w.write_record([
-            f.severity.as_str().to_string(),
-            f.id.to_string(),
-            f.call_number.map(|n| n.to_string()).unwrap_or_default(),
-            f.call_id.as_deref().map(cell).unwrap_or_default(),
-            f.stream.map(|n| n.to_string()).unwrap_or_default(),
-            cell(&f.title),
-            cell(&f.explanation),
-            f.evidence
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(" "),
-            cell(&f.suggestion),
-        ]);
+        let _ = w.write_record(csv_row(f));
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

@@ -6,17 +6,34 @@
 
 use std::fmt::Write;
 
+use std::collections::{BTreeMap, BinaryHeap};
+
+use crate::analysis::{CallBundle, Summary};
+use crate::diagnose::{Finding, Severity};
 use crate::report::calls::{party, status};
 use crate::report::ladder;
-use crate::report::plot;
+use crate::report::plot::{self, StreamQuality};
+use crate::rtp::RtpStream;
 use crate::sip::status::Lang;
+use crate::sip::Registration;
+use crate::timefmt::TimeBase;
 use crate::Analysis;
 
 /// Calls whose ladder, media and plots are drawn in the page; the rest are in the table and in
-/// the report's `ladders/` and `plots/` files.
+/// the report's `ladders/` and `plots/` files. With more calls than this, the worst are drawn.
 pub const MAX_DETAILED_CALLS: usize = 200;
-/// Unassociated streams drawn in the page.
+/// Rows of the call table; with more calls, the worst are listed and the rest are in
+/// `calls.csv`.
+pub const MAX_TABLE_CALLS: usize = 1000;
+/// Rows of the registration table.
+pub const MAX_TABLE_REGISTRATIONS: usize = 1000;
+/// Unassociated streams listed in the page, and drawn.
+pub const MAX_LISTED_STREAMS: usize = 1000;
 pub const MAX_DETAILED_STREAMS: usize = 100;
+/// Streams in the quality overview; with more, the worst.
+pub const MAX_OVERVIEW_STREAMS: usize = 2000;
+/// Findings about no call listed at the top.
+pub const MAX_GLOBAL_FINDINGS: usize = 500;
 
 /// Escapes text for HTML content and attribute values.
 pub fn esc(s: &str) -> String {
@@ -89,11 +106,279 @@ fn inline_svg(svg: &str) -> &str {
     }
 }
 
-fn summary(out: &mut String, a: &Analysis) {
-    let c = &a.capture;
-    let _ = writeln!(
-        out,
-        "<section id=\"summary\"><h2>Capture</h2><dl class=\"facts\">\
+/// How bad a call went, for choosing what a page of a huge capture shows: its worst
+/// finding's severity, then its lowest MOS, then its number (earlier first).
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+struct Badness(u8, f64, usize);
+
+impl Eq for Badness {}
+impl Ord for Badness {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.partial_cmp(o).unwrap_or(std::cmp::Ordering::Equal)
+    }
+}
+
+fn severity_rank(s: Option<Severity>) -> u8 {
+    match s {
+        Some(Severity::Error) => 0,
+        Some(Severity::Warning) => 1,
+        Some(Severity::Info) => 2,
+        None => 3,
+    }
+}
+
+/// The `count` worst of many: a heap that drops the best one past the count.
+struct Worst<T> {
+    count: usize,
+    heap: BinaryHeap<(Badness, Keep<T>)>,
+    seen: usize,
+}
+
+/// A heap entry's payload, which never takes part in the ordering.
+struct Keep<T>(T);
+impl<T> PartialEq for Keep<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl<T> Eq for Keep<T> {}
+impl<T> PartialOrd for Keep<T> {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<T> Ord for Keep<T> {
+    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
+}
+
+impl<T> Worst<T> {
+    fn new(count: usize) -> Worst<T> {
+        Worst {
+            count,
+            heap: BinaryHeap::new(),
+            seen: 0,
+        }
+    }
+
+    fn add(&mut self, b: Badness, item: T) {
+        self.seen += 1;
+        self.heap.push((b, Keep(item)));
+        if self.heap.len() > self.count {
+            self.heap.pop();
+        }
+    }
+
+    /// By number when all were kept, else worst first; and whether some were left out.
+    fn into_list(self) -> (Vec<T>, bool) {
+        let all = self.seen <= self.count;
+        let mut v: Vec<(Badness, T)> = self.heap.into_iter().map(|(b, k)| (b, k.0)).collect();
+        if all {
+            v.sort_by_key(|(b, _)| b.2);
+        } else {
+            v.sort_by_key(|(b, _)| *b);
+        }
+        (v.into_iter().map(|(_, t)| t).collect(), !all)
+    }
+
+}
+
+/// One row of the call table.
+struct CallRow {
+    number: usize,
+    html_head: String,
+    worst: Option<Severity>,
+    findings: usize,
+    cid: String,
+}
+
+/// What the page shows, gathered as records are finished: bounded however large the capture.
+pub struct Page {
+    lang: Lang,
+    base: TimeBase,
+    calls: usize,
+    registrations: usize,
+    streams: usize,
+    rows: Worst<CallRow>,
+    detailed: Worst<CallBundle>,
+    registration_rows: Vec<(u64, Registration)>,
+    global: Vec<Finding>,
+    unassociated: Vec<RtpStream>,
+    unassociated_count: usize,
+    overview: Worst<StreamQuality>,
+    /// Findings of calls judged after the call was written, by call number.
+    late: BTreeMap<usize, Vec<Finding>>,
+}
+
+/// Findings of calls judged late kept at most (they are also in findings.csv).
+pub const MAX_LATE_FINDINGS: usize = 10_000;
+
+impl Page {
+    pub fn new(lang: Lang, base: TimeBase) -> Page {
+        Page {
+            lang,
+            base,
+            calls: 0,
+            registrations: 0,
+            streams: 0,
+            rows: Worst::new(MAX_TABLE_CALLS),
+            detailed: Worst::new(MAX_DETAILED_CALLS),
+            registration_rows: Vec::new(),
+            global: Vec::new(),
+            unassociated: Vec::new(),
+            unassociated_count: 0,
+            overview: Worst::new(MAX_OVERVIEW_STREAMS),
+            late: BTreeMap::new(),
+        }
+    }
+
+    pub fn set_base(&mut self, base: TimeBase) {
+        self.base = base;
+    }
+
+    fn stream_quality(&mut self, s: &RtpStream) {
+        self.streams += 1;
+        let q = StreamQuality::of(s);
+        let mos = s.quality.as_ref().map_or(5.0, |q| q.mos);
+        self.overview.add(Badness(0, mos, s.number), q);
+    }
+
+    /// A finished call with its streams and findings.
+    pub fn add_call(&mut self, b: &CallBundle) {
+        self.calls += 1;
+        for s in &b.streams {
+            self.stream_quality(s);
+        }
+        let c = &b.call;
+        let refs: Vec<&RtpStream> = b.streams.iter().collect();
+        let row = crate::report::csv::call_row(c, &refs, self.base);
+        let mos = &row[crate::report::csv::CALL_COLUMNS
+            .iter()
+            .position(|n| *n == "min_mos")
+            .unwrap_or(0)];
+        let state = c.state.as_str();
+        let status = status(c.final_status, &c.final_reason).unwrap_or_default();
+        let html_head = format!(
+            "<tr class=\"call-row\" data-call-id=\"{cid}\"><td class=\"num\" data-v=\"{n}\"><a href=\"#call-{n}\">{n}</a></td>\
+<td><span class=\"state state-{state}\">{state}</span></td><td>{status}</td><td>{from}</td><td>{to}</td>\
+<td class=\"num\" data-v=\"{start}\">{start:.3}</td><td class=\"num\">{setup}</td><td class=\"num\">{talk}</td>\
+<td class=\"num\">{streams}</td><td class=\"num\">{mos}</td>",
+            n = c.number,
+            state = state,
+            status = esc(&status),
+            from = esc(&party(&c.from)),
+            to = esc(&party(&c.to)),
+            start = self.base.s(c.start_ns),
+            setup = opt_num(c.setup_ns.map(crate::timefmt::ms), 0),
+            talk = opt_num(crate::report::json::talk_s(c), 1),
+            streams = c.media.streams.len(),
+            mos = esc(mos),
+            cid = esc(&c.call_id),
+        );
+        let worst = b.findings.iter().map(|f| f.severity).min();
+        let min_mos = b
+            .streams
+            .iter()
+            .filter_map(|s| s.quality.as_ref().map(|q| q.mos))
+            .fold(5.0, f64::min);
+        let badness = Badness(severity_rank(worst), min_mos, c.number);
+        self.rows.add(
+            badness,
+            CallRow {
+                number: c.number,
+                html_head,
+                worst,
+                findings: b.findings.len(),
+                cid: esc(&c.call_id),
+            },
+        );
+        self.detailed.add(badness, b.clone());
+    }
+
+    pub fn add_registration(&mut self, position: u64, r: &Registration) {
+        self.registrations += 1;
+        if self.registration_rows.len() < MAX_TABLE_REGISTRATIONS {
+            self.registration_rows.push((position, r.clone()));
+        }
+    }
+
+    /// A stream of no call.
+    pub fn add_stream(&mut self, s: &RtpStream) {
+        self.stream_quality(s);
+        self.unassociated_count += 1;
+        if self.unassociated.len() < MAX_LISTED_STREAMS {
+            let mut kept = s.clone();
+            if self.unassociated.len() >= MAX_DETAILED_STREAMS {
+                // only the first are drawn
+                kept.series = Default::default();
+            }
+            self.unassociated.push(kept);
+        }
+    }
+
+    /// A finding that came apart from its record: about the capture, or judged late.
+    pub fn add_finding(&mut self, f: &Finding) {
+        match f.call_number {
+            None => {
+                if self.global.len() < MAX_GLOBAL_FINDINGS {
+                    self.global.push(f.clone());
+                }
+            }
+            Some(n) => {
+                if self.late.values().map(Vec::len).sum::<usize>() < MAX_LATE_FINDINGS {
+                    self.late.entry(n).or_default().push(f.clone());
+                }
+            }
+        }
+    }
+
+    /// Findings of registrations are listed with the capture's.
+    pub fn add_registration_findings(&mut self, findings: &[Finding]) {
+        for f in findings {
+            self.add_finding(f);
+        }
+    }
+
+    /// The streams of the quality overview: all in order when they were few, else the worst.
+    pub fn overview(&self) -> Vec<StreamQuality> {
+        let mut v: Vec<(Badness, StreamQuality)> = self
+            .overview
+            .heap
+            .iter()
+            .map(|(b, k)| (*b, k.0.clone()))
+            .collect();
+        if self.overview.seen <= self.overview.count {
+            v.sort_by_key(|(b, _)| b.2);
+        } else {
+            v.sort_by_key(|(b, _)| *b);
+        }
+        v.into_iter().map(|(_, q)| q).collect()
+    }
+
+    /// The whole page.
+    pub fn render(self, summary: &Summary) -> String {
+        let lang = self.lang;
+        let overview = self.overview();
+        let partial_overview = self.overview.seen > self.overview.count;
+        let mut out = String::with_capacity(64 * 1024);
+        let c = &summary.capture;
+        let _ = write!(
+            out,
+            "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>voipscope: {}</title><style>{STYLE}</style></head><body>\n\
+<h1>voipscope report: <code>{}</code></h1>\n",
+            match lang {
+                Lang::En => "en",
+                Lang::De => "de",
+            },
+            esc(&c.file),
+            esc(&c.file),
+        );
+        let _ = writeln!(
+            out,
+            "<section id=\"summary\"><h2>Capture</h2><dl class=\"facts\">\
 <dt>file</dt><dd><code>{}</code></dd>\
 <dt>format</dt><dd>{}{} ({})</dd>\
 <dt>frames</dt><dd>{} ({} bytes)</dd>\
@@ -102,95 +387,120 @@ fn summary(out: &mut String, a: &Analysis) {
 <dt>calls</dt><dd>{}</dd><dt>registrations</dt><dd>{}</dd>\
 <dt>RTP streams</dt><dd>{} ({} not tied to a call)</dd>\
 <dt>anomalies</dt><dd>{}</dd></dl></section>",
-        esc(&c.file),
-        esc(&c.format),
-        if c.compressed { ", gzip" } else { "" },
-        esc(&c.link_types.join(", ")),
-        c.frames,
-        c.bytes,
-        esc(c.first_time.as_deref().unwrap_or("-")),
-        esc(c.last_time.as_deref().unwrap_or("-")),
-        c.duration_s,
-        a.sip.messages,
-        a.sip.retransmissions,
-        a.calls.len(),
-        a.registrations.len(),
-        a.streams.len(),
-        a.media.unassociated_streams,
-        c.anomaly_counts.values().sum::<u64>(),
-    );
+            esc(&c.file),
+            esc(&c.format),
+            if c.compressed { ", gzip" } else { "" },
+            esc(&c.link_types.join(", ")),
+            c.frames,
+            c.bytes,
+            esc(c.first_time.as_deref().unwrap_or("-")),
+            esc(c.last_time.as_deref().unwrap_or("-")),
+            c.duration_s,
+            summary.sip.messages,
+            summary.sip.retransmissions,
+            self.calls,
+            self.registrations,
+            self.streams,
+            summary.media.unassociated_streams,
+            c.anomaly_counts.values().sum::<u64>(),
+        );
+        let mut global = self.global;
+        crate::diagnose::sort(&mut global);
+        if !global.is_empty() {
+            let refs: Vec<&Finding> = global.iter().collect();
+            out.push_str("<section id=\"capture-findings\">");
+            findings_block(&mut out, &refs, lang);
+            out.push_str("</section>\n");
+        }
+        call_table(&mut out, self.rows, self.calls, &self.late);
+        registration_table(&mut out, self.registration_rows, self.registrations);
+        call_details(&mut out, self.detailed, self.calls, &self.late, self.base, lang);
+        if self.streams > 0 {
+            let partial = partial_overview;
+            let _ = writeln!(
+                out,
+                "<section id=\"quality\"><h2>Quality overview</h2><div class=\"figure\">{}</div>{}</section>",
+                inline_svg(&plot::quality_overview_svg(&overview)),
+                if partial {
+                    format!("<p class=\"note\">The {} worst of {} streams; all are in streams.csv.</p>", overview.len(), self.streams)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        anomalies(&mut out, &summary.anomalies);
+        unassociated(&mut out, &self.unassociated, self.unassociated_count, self.base);
+        let _ = write!(
+            out,
+            "<p class=\"note\">Written by voipscope {}.</p>\n<script>{SCRIPT}</script>\n</body></html>\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        out
+    }
 }
 
-fn call_table(out: &mut String, a: &Analysis) {
+fn call_table(
+    out: &mut String,
+    rows: Worst<CallRow>,
+    total: usize,
+    late: &BTreeMap<usize, Vec<Finding>>,
+) {
     out.push_str("<section id=\"calls\"><h2>Calls</h2>\n");
-    if a.calls.is_empty() {
+    if total == 0 {
         out.push_str("<p class=\"note\">No INVITE in this capture.</p></section>\n");
         return;
+    }
+    let (rows, partial) = rows.into_list();
+    if partial {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">The {} worst of {total} calls, worst first; every call is in calls.csv.</p>",
+            rows.len()
+        );
     }
     out.push_str(
         "<table class=\"sortable\" id=\"call-table\"><thead><tr><th>#</th><th>state</th>\
 <th>status</th><th>from</th><th>to</th><th>start</th><th>setup ms</th><th>talk s</th>\
 <th>streams</th><th>min MOS</th><th>findings</th><th>Call-ID</th></tr></thead><tbody>\n",
     );
-    for c in &a.calls {
-        let row = crate::report::csv::call_row(
-            c,
-            &crate::report::csv::streams_of(a, c),
-            a.capture.time_base,
-        );
-        let mos = &row[crate::report::csv::CALL_COLUMNS
-            .iter()
-            .position(|n| *n == "min_mos")
-            .unwrap_or(0)];
-        let state = c.state.as_str();
-        let status = status(c.final_status, &c.final_reason).unwrap_or_default();
+    for r in rows {
+        let more = late.get(&r.number).map_or(&[][..], Vec::as_slice);
+        let worst = more.iter().map(|f| f.severity).chain(r.worst).min();
+        let count = r.findings + more.len();
+        let worst = worst.map_or_else(String::new, |s| {
+            format!("<span class=\"sev sev-{0}\">{0}</span> {count}", s.as_str())
+        });
         let _ = writeln!(
             out,
-            "<tr class=\"call-row\" data-call-id=\"{cid}\"><td class=\"num\" data-v=\"{n}\"><a href=\"#call-{n}\">{n}</a></td>\
-<td><span class=\"state state-{state}\">{state}</span></td><td>{status}</td><td>{from}</td><td>{to}</td>\
-<td class=\"num\" data-v=\"{start}\">{start:.3}</td><td class=\"num\">{setup}</td><td class=\"num\">{talk}</td>\
-<td class=\"num\">{streams}</td><td class=\"num\">{mos}</td><td>{worst}</td><td><code>{cid}</code></td></tr>",
-            n = c.number,
-            state = state,
-            status = esc(&status),
-            from = esc(&party(&c.from)),
-            to = esc(&party(&c.to)),
-            start = a.capture.time_base.s(c.start_ns),
-            setup = opt_num(c.setup_ns.map(crate::timefmt::ms), 0),
-            talk = opt_num(crate::report::json::talk_s(c), 1),
-            streams = c.media.streams.len(),
-            mos = esc(mos),
-            worst = a
-                .findings
-                .iter()
-                .filter(|f| f.call_number == Some(c.number))
-                .map(|f| f.severity)
-                .min()
-                .map_or_else(String::new, |s| {
-                    let n = a
-                        .findings
-                        .iter()
-                        .filter(|f| f.call_number == Some(c.number))
-                        .count();
-                    format!("<span class=\"sev sev-{0}\">{0}</span> {n}", s.as_str())
-                }),
-            cid = esc(&c.call_id),
+            "{}<td>{worst}</td><td><code>{}</code></td></tr>",
+            r.html_head, r.cid
         );
     }
     out.push_str("</tbody></table></section>\n");
 }
 
-fn registration_table(out: &mut String, a: &Analysis) {
-    if a.registrations.is_empty() {
+fn registration_table(out: &mut String, mut rows: Vec<(u64, Registration)>, total: usize) {
+    if rows.is_empty() {
         return;
     }
+    rows.sort_by_key(|(p, _)| *p);
     out.push_str(
-        "<section id=\"registrations\"><h2>Registrations</h2><table class=\"sortable\">\
+        "<section id=\"registrations\"><h2>Registrations</h2>",
+    );
+    if total > rows.len() {
+        let _ = write!(
+            out,
+            "<p class=\"note\">The first {} of {total} registrations; all are in registrations.csv.</p>",
+            rows.len()
+        );
+    }
+    out.push_str(
+        "<table class=\"sortable\">\
 <thead><tr><th>address of record</th><th>state</th><th>status</th><th>attempts</th>\
 <th>challenges</th><th>source</th><th>registrar</th><th>expires</th><th>user agent</th>\
 <th>Call-ID</th></tr></thead><tbody>\n",
     );
-    for r in &a.registrations {
+    for (_, r) in &rows {
         let state = r.state.as_str();
         let status = status(r.final_status, &r.final_reason).unwrap_or_default();
         let _ = writeln!(
@@ -211,16 +521,13 @@ fn registration_table(out: &mut String, a: &Analysis) {
     out.push_str("</tbody></table></section>\n");
 }
 
-fn stream_table(out: &mut String, a: &Analysis, numbers: &[usize]) {
+fn stream_table<'a>(out: &mut String, streams: impl IntoIterator<Item = &'a RtpStream>) {
     out.push_str(
         "<table class=\"sortable\"><thead><tr><th>#</th><th>direction</th><th>source</th>\
 <th>destination</th><th>SSRC</th><th>codec</th><th>packets</th><th>lost</th><th>lost %</th>\
 <th>max delta ms</th><th>max jitter ms</th><th>mean jitter ms</th><th>MOS</th><th>DTMF</th></tr></thead><tbody>\n",
     );
-    for &n in numbers {
-        let Some(s) = n.checked_sub(1).and_then(|i| a.streams.get(i)) else {
-            continue;
-        };
+    for s in streams {
         let dtmf: String = s.dtmf.iter().map(|d| d.digit.as_str()).collect();
         let mut codec = s.codec.clone().unwrap_or_default();
         if s.encrypted {
@@ -252,11 +559,8 @@ fn stream_table(out: &mut String, a: &Analysis, numbers: &[usize]) {
     out.push_str("</tbody></table>\n");
 }
 
-fn stream_plots(out: &mut String, a: &Analysis, numbers: &[usize]) {
-    for &n in numbers {
-        let Some(s) = n.checked_sub(1).and_then(|i| a.streams.get(i)) else {
-            continue;
-        };
+fn stream_plots<'a>(out: &mut String, streams: impl IntoIterator<Item = &'a RtpStream>, base: TimeBase) {
+    for s in streams {
         if s.series.points.is_empty() {
             continue;
         }
@@ -264,7 +568,7 @@ fn stream_plots(out: &mut String, a: &Analysis, numbers: &[usize]) {
             out,
             "<div class=\"figure\" id=\"stream-{}\">{}</div>",
             s.number,
-            inline_svg(&plot::stream_svg(s, a.capture.time_base))
+            inline_svg(&plot::stream_svg(s, base))
         );
     }
 }
@@ -318,8 +622,22 @@ fn findings_block(out: &mut String, findings: &[&crate::diagnose::Finding], lang
     out.push_str("</div>\n");
 }
 
-fn call_details(out: &mut String, a: &Analysis, lang: Lang) {
-    for c in a.calls.iter().take(MAX_DETAILED_CALLS) {
+fn call_details(
+    out: &mut String,
+    detailed: Worst<CallBundle>,
+    total: usize,
+    late: &BTreeMap<usize, Vec<Finding>>,
+    base: TimeBase,
+    lang: Lang,
+) {
+    let (calls, partial) = detailed.into_list();
+    for b in &calls {
+        let mut findings = b.findings.clone();
+        if let Some(more) = late.get(&b.call.number) {
+            findings.extend(more.iter().cloned());
+            crate::diagnose::sort(&mut findings);
+        }
+        let c = &b.call;
         let state = c.state.as_str();
         let _ = writeln!(
             out,
@@ -345,30 +663,29 @@ fn call_details(out: &mut String, a: &Analysis, lang: Lang) {
             opt_num(c.answer_ns.map(crate::timefmt::ms), 0),
             opt_num(crate::report::json::talk_s(c), 1),
         );
-        let mine: Vec<&crate::diagnose::Finding> = a
-            .findings
-            .iter()
-            .filter(|f| f.call_number == Some(c.number))
-            .collect();
+        let mine: Vec<&Finding> = findings.iter().collect();
         findings_block(out, &mine, lang);
         let _ = writeln!(
             out,
             "<h3>Call flow</h3><div class=\"figure\">{}</div>",
-            inline_svg(&ladder::svg::render(&ladder::of_call(
-                c,
-                a.capture.time_base
-            )))
+            inline_svg(&ladder::svg::render(&ladder::of_call(c, base)))
         );
         out.push_str("<h3>Media</h3>\n");
-        if c.media.streams.is_empty() {
+        if b.streams.is_empty() {
             out.push_str("<p class=\"note\">No RTP of this call in the capture.</p>\n");
         } else {
-            stream_table(out, a, &c.media.streams);
-            stream_plots(out, a, &c.media.streams);
+            stream_table(out, &b.streams);
+            stream_plots(out, &b.streams, base);
         }
         out.push_str("</section>\n");
     }
-    if a.calls.len() > MAX_DETAILED_CALLS {
+    if partial {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">These are the {MAX_DETAILED_CALLS} worst of {total} calls; the others are in \
+the table above, in calls.csv and in ladders/; their details are left out of this page to keep it small.</p>"
+        );
+    } else if total > MAX_DETAILED_CALLS {
         let _ = writeln!(
             out,
             "<p class=\"note\">Calls after the first {MAX_DETAILED_CALLS} are in the table above, \
@@ -377,34 +694,35 @@ in calls.csv and in ladders/; their details are left out of this page to keep it
     }
 }
 
-fn unassociated(out: &mut String, a: &Analysis) {
-    let idx: Vec<usize> = a
-        .streams
-        .iter()
-        .filter(|s| s.call_id.is_none())
-        .map(|s| s.number)
-        .collect();
-    if idx.is_empty() {
+fn unassociated(out: &mut String, streams: &[RtpStream], total: usize, base: TimeBase) {
+    if streams.is_empty() {
         return;
     }
     out.push_str(
         "<section id=\"unassociated\"><h2>Streams of no captured call</h2>\n\
 <p class=\"note\">No SDP in the capture named these endpoints; they were found by the RTP heuristic.</p>\n",
     );
-    stream_table(out, a, &idx);
-    stream_plots(out, a, &idx[..idx.len().min(MAX_DETAILED_STREAMS)]);
+    if total > streams.len() {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">The first {} of {total}; all are in streams.csv.</p>",
+            streams.len()
+        );
+    }
+    stream_table(out, streams);
+    stream_plots(out, streams.iter().take(MAX_DETAILED_STREAMS), base);
     out.push_str("</section>\n");
 }
 
-fn anomalies(out: &mut String, a: &Analysis) {
-    if a.anomalies.is_empty() {
+fn anomalies(out: &mut String, anomalies: &[crate::Anomaly]) {
+    if anomalies.is_empty() {
         return;
     }
     out.push_str(
         "<section id=\"anomalies\"><h2>Anomalies</h2><table class=\"sortable\"><thead><tr>\
 <th>frame</th><th>kind</th><th>detail</th></tr></thead><tbody>\n",
     );
-    for an in a.anomalies.iter().take(200) {
+    for an in anomalies.iter().take(200) {
         let _ = writeln!(
             out,
             "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
@@ -416,49 +734,41 @@ fn anomalies(out: &mut String, a: &Analysis) {
     out.push_str("</tbody></table></section>\n");
 }
 
-/// The whole page.
+/// The page of an analysis held in memory.
 pub fn index(a: &Analysis, lang: Lang) -> String {
-    let mut out = String::with_capacity(64 * 1024);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>voipscope: {}</title><style>{STYLE}</style></head><body>\n\
-<h1>voipscope report: <code>{}</code></h1>\n",
-        match lang {
-            Lang::En => "en",
-            Lang::De => "de",
-        },
-        esc(&a.capture.file),
-        esc(&a.capture.file),
-    );
-    summary(&mut out, a);
-    let global: Vec<&crate::diagnose::Finding> = a
-        .findings
-        .iter()
-        .filter(|f| f.call_number.is_none())
-        .collect();
-    if !global.is_empty() {
-        out.push_str("<section id=\"capture-findings\">");
-        findings_block(&mut out, &global, lang);
-        out.push_str("</section>\n");
+    let base = a.capture.time_base;
+    let mut page = Page::new(lang, base);
+    for c in &a.calls {
+        let streams: Vec<RtpStream> = crate::report::csv::streams_of(a, c)
+            .into_iter()
+            .cloned()
+            .collect();
+        let findings = a
+            .findings
+            .iter()
+            .filter(|f| f.call_number == Some(c.number))
+            .cloned()
+            .collect();
+        page.add_call(&CallBundle {
+            call: c.clone(),
+            streams,
+            flows: Vec::new(),
+            findings,
+        });
     }
-    call_table(&mut out, a);
-    registration_table(&mut out, a);
-    call_details(&mut out, a, lang);
-    if !a.streams.is_empty() {
-        let _ = writeln!(
-            out,
-            "<section id=\"quality\"><h2>Quality overview</h2><div class=\"figure\">{}</div></section>",
-            inline_svg(&plot::quality_overview_svg(&a.streams))
-        );
+    for (i, r) in a.registrations.iter().enumerate() {
+        page.add_registration(i as u64, r);
     }
-    anomalies(&mut out, a);
-    unassociated(&mut out, a);
-    let _ = write!(
-        out,
-        "<p class=\"note\">Written by voipscope {}.</p>\n<script>{SCRIPT}</script>\n</body></html>\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    out
+    for s in a.streams.iter().filter(|s| s.call_id.is_none()) {
+        page.add_stream(s);
+    }
+    for f in a.findings.iter().filter(|f| f.call_number.is_none()) {
+        page.add_finding(f);
+    }
+    page.render(&Summary {
+        capture: a.capture.clone(),
+        sip: a.sip.clone(),
+        media: a.media.clone(),
+        anomalies: a.anomalies.clone(),
+    })
 }

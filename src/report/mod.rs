@@ -3,11 +3,15 @@
 pub mod calls;
 pub mod csv;
 pub mod dir;
+pub mod document;
 pub mod findings;
 pub mod html;
 pub mod json;
+pub mod jsonl;
+pub mod listing;
 pub mod ladder;
 pub mod plot;
+pub mod spill;
 pub mod streams;
 pub mod text;
 

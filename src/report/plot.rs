@@ -160,8 +160,28 @@ pub fn stream_png(s: &RtpStream, base: TimeBase, path: &std::path::Path) -> std:
     .map_err(|e| std::io::Error::other(format!("{}: {e:?}", path.display())))
 }
 
+/// What the quality overview shows of a stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamQuality {
+    pub number: usize,
+    pub mos: Option<f64>,
+    pub lost_pct: f64,
+    pub max_jitter_ms: f64,
+}
+
+impl StreamQuality {
+    pub fn of(s: &RtpStream) -> StreamQuality {
+        StreamQuality {
+            number: s.number,
+            mos: s.quality.as_ref().map(|q| q.mos),
+            lost_pct: s.rfc3550.lost_pct,
+            max_jitter_ms: s.wireshark.max_jitter_ms,
+        }
+    }
+}
+
 /// [`quality_overview_svg`] as a PNG file.
-pub fn quality_overview_png(streams: &[RtpStream], path: &std::path::Path) -> std::io::Result<()> {
+pub fn quality_overview_png(streams: &[StreamQuality], path: &std::path::Path) -> std::io::Result<()> {
     register_font();
     let root = BitMapBackend::new(path, (WIDTH, OVERVIEW_HEIGHT)).into_drawing_area();
     draw_overview(&root, streams)
@@ -172,7 +192,7 @@ const OVERVIEW_HEIGHT: u32 = 140 + 3 * 150;
 
 /// MOS, loss and maximum jitter of every stream, one bar group per stream, so the worst stand
 /// out at a glance.
-pub fn quality_overview_svg(streams: &[RtpStream]) -> String {
+pub fn quality_overview_svg(streams: &[StreamQuality]) -> String {
     register_font();
     let mut out = String::new();
     {
@@ -186,7 +206,7 @@ pub fn quality_overview_svg(streams: &[RtpStream]) -> String {
 
 fn draw_overview<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
-    streams: &[RtpStream],
+    streams: &[StreamQuality],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let root = root.titled(
@@ -197,13 +217,11 @@ fn draw_overview<DB: DrawingBackend>(
     let n = streams.len().max(1) as u32;
     let mos: Vec<f32> = streams
         .iter()
-        .map(|s| s.quality.as_ref().map_or(0.0, |q| q.mos as f32))
+        .map(|s| s.mos.map_or(0.0, |m| m as f32))
         .collect();
-    let loss: Vec<f32> = streams.iter().map(|s| s.rfc3550.lost_pct as f32).collect();
-    let jitter: Vec<f32> = streams
-        .iter()
-        .map(|s| s.wireshark.max_jitter_ms as f32)
-        .collect();
+    let loss: Vec<f32> = streams.iter().map(|s| s.lost_pct as f32).collect();
+    let jitter: Vec<f32> = streams.iter().map(|s| s.max_jitter_ms as f32).collect();
+    let numbers: Vec<usize> = streams.iter().map(|s| s.number).collect();
     let specs: [(&str, &Vec<f32>, f32, RGBColor); 3] = [
         ("MOS (E-model)", &mos, 5.0, RGBColor(0x2c, 0xa0, 0x2c)),
         ("lost %", &loss, upper(loss.iter().copied()), LOSS_COLOR),
@@ -229,8 +247,10 @@ fn draw_overview<DB: DrawingBackend>(
             .y_desc(label)
             .x_labels((n as usize).min(30))
             .x_label_formatter(&|x| {
-                if (x - x.round()).abs() < 1e-3 && *x >= 1.0 {
-                    format!("{}", x.round() as u32)
+                // bars sit at positions 1, 2, ...; each is labelled with its stream's number
+                let at = x.round() as usize;
+                if (x - x.round()).abs() < 1e-3 && *x >= 1.0 && at <= numbers.len() {
+                    format!("{}", numbers[at - 1])
                 } else {
                     String::new()
                 }

@@ -5,7 +5,11 @@ use std::fmt::Write;
 use crate::Analysis;
 
 pub fn summary(a: &Analysis) -> String {
-    let c = &a.capture;
+    summary_of(&a.capture, &a.anomalies)
+}
+
+/// The summary from the capture's figures and its listed anomalies.
+pub fn summary_of(c: &crate::CaptureSummary, anomalies: &[crate::Anomaly]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -82,10 +86,10 @@ pub fn summary(a: &Analysis) -> String {
             c.snaplen_cut_frames
         );
     }
-    if !a.anomalies.is_empty() {
+    if !anomalies.is_empty() {
         let total: u64 = c.anomaly_counts.values().sum();
         let _ = writeln!(s, "  anomalies {total}");
-        for an in a.anomalies.iter().take(20) {
+        for an in anomalies.iter().take(20) {
             let _ = writeln!(
                 s,
                 "    frame {:>7}  {:<20} {}",

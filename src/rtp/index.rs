@@ -147,6 +147,7 @@ impl StreamIndex {
         }
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len
     }

@@ -237,6 +237,121 @@ pub fn of_registration(r: &Registration, base: TimeBase) -> Ladder {
     )
 }
 
+/// The form a ladder is drawn in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    Text,
+    Svg,
+    Mermaid,
+}
+
+impl Form {
+    pub fn render(self, l: &Ladder) -> String {
+        match self {
+            Form::Text => text::render(l),
+            Form::Svg => svg::render(l),
+            Form::Mermaid => mermaid::render(l),
+        }
+    }
+}
+
+/// The ladders `voipscope ladder` writes, from records as they are finished: one call or
+/// registration asked for (by number, or Call-ID), else every call's in number order (kept
+/// in a spill). An SVG holds one ladder.
+pub struct Ladders<W: std::io::Write> {
+    out: W,
+    form: Form,
+    wanted: Option<crate::report::listing::Wanted>,
+    base: TimeBase,
+    all: crate::report::spill::Spill,
+    /// The ladder asked for, or the first call's (for an SVG without a choice).
+    chosen: Option<String>,
+    pub calls: usize,
+    /// The call or registration asked for was seen.
+    pub found: bool,
+}
+
+impl<W: std::io::Write> Ladders<W> {
+    pub fn new(out: W, form: Form, wanted: Option<crate::report::listing::Wanted>) -> Ladders<W> {
+        Ladders {
+            out,
+            form,
+            wanted,
+            base: TimeBase::default(),
+            all: crate::report::spill::Spill::new(),
+            chosen: None,
+            calls: 0,
+            found: false,
+        }
+    }
+}
+
+impl<W: std::io::Write + Send> crate::analysis::RecordSink for Ladders<W> {
+    fn start(&mut self, base: TimeBase) -> std::io::Result<()> {
+        self.base = base;
+        Ok(())
+    }
+
+    fn record(&mut self, record: crate::analysis::Record) -> std::io::Result<()> {
+        use crate::analysis::Record;
+        match &record {
+            Record::Call(b) => {
+                self.calls += 1;
+                let c = &b.call;
+                match &self.wanted {
+                    Some(w) if w.is(Some(c.number), Some(&c.call_id)) && !self.found => {
+                        self.found = true;
+                        self.chosen = Some(self.form.render(&of_call(c, self.base)));
+                    }
+                    Some(_) => {}
+                    None if self.form == Form::Svg => {
+                        if self.calls == 1 {
+                            self.chosen = Some(self.form.render(&of_call(c, self.base)));
+                        }
+                    }
+                    None => {
+                        let key = crate::report::spill::Key::new().num(c.number as u64);
+                        let text = self.form.render(&of_call(c, self.base));
+                        self.all.put(key, text.into_bytes())?;
+                    }
+                }
+            }
+            Record::Registration(b) => {
+                if let Some(w) = &self.wanted {
+                    if w.is_call_id(&b.registration.call_id) && !self.found {
+                        self.found = true;
+                        let l = of_registration(&b.registration, self.base);
+                        self.chosen = Some(self.form.render(&l));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _: crate::analysis::Summary) -> std::io::Result<()> {
+        if self.wanted.is_some() || self.form == Form::Svg {
+            if self.wanted.is_some() || self.calls == 1 {
+                if let Some(text) = self.chosen.take() {
+                    self.out.write_all(text.as_bytes())?;
+                }
+            }
+            return self.out.flush();
+        }
+        let out = &mut self.out;
+        let mut first = true;
+        std::mem::take(&mut self.all).drain(|p| {
+            if !first {
+                out.write_all(b"\n")?;
+            }
+            first = false;
+            out.write_all(p)
+        })?;
+        out.flush()
+    }
+}
+
 /// Response class color (shared by SVG and the HTML report): requests dark, 1xx gray, 2xx
 /// green, 3xx blue, 4xx orange, 5xx red, 6xx purple.
 pub fn class_color(status: Option<u16>) -> &'static str {
