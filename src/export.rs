@@ -72,8 +72,7 @@ impl crate::analysis::RecordSink for FindCall {
     fn record(&mut self, record: crate::analysis::Record) -> std::io::Result<()> {
         if let crate::analysis::Record::Call(b) = record {
             self.calls += 1;
-            if self.bundle.is_none() && self.wanted.is(Some(b.call.number), Some(&b.call.call_id))
-            {
+            if self.bundle.is_none() && self.wanted.is(Some(b.call.number), Some(&b.call.call_id)) {
                 self.bundle = Some(*b);
             }
         }

@@ -520,35 +520,28 @@ fn main() -> ExitCode {
             run,
         } => {
             let started = std::time::Instant::now();
-            let opts = Options {
-                lang,
-                without_plot_series: true,
-                ..run.options()
-            };
-            let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-            let mut sink = Keep::new(report::jsonl::JsonLines::new(out, follow));
-            if let Err(e) = voipscope::analyze_into(&capture, &opts, &mut sink, &mut |_| {}) {
-                eprintln!("voipscope: {e}");
-                return ExitCode::from(match e {
-                    voipscope::AnalyzeError::Capture(_) => 2,
-                    voipscope::AnalyzeError::Output(_) => 1,
-                });
-            }
-            if run.stats {
-                if let Some(s) = &sink.summary {
-                    print_stats(started, &s.capture, &s.sip, s.media.streams);
+            let opts = streaming_options(&run, lang, false);
+            let sink = report::jsonl::JsonLines::new(stdout(), follow);
+            match run_into(&capture, &opts, sink) {
+                Ok((_, summary)) => {
+                    stats_if(&run, started, &summary);
+                    ExitCode::SUCCESS
                 }
+                Err(code) => code,
             }
-            ExitCode::SUCCESS
         }
         Command::Analyze {
             capture,
             format,
             lang,
-            follow: _,
+            follow,
             run,
         } => {
             use report::document::Shape;
+            if follow {
+                eprintln!("voipscope: analyze --follow writes JSON lines: add --format jsonl (for text as it happens: `calls --follow`, `explain --follow`)");
+                return ExitCode::from(2);
+            }
             use report::listing::Listing;
             let text = (format == AnalyzeFormat::Text).then_some((Listing::Analyze, false));
             listing(&capture, &run, lang, text, Shape::Whole, None)
@@ -649,7 +642,10 @@ fn main() -> ExitCode {
             let dir = match report::dir::ReportDir::create(&output, lang, png) {
                 Ok(d) => d,
                 Err(e) => {
-                    eprintln!("voipscope: cannot write the report to {}: {e}", output.display());
+                    eprintln!(
+                        "voipscope: cannot write the report to {}: {e}",
+                        output.display()
+                    );
                     return ExitCode::from(1);
                 }
             };

@@ -730,10 +730,13 @@ pub fn run(
             });
             (container, false, bytes.len() as u64)
         }
-        Input::Stream { mut reader, gzip } => {
+        Input::Stream { reader, gzip } => {
+            let mut feed = capture::feed::Feed::spawn(reader, name);
             let mut buf = Vec::new();
             let mut total = 0u64;
-            read_full(reader.as_mut(), &mut buf, 32, name)?;
+            feed.fill(&mut buf, 32, 32)?;
+            // whether `buf` holds bytes the walk has not seen (else it waits for more)
+            let mut unread = true;
             let (state, header_len): (FormatState, usize) = capture::read_file_header(name, &buf)?;
             let container = state.container();
             let mut at = WalkPosition {
@@ -743,7 +746,11 @@ pub fn run(
             };
             let mut want = (opts.chunk_bytes.saturating_mul(in_flight)).clamp(1 << 16, 64 << 20);
             loop {
-                let eof = read_full(reader.as_mut(), &mut buf, want, name)?;
+                // what has arrived, and at least one byte more than the walk has seen: a live
+                // pipe is analyzed as it comes (the output does not depend on where reads end)
+                let more = buf.len() + usize::from(!unread);
+                let eof = feed.fill(&mut buf, more, want)?;
+                unread = false;
                 let from = at.pos;
                 at = pool.install(|| {
                     run_ranges(

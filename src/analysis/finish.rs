@@ -184,10 +184,8 @@ impl<'s> Finisher<'s> {
             now,
         } = b;
         use rayon::prelude::*;
-        let (finished, built): (
-            Vec<(Option<RtpStream>, Option<Tie>)>,
-            Vec<(RetiredLog2, Built)>,
-        ) = self.pool.install(|| {
+        type Finished = Vec<(Option<RtpStream>, Option<Tie>)>;
+        let (finished, built): (Finished, Vec<(RetiredLog2, Built)>) = self.pool.install(|| {
             rayon::join(
                 || {
                     streams

@@ -6,6 +6,7 @@
 //! holds the header checks and finds where a worker that starts mid-file should begin. The
 //! pipeline checks that consecutive walks meet, so the result never depends on the parallelism.
 
+pub mod feed;
 pub mod open;
 pub mod records;
 pub mod scan;

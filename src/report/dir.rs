@@ -103,7 +103,10 @@ impl ReportDir {
             png,
             base: TimeBase::default(),
             page: html::Page::new(lang, TimeBase::default()),
-            document: Document::new(std::io::BufWriter::with_capacity(1 << 16, file), Shape::Whole),
+            document: Document::new(
+                std::io::BufWriter::with_capacity(1 << 16, file),
+                Shape::Whole,
+            ),
             calls: Spill::new(),
             registrations: Spill::new(),
             streams: Spill::new(),
@@ -225,13 +228,21 @@ impl RecordSink for ReportDir {
         let overview = self.page.overview();
         let page = std::mem::replace(&mut self.page, html::Page::new(Lang::En, self.base));
         self.put("index.html".into(), page.render(&summary).as_bytes())?;
-        write_csv(&dir.join("calls.csv"), csv::CALL_COLUMNS, take(&mut self.calls))?;
+        write_csv(
+            &dir.join("calls.csv"),
+            csv::CALL_COLUMNS,
+            take(&mut self.calls),
+        )?;
         write_csv(
             &dir.join("registrations.csv"),
             csv::REGISTRATION_COLUMNS,
             take(&mut self.registrations),
         )?;
-        write_csv(&dir.join("streams.csv"), csv::STREAM_COLUMNS, take(&mut self.streams))?;
+        write_csv(
+            &dir.join("streams.csv"),
+            csv::STREAM_COLUMNS,
+            take(&mut self.streams),
+        )?;
         write_csv(
             &dir.join("findings.csv"),
             findings::FINDING_COLUMNS,

@@ -254,7 +254,8 @@ impl<W: Write> Document<W> {
                 }
                 if self.wants(Section::Calls) {
                     let piece = pretty_at(&View(base, &b.call), 2)?;
-                    self.calls.put(Key::new().num(b.call.number as u64), piece)?;
+                    self.calls
+                        .put(Key::new().num(b.call.number as u64), piece)?;
                 }
                 for s in &b.streams {
                     self.stream(s)?;
@@ -284,7 +285,10 @@ impl<W: Write> Document<W> {
             Record::Flow(f) => self.flow(f)?,
             Record::KeepAlive(k) if self.wants(Section::Whole) => {
                 let (src, dst) = k.path_key();
-                let key = Key::new().text(&src).text(&dst).num(k.first_ns as u64 ^ (1 << 63));
+                let key = Key::new()
+                    .text(&src)
+                    .text(&dst)
+                    .num(k.first_ns as u64 ^ (1 << 63));
                 self.keepalives.put(key, pretty_at(&View(base, &**k), 3)?)?;
             }
             Record::Subscription(seq, s) if self.wants(Section::Whole) => {
@@ -294,7 +298,8 @@ impl<W: Write> Document<W> {
             Record::Requests(seq, list) if self.wants(Section::Whole) => {
                 for (i, r) in list.iter().enumerate() {
                     let piece = pretty_at(&View(base, r), 3)?;
-                    self.requests.put(Key::new().num(*seq).num(i as u64), piece)?;
+                    self.requests
+                        .put(Key::new().num(*seq).num(i as u64), piece)?;
                 }
             }
             Record::Unmatched(seq, u) if self.wants(Section::Whole) => {

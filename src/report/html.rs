@@ -108,13 +108,26 @@ fn inline_svg(svg: &str) -> &str {
 
 /// How bad a call went, for choosing what a page of a huge capture shows: its worst
 /// finding's severity, then its lowest MOS, then its number (earlier first).
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug)]
 struct Badness(u8, f64, usize);
 
+impl PartialEq for Badness {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == std::cmp::Ordering::Equal
+    }
+}
 impl Eq for Badness {}
+impl PartialOrd for Badness {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
 impl Ord for Badness {
     fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.partial_cmp(o).unwrap_or(std::cmp::Ordering::Equal)
+        self.0
+            .cmp(&o.0)
+            .then(self.1.total_cmp(&o.1))
+            .then(self.2.cmp(&o.2))
     }
 }
 
@@ -181,7 +194,6 @@ impl<T> Worst<T> {
         }
         (v.into_iter().map(|(_, t)| t).collect(), !all)
     }
-
 }
 
 /// One row of the call table.
@@ -414,7 +426,14 @@ impl Page {
         }
         call_table(&mut out, self.rows, self.calls, &self.late);
         registration_table(&mut out, self.registration_rows, self.registrations);
-        call_details(&mut out, self.detailed, self.calls, &self.late, self.base, lang);
+        call_details(
+            &mut out,
+            self.detailed,
+            self.calls,
+            &self.late,
+            self.base,
+            lang,
+        );
         if self.streams > 0 {
             let partial = partial_overview;
             let _ = writeln!(
@@ -429,7 +448,12 @@ impl Page {
             );
         }
         anomalies(&mut out, &summary.anomalies);
-        unassociated(&mut out, &self.unassociated, self.unassociated_count, self.base);
+        unassociated(
+            &mut out,
+            &self.unassociated,
+            self.unassociated_count,
+            self.base,
+        );
         let _ = write!(
             out,
             "<p class=\"note\">Written by voipscope {}.</p>\n<script>{SCRIPT}</script>\n</body></html>\n",
@@ -484,9 +508,7 @@ fn registration_table(out: &mut String, mut rows: Vec<(u64, Registration)>, tota
         return;
     }
     rows.sort_by_key(|(p, _)| *p);
-    out.push_str(
-        "<section id=\"registrations\"><h2>Registrations</h2>",
-    );
+    out.push_str("<section id=\"registrations\"><h2>Registrations</h2>");
     if total > rows.len() {
         let _ = write!(
             out,
@@ -559,7 +581,11 @@ fn stream_table<'a>(out: &mut String, streams: impl IntoIterator<Item = &'a RtpS
     out.push_str("</tbody></table>\n");
 }
 
-fn stream_plots<'a>(out: &mut String, streams: impl IntoIterator<Item = &'a RtpStream>, base: TimeBase) {
+fn stream_plots<'a>(
+    out: &mut String,
+    streams: impl IntoIterator<Item = &'a RtpStream>,
+    base: TimeBase,
+) {
     for s in streams {
         if s.series.points.is_empty() {
             continue;

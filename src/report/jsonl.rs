@@ -33,7 +33,12 @@ impl<W: Write> JsonLines<W> {
     }
 
     /// One object: `{"type":"...",` then the value's own fields (and `extra` first, if any).
-    fn put<T: Serialize>(&mut self, kind: &str, extra: Option<(&str, usize)>, value: &T) -> std::io::Result<()> {
+    fn put<T: Serialize>(
+        &mut self,
+        kind: &str,
+        extra: Option<(&str, usize)>,
+        value: &T,
+    ) -> std::io::Result<()> {
         self.line.clear();
         serde_json::to_writer(&mut self.line, value).map_err(std::io::Error::other)?;
         let mut head = format!("{{\"type\":\"{kind}\"");

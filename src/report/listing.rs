@@ -161,8 +161,10 @@ impl<W: Write> Text<W> {
             return Ok(());
         }
         let key = Key::new().num(s.number as u64);
-        self.wireshark
-            .put(key.clone(), streams::wireshark_line(s, self.base).into_bytes())?;
+        self.wireshark.put(
+            key.clone(),
+            streams::wireshark_line(s, self.base).into_bytes(),
+        )?;
         self.rfc3550.put(key, streams::rfc3550_line(s).into_bytes())
     }
 
@@ -191,7 +193,9 @@ impl<W: Write> Text<W> {
 
     fn write_calls_table(&mut self) -> std::io::Result<()> {
         let out = &mut self.out;
-        out.write_all(calls::title(&self.file, self.call_count, self.registration_count).as_bytes())?;
+        out.write_all(
+            calls::title(&self.file, self.call_count, self.registration_count).as_bytes(),
+        )?;
         if !self.calls.is_empty() {
             out.write_all(calls::call_header().as_bytes())?;
             std::mem::take(&mut self.calls).drain(|p| out.write_all(p))?;
@@ -234,7 +238,9 @@ impl<W: Write> Text<W> {
 fn no_findings(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "No findings: nothing in this capture looks wrong to voipscope.\n",
-        Lang::De => "Keine Befunde: nichts in dieser Aufzeichnung sieht für voipscope falsch aus.\n",
+        Lang::De => {
+            "Keine Befunde: nichts in dieser Aufzeichnung sieht für voipscope falsch aus.\n"
+        }
     }
 }
 
@@ -252,7 +258,11 @@ impl<W: Write + Send> RecordSink for Text<W> {
     fn start(&mut self, base: TimeBase) -> std::io::Result<()> {
         self.base = base;
         if self.follow && matches!(self.listing, Listing::Calls) {
-            writeln!(self.out, "{}: calls and registrations as they end", self.file)?;
+            writeln!(
+                self.out,
+                "{}: calls and registrations as they end",
+                self.file
+            )?;
             self.out.flush()?;
         }
         Ok(())

@@ -181,7 +181,10 @@ impl StreamQuality {
 }
 
 /// [`quality_overview_svg`] as a PNG file.
-pub fn quality_overview_png(streams: &[StreamQuality], path: &std::path::Path) -> std::io::Result<()> {
+pub fn quality_overview_png(
+    streams: &[StreamQuality],
+    path: &std::path::Path,
+) -> std::io::Result<()> {
     register_font();
     let root = BitMapBackend::new(path, (WIDTH, OVERVIEW_HEIGHT)).into_drawing_area();
     draw_overview(&root, streams)

@@ -91,7 +91,8 @@ impl Spill {
         if self.pieces.is_empty() {
             return Ok(());
         }
-        self.pieces.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        self.pieces
+            .sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
         let file = tempfile::tempfile()?;
         let mut w = BufWriter::with_capacity(1 << 16, file);
         for (key, at, piece) in self.pieces.drain(..) {
@@ -105,9 +106,13 @@ impl Spill {
     }
 
     /// Calls `each` with every piece in key order.
-    pub fn drain(mut self, mut each: impl FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<()> {
+    pub fn drain(
+        mut self,
+        mut each: impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         if self.runs.is_empty() {
-            self.pieces.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+            self.pieces
+                .sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
             for (_, _, piece) in &self.pieces {
                 each(piece)?;
             }
