@@ -95,7 +95,8 @@ struct Waiting {
 /// calls (the longest lasting ones).
 #[derive(Debug, Default)]
 struct Account {
-    live: Vec<(LogId, i64)>,
+    /// Start of each live call (a map: a busy account has thousands).
+    live: FxHashMap<LogId, i64>,
     answered: Vec<one_call::Answered>,
 }
 
@@ -238,7 +239,7 @@ impl<'s> Finisher<'s> {
         for s in started {
             for a in &s.accounts {
                 let account = self.accounts.entry(a.to_string()).or_default();
-                account.live.push((s.log, s.start_ns));
+                account.live.insert(s.log, s.start_ns);
             }
         }
         for b in bound {
@@ -346,7 +347,7 @@ impl<'s> Finisher<'s> {
         let ctx = self.ctx;
         for a in one_call::accounts(c) {
             if let Some(account) = self.accounts.get_mut(a) {
-                account.live.retain(|(l, _)| *l != id);
+                account.live.remove(&id);
                 if let Some(answered) = one_call::Answered::of(c) {
                     account.answered.push(answered);
                     if account.answered.len() > ANSWERED_PER_ACCOUNT {
@@ -383,8 +384,8 @@ impl<'s> Finisher<'s> {
                 .map(|a| {
                     a.live
                         .iter()
-                        .filter(|(l, start)| {
-                            *l != id && ctx.base.s(*start) <= ctx.base.s(c.start_ns)
+                        .filter(|&(&l, &start)| {
+                            l != id && ctx.base.s(start) <= ctx.base.s(c.start_ns)
                         })
                         .map(|(l, _)| *l)
                         .collect()

@@ -2,7 +2,7 @@
 //! known to speak (its answers elsewhere in the capture) share no codec; an answer naming a
 //! codec the offer did not; RTP whose payload type no SDP of the call negotiated.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use super::{txt, CallFacts, Ctx, Finding, Severity};
@@ -30,11 +30,16 @@ fn join(set: &BTreeSet<String>) -> String {
     set.iter().cloned().collect::<Vec<_>>().join(", ")
 }
 
-/// Every host's codecs, from every description it sent in the calls seen.
+/// Every host's codecs, from every description it sent in the calls seen. A busy day has a
+/// host per phone: each keeps small numbers for its codec names, which are held once.
 #[derive(Debug, Default)]
 pub struct HostCodecs {
-    by_host: HashMap<IpAddr, BTreeSet<String>>,
+    names: Vec<String>,
+    by_host: rustc_hash::FxHashMap<IpAddr, smallvec::SmallVec<[u16; 4]>>,
 }
+
+/// Distinct codec names remembered; a name past these is not remembered for any host.
+const MAX_NAMES: usize = 4096;
 
 impl HostCodecs {
     /// Adds the codecs of every description of the call to its sender's host.
@@ -47,22 +52,38 @@ impl HostCodecs {
             if self.by_host.len() >= MAX_HOSTS && !self.by_host.contains_key(&host) {
                 self.by_host.clear();
             }
-            self.by_host.entry(host).or_default().extend(codecs(&e.sdp));
+            for name in codecs(&e.sdp) {
+                let id = match self.names.iter().position(|n| *n == name) {
+                    Some(id) => id,
+                    None if self.names.len() < MAX_NAMES => {
+                        self.names.push(name);
+                        self.names.len() - 1
+                    }
+                    None => continue,
+                } as u16;
+                let ids = self.by_host.entry(host).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
         }
     }
 
-    fn of(&self, host: IpAddr) -> Option<&BTreeSet<String>> {
-        self.by_host.get(&host)
+    fn of(&self, host: IpAddr) -> BTreeSet<String> {
+        self.by_host.get(&host).map_or_else(BTreeSet::new, |ids| {
+            ids.iter()
+                .map(|&id| self.names[usize::from(id)].clone())
+                .collect()
+        })
     }
 }
 
 pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Finding>) {
     let lang = ctx.lang;
-    let empty = BTreeSet::new();
     {
         let offer = c.sdp.iter().find(|e| e.by == Side::Caller);
         if let (Some(code @ (488 | 415 | 606)), Some(offer)) = (c.final_status, offer) {
-            let known = facts.known.codecs.of(c.callee.ip()).unwrap_or(&empty);
+            let known = &facts.known.codecs.of(c.callee.ip());
             let offered = codecs(&offer.sdp);
             let common: BTreeSet<_> = offered.intersection(known).cloned().collect();
             let explanation = if known.is_empty() {
