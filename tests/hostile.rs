@@ -84,6 +84,8 @@ fn analyze_measured(path: &PathBuf) -> (u64, String) {
         .and_then(|r| r.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap();
+    // the figures of the README's table (`cargo test --release --test hostile -- --nocapture`)
+    eprintln!("{line}");
     (kib / 1024, line)
 }
 
@@ -143,6 +145,7 @@ fn analyze_lines(path: &PathBuf) -> Lines {
         .and_then(|r| r.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap();
+    eprintln!("{stats}");
     Lines {
         mib: kib / 1024,
         stats,
