@@ -102,6 +102,11 @@ fn jsonl_holds_the_records_of_the_whole_document() {
         }
         let all: usize = by_type.values().map(Vec::len).sum();
         assert_eq!(all, known, "{p}: a line of an unknown type");
+        let counted: serde_json::Map<String, serde_json::Value> = by_type
+            .iter()
+            .map(|(kind, list)| (kind.clone(), list.len().into()))
+            .collect();
+        assert_eq!(summary["lines"], serde_json::Value::Object(counted), "{p}");
     }
 }
 

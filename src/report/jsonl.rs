@@ -20,6 +20,8 @@ pub struct JsonLines<W: Write> {
     base: TimeBase,
     follow: bool,
     line: Vec<u8>,
+    /// Lines written so far, by type (the summary gives them).
+    lines: std::collections::BTreeMap<&'static str, u64>,
 }
 
 impl<W: Write> JsonLines<W> {
@@ -29,16 +31,18 @@ impl<W: Write> JsonLines<W> {
             base: TimeBase::default(),
             follow,
             line: Vec::with_capacity(8 << 10),
+            lines: std::collections::BTreeMap::new(),
         }
     }
 
     /// One object: `{"type":"...",` then the value's own fields (and `extra` first, if any).
     fn put<T: Serialize>(
         &mut self,
-        kind: &str,
+        kind: &'static str,
         extra: Option<(&str, usize)>,
         value: &T,
     ) -> std::io::Result<()> {
+        *self.lines.entry(kind).or_default() += 1;
         self.line.clear();
         serde_json::to_writer(&mut self.line, value).map_err(std::io::Error::other)?;
         let mut head = format!("{{\"type\":\"{kind}\"");
@@ -127,6 +131,8 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
             capture: &'a crate::CaptureSummary,
             sip: &'a crate::sip::SipStats,
             media: &'a crate::MediaSummary,
+            /// The lines written before this one, by type: a reader can check it has them all.
+            lines: &'a std::collections::BTreeMap<&'static str, u64>,
         }
         self.put(
             "summary",
@@ -135,6 +141,7 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
                 capture: &summary.capture,
                 sip: &summary.sip,
                 media: &summary.media,
+                lines: &self.lines.clone(),
             },
         )?;
         self.out.flush()
