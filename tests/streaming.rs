@@ -350,3 +350,18 @@ fn follow_with_the_whole_json_document_is_refused() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("jsonl"), "{}", r.stderr);
 }
+
+/// Golden files (insta) for the JSON lines of two samples: a refused call with its finding, and
+/// a call with one-way audio behind NAT (streams, findings, the summary's counts). A changed
+/// snapshot fails the test; review it with `cargo insta review`.
+#[test]
+fn jsonl_golden_files() {
+    for (name, file) in [("busy", "busy.pcap"), ("one-way-nat", "one-way-nat.pcap")] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(file);
+        let r = voipscope(&["analyze", path.to_str().unwrap(), "--format", "jsonl"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        insta::assert_snapshot!(format!("{name}.jsonl"), r.stdout);
+    }
+}
