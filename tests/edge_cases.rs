@@ -362,3 +362,59 @@ fn bad_input_exits_2_with_one_line() {
     let r = voipscope(&["analyze", "/nonexistent/capture.pcap"]);
     assert_eq!(r.code, 2);
 }
+
+/// An INVITE whose Request-URI is 3,000 bytes long (a long user part, many parameters), and
+/// its 486: RFC 3261 sets no limit on a start line. Over UDP in one datagram, and over TCP with
+/// the start line cut over three segments (the first two hold no line end).
+#[test]
+fn start_line_longer_than_two_kilobytes() {
+    let user = "9".repeat(3000);
+    let invite = |call_id: &str, transport: &str| {
+        format!(
+            "INVITE sip:{user}@10.0.0.2;user=phone SIP/2.0\r\nVia: SIP/2.0/{transport} 10.0.0.1:5060;branch=z9hG4bK{call_id}\r\n\
+             From: <sip:alice@10.0.0.1>;tag=a\r\nTo: <sip:{user}@10.0.0.2>\r\nCall-ID: {call_id}\r\n\
+             CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    let busy = |call_id: &str, transport: &str| {
+        format!(
+            "SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/{transport} 10.0.0.1:5060;branch=z9hG4bK{call_id}\r\n\
+             From: <sip:alice@10.0.0.1>;tag=a\r\nTo: <sip:{user}@10.0.0.2>;tag=b\r\nCall-ID: {call_id}\r\n\
+             CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    let mut p = Pcap::new(1);
+    p.frame(
+        1_000_000,
+        &udp4(ALICE, 5060, BOB, 5060, &invite("long-udp", "UDP")),
+    );
+    p.frame(
+        1_050_000,
+        &udp4(BOB, 5060, ALICE, 5060, &busy("long-udp", "UDP")),
+    );
+    let tcp = invite("long-tcp", "TCP");
+    let mut seq = 1u32;
+    for (i, part) in tcp.chunks(1400).enumerate() {
+        p.frame(
+            2_000_000 + i as u64,
+            &tcp4(ALICE, 40000, BOB, 5060, seq, part),
+        );
+        seq += part.len() as u32;
+    }
+    let answer = busy("long-tcp", "TCP");
+    p.frame(2_050_000, &tcp4(BOB, 5060, ALICE, 40000, 1, &answer));
+    let t = TempFile::new("long-start-line.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["capture"]["sip_messages"], 4, "{}", a["capture"]);
+    assert_eq!(a["capture"]["other_udp_packets"], 0);
+    let calls = a["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    for c in calls {
+        assert_eq!(c["state"], "rejected");
+        assert_eq!(c["final_status"], 486);
+        assert_eq!(c["to"]["user"].as_str().map(str::len), Some(3000));
+    }
+    assert!(a["other_sip"]["unmatched"].as_array().unwrap().is_empty());
+}

@@ -40,6 +40,29 @@ pub(crate) fn not_media_port(p: u16) -> bool {
     )
 }
 
+/// The longest start line looked for. RFC 3261 sets no limit, and phones send Request-URIs of
+/// several kilobytes (long user parts, many parameters); a datagram is at most 64 KiB anyway.
+/// On a stream, a line this long without its end is no start line.
+pub const MAX_START_LINE: usize = 64 * 1024;
+
+/// Whether `c` may be in a SIP method (RFC 3261's token).
+fn is_token(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+        )
+}
+
+/// True if `data` could still become a request line: a method and a space, the line not ended
+/// yet (a stream that has delivered only the first part of a long start line).
+pub fn may_start_request_line(data: &[u8]) -> bool {
+    let Some(sp) = memchr::memchr(b' ', &data[..data.len().min(64)]) else {
+        return false;
+    };
+    sp > 0 && data[..sp].iter().all(|&c| is_token(c)) && memchr::memchr(b'\n', data).is_none()
+}
+
 /// True if `data` begins with a SIP request line (`METHOD URI SIP/2.0`) or status line
 /// (`SIP/2.0 NNN`). Lenient about case and the line ending; strict enough that HTTP, RTSP and
 /// binary data never pass.
@@ -53,7 +76,7 @@ pub fn looks_like_sip_start(data: &[u8]) -> bool {
     if !data[0].is_ascii_alphabetic() {
         return false;
     }
-    let window = &data[..data.len().min(2048)];
+    let window = &data[..data.len().min(MAX_START_LINE)];
     let Some(eol) = memchr::memchr(b'\n', window) else {
         return false;
     };
@@ -67,14 +90,7 @@ pub fn looks_like_sip_start(data: &[u8]) -> bool {
     let Some(sp) = memchr::memchr(b' ', line) else {
         return false;
     };
-    sp > 0
-        && line[..sp].iter().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-                )
-        })
+    sp > 0 && line[..sp].iter().all(|&b| is_token(b))
         // a request URI between the method and the version; "INVITE SIP/2.0" has none (and
         // once made this slice start past its end: found by fuzzing, see the test below)
         && line

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::classify::looks_like_sip_start;
+use super::classify::{looks_like_sip_start, may_start_request_line, MAX_START_LINE};
 use super::sip_frame::{extent, Extent};
 use super::websocket::{parse_frame, upgrade_header_len, WsParse};
 use super::{
@@ -479,10 +479,11 @@ fn recognise(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput
         }
         from = at;
     }
-    let undecided = data.len() < SNIFF_BYTES
+    let undecided = (data.len() < SNIFF_BYTES
         && (memchr::memchr(b'\n', data).is_none()
             || data.starts_with(b"GET ")
-            || data.starts_with(b"HTTP/"));
+            || data.starts_with(b"HTTP/")))
+        || (data.len() < MAX_START_LINE && may_start_request_line(data));
     if undecided {
         return false;
     }
@@ -510,7 +511,7 @@ fn frame_sip(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput
             return false;
         }
         if !looks_like_sip_start(data) {
-            if memchr::memchr(b'\n', data).is_none() && data.len() < 2048 {
+            if memchr::memchr(b'\n', data).is_none() && data.len() < MAX_START_LINE {
                 return false; // the start line is not complete yet
             }
             out.anomalies.push(Anomaly::new(
@@ -569,7 +570,8 @@ fn resync_sip(dir: &mut Direction) -> bool {
     while let Some(i) = memchr::memchr(b'\n', &data[from..]) {
         let at = from + i + 1;
         let rest = &data[at..];
-        if rest.len() < 12 || (memchr::memchr(b'\n', rest).is_none() && rest.len() < 2048) {
+        if rest.len() < 12 || (memchr::memchr(b'\n', rest).is_none() && rest.len() < MAX_START_LINE)
+        {
             // cannot tell yet: keep from this line on
             dir.buf.consume(from + i);
             return false;
