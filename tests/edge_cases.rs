@@ -418,3 +418,80 @@ fn start_line_longer_than_two_kilobytes() {
     }
     assert!(a["other_sip"]["unmatched"].as_array().unwrap().is_empty());
 }
+
+/// A REGISTER with `Expires: 0` answered 200 removes the binding: the registration is
+/// `unregistered` in the JSON, the calls listing, the ladder title and registrations.csv; the
+/// REGISTER before it (3600 s granted) stays `registered`.
+#[test]
+fn de_registration_is_unregistered() {
+    let register = |call_id: &str, cseq: u32, expires: u32| {
+        format!(
+            "REGISTER sip:10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{call_id}{cseq}\r\n\
+             From: <sip:alice@10.0.0.2>;tag=a\r\nTo: <sip:alice@10.0.0.2>\r\nCall-ID: {call_id}\r\n\
+             CSeq: {cseq} REGISTER\r\nContact: <sip:alice@10.0.0.1:5060>\r\nExpires: {expires}\r\nContent-Length: 0\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    let ok = |call_id: &str, cseq: u32, expires: u32| {
+        format!(
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{call_id}{cseq}\r\n\
+             From: <sip:alice@10.0.0.2>;tag=a\r\nTo: <sip:alice@10.0.0.2>;tag=r\r\nCall-ID: {call_id}\r\n\
+             CSeq: {cseq} REGISTER\r\nContact: <sip:alice@10.0.0.1:5060>;expires={expires}\r\nContent-Length: 0\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    let mut p = Pcap::new(1);
+    p.frame(
+        1_000_000,
+        &udp4(ALICE, 5060, BOB, 5060, &register("reg-on", 1, 3600)),
+    );
+    p.frame(
+        1_020_000,
+        &udp4(BOB, 5060, ALICE, 5060, &ok("reg-on", 1, 3600)),
+    );
+    p.frame(
+        2_000_000,
+        &udp4(ALICE, 5060, BOB, 5060, &register("reg-off", 1, 0)),
+    );
+    p.frame(
+        2_020_000,
+        &udp4(BOB, 5060, ALICE, 5060, &ok("reg-off", 1, 0)),
+    );
+    let t = TempFile::new("unregister.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    let regs = a["registrations"].as_array().unwrap();
+    let state = |id: &str| {
+        let r = regs.iter().find(|r| r["call_id"] == id).unwrap();
+        (
+            r["state"].as_str().unwrap().to_string(),
+            r["unregister"].clone(),
+        )
+    };
+    assert_eq!(state("reg-on"), ("registered".into(), false.into()));
+    assert_eq!(state("reg-off"), ("unregistered".into(), true.into()));
+
+    let calls = voipscope(&["calls", t.path()]);
+    let line = calls.stdout.lines().find(|l| l.contains("unregistered"));
+    assert!(line.is_some(), "{}", calls.stdout);
+    let ladder = voipscope(&["ladder", t.path(), "--call", "reg-off"]);
+    assert_eq!(ladder.code, 0, "{}", ladder.stderr);
+    assert!(
+        ladder
+            .stdout
+            .lines()
+            .next()
+            .unwrap()
+            .contains("unregistered (200)"),
+        "{}",
+        ladder.stdout
+    );
+    let dir = std::env::temp_dir().join(format!("voipscope-unregister-{}", std::process::id()));
+    let report = voipscope(&["report", t.path(), "-o", dir.to_str().unwrap()]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let csv = std::fs::read_to_string(dir.join("registrations.csv")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let off = csv.lines().find(|l| l.contains("reg-off")).unwrap();
+    assert!(off.contains(",unregistered,"), "{csv}");
+    let on = csv.lines().find(|l| l.contains("reg-on")).unwrap();
+    assert!(on.contains(",registered,"), "{csv}");
+}

@@ -54,7 +54,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .state { font-weight: 600; padding: 1px 6px; border-radius: 3px; }
 .state-completed { background: #d8f3dc; } .state-in-call { background: #e3f2fd; }
 .state-cancelled { background: #fff3cd; } .state-rejected { background: #f8d7da; }
-.state-unanswered { background: #eeeeee; } .state-registered { background: #d8f3dc; }
+.state-unanswered { background: #eeeeee; } .state-registered { background: #d8f3dc; } .state-unregistered { background: #eeeeee; }
 .state-register-failed { background: #f8d7da; }
 .finding { border-left: 4px solid #999; padding: 0.2em 0.8em; margin: 0.4em 0; background: #fafafa; }
 .finding p { margin: 0.3em 0; }

@@ -14,6 +14,8 @@ use crate::decode::SipTransport;
 pub enum RegistrationState {
     /// The last final response was 2xx.
     Registered,
+    /// The last final response was a 2xx to a REGISTER that removed the binding (expires 0).
+    Unregistered,
     /// The last final response was >= 300.
     RegisterFailed,
     /// No final response.
@@ -24,6 +26,7 @@ impl RegistrationState {
     pub fn as_str(self) -> &'static str {
         match self {
             RegistrationState::Registered => "registered",
+            RegistrationState::Unregistered => "unregistered",
             RegistrationState::RegisterFailed => "register-failed",
             RegistrationState::Unanswered => "unanswered",
         }
@@ -116,13 +119,16 @@ pub fn build(log: CallIdLog) -> Option<Registration> {
         }
     }
     let final_status = last_final.and_then(|m| m.status());
+    let requested = last_register.contact_expires.or(last_register.expires);
+    let unregister = requested == Some(0);
     let state = match final_status {
         None => RegistrationState::Unanswered,
+        Some(c) if (200..300).contains(&c) && (unregister || granted == Some(0)) => {
+            RegistrationState::Unregistered
+        }
         Some(c) if (200..300).contains(&c) => RegistrationState::Registered,
         Some(_) => RegistrationState::RegisterFailed,
     };
-    let requested = last_register.contact_expires.or(last_register.expires);
-    let unregister = requested == Some(0);
     let last_ts = entries
         .iter()
         .map(|e| e.msg.ts_ns)
