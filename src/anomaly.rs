@@ -43,11 +43,13 @@ pub enum AnomalyKind {
     SctpIncomplete,
     /// A frame stamped earlier than the one before it (clock step, merged captures).
     TimeBackwards,
-    /// A cap on SIP state (Call-IDs, messages per Call-ID) was reached; further messages are
-    /// counted, not kept.
+    /// A cap on SIP state was reached: the longest idle Call-IDs are finished early, or a
+    /// Call-ID's further messages are counted, not kept.
     SipCapReached,
-    /// The RTP stream cap was reached; packets of further streams are counted, not analyzed.
+    /// The live RTP stream cap was reached: the longest idle streams are finished early.
     RtpCapReached,
+    /// The gzip stream is cut short or damaged: what was decompressed before is analyzed.
+    GzipDamaged,
 }
 
 impl AnomalyKind {
@@ -72,6 +74,7 @@ impl AnomalyKind {
             AnomalyKind::TimeBackwards => "time-backwards",
             AnomalyKind::SipCapReached => "sip-cap-reached",
             AnomalyKind::RtpCapReached => "rtp-cap-reached",
+            AnomalyKind::GzipDamaged => "gzip-damaged",
         }
     }
 }

@@ -737,6 +737,8 @@ pub fn run(
             feed.fill(&mut buf, 32, 32)?;
             // whether `buf` holds bytes the walk has not seen (else it waits for more)
             let mut unread = true;
+            // why a gzip stream ended before its end, reported after the last frame
+            let mut damage: Option<String> = None;
             let (state, header_len): (FormatState, usize) = capture::read_file_header(name, &buf)?;
             let container = state.container();
             let mut at = WalkPosition {
@@ -749,7 +751,19 @@ pub fn run(
                 // what has arrived, and at least one byte more than the walk has seen: a live
                 // pipe is analyzed as it comes (the output does not depend on where reads end)
                 let more = buf.len() + usize::from(!unread);
-                let eof = feed.fill(&mut buf, more, want)?;
+                let eof = match feed.fill(&mut buf, more, want) {
+                    Ok(eof) => eof,
+                    // a cut .gz (a capture copied while being written, a download cut short)
+                    // still holds every record before the cut
+                    Err(CaptureError::Io(_, e)) if gzip => {
+                        damage = Some(format!(
+                            "the gzip stream ends early or is damaged after {} decompressed bytes ({e}); everything before is analyzed",
+                            total + buf.len() as u64 + header_len as u64
+                        ));
+                        true
+                    }
+                    Err(e) => return Err(e),
+                };
                 unread = false;
                 let from = at.pos;
                 at = pool.install(|| {
@@ -765,6 +779,13 @@ pub fn run(
                 });
                 total += (at.pos - from) as u64;
                 if eof {
+                    if let Some(why) = damage.take() {
+                        stage.anomalies.extend([Anomaly::new(
+                            AnomalyKind::GzipDamaged,
+                            at.frames + 1,
+                            why,
+                        )]);
+                    }
                     break;
                 }
                 if at.pos == from && buf.len() >= want {

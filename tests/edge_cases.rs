@@ -495,3 +495,44 @@ fn de_registration_is_unregistered() {
     let on = csv.lines().find(|l| l.contains("reg-on")).unwrap();
     assert!(on.contains(",registered,"), "{csv}");
 }
+
+/// A .gz cut short (copied while it was written, a download cut off): the records before the
+/// cut are analyzed as in the whole file, and the damage is reported (`gzip-damaged`, and the
+/// record the cut falls in as `truncated-record`), exit 0, as for a cut pcap.
+#[test]
+fn truncated_gzip_is_analyzed_to_the_cut() {
+    let sample = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/two-g711-calls.pcap"
+    ))
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&sample).unwrap();
+    let gz = gz.finish().unwrap();
+    let whole = TempFile::new("whole.pcap.gz", &gz);
+    let cut = TempFile::new("cut.pcap.gz", &gz[..gz.len() * 3 / 5]);
+    let a = analyze_json(whole.path(), &[]);
+    let r = voipscope(&["analyze", cut.path(), "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let b: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let counts = &b["capture"]["anomaly_counts"];
+    assert_eq!(counts["gzip-damaged"], 1, "{counts}");
+    let frames = b["capture"]["frames"].as_u64().unwrap();
+    assert!(
+        frames > 0 && frames < a["capture"]["frames"].as_u64().unwrap(),
+        "{frames}"
+    );
+    // every SIP message before the cut is read as in the whole file
+    let messages = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["messages"].as_array().unwrap().clone())
+            .filter(|m| m["frame"].as_u64().unwrap() <= frames)
+            .collect()
+    };
+    let (before, after) = (messages(&a), messages(&b));
+    assert!(!after.is_empty());
+    assert_eq!(before, after);
+}
