@@ -536,3 +536,36 @@ fn truncated_gzip_is_analyzed_to_the_cut() {
     assert!(!after.is_empty());
     assert_eq!(before, after);
 }
+
+/// A 480 with `Reason: Q.850;cause=18`: the listing and the finding say what the cause means,
+/// in English and in German.
+#[test]
+fn q850_cause_is_explained() {
+    let answer = b"SIP/2.0 480 Temporarily Unavailable\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
+        From: <sip:alice@10.0.0.1>;tag=a\r\nTo: <sip:bob@10.0.0.2>;tag=b\r\nCall-ID: q850\r\n\
+        CSeq: 1 INVITE\r\nReason: Q.850;cause=18;text=\"NO_USER_RESPONSE\"\r\nContent-Length: 0\r\n\r\n";
+    let mut p = Pcap::new(1);
+    p.frame(
+        1_000_000,
+        &udp4(ALICE, 5060, BOB, 5060, &sip_invite("q850")),
+    );
+    p.frame(1_200_000, &udp4(BOB, 5060, ALICE, 5060, answer));
+    let t = TempFile::new("q850.pcap", &p.bytes);
+    let calls = voipscope(&["calls", t.path()]);
+    assert!(
+        calls.stdout.contains(
+            "Reason: Q.850 cause 18 \"NO_USER_RESPONSE\" — no user responding: the called phone did not respond in time"
+        ),
+        "{}",
+        calls.stdout
+    );
+    let de = voipscope(&["explain", t.path(), "--lang", "de"]);
+    let text = de.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains(
+            "(keine Antwort vom Teilnehmer: das gerufene Telefon reagierte nicht rechtzeitig"
+        ),
+        "{}",
+        de.stdout
+    );
+}

@@ -33,26 +33,42 @@ pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Findi
             );
         }
         if m.one_way {
-            let (from, to) = if m.callee_to_caller_packets == 0 {
-                (c.caller, c.callee)
+            let caller_sent = m.callee_to_caller_packets == 0;
+            let streams: Vec<&RtpStream> =
+                m.streams.iter().filter_map(|&n| facts.stream(n)).collect();
+            // the media addresses, not the SIP ones: the direction that flowed, and where the
+            // other one should have gone
+            let flowed = streams.iter().max_by_key(|s| s.packets);
+            let (side, side_de) = if caller_sent {
+                ("caller", "des Anrufers")
             } else {
-                (c.callee, c.caller)
+                ("callee", "des Angerufenen")
             };
-            let streams: Vec<u64> = m
-                .streams
-                .iter()
-                .filter_map(|&n| facts.stream(n))
-                .map(|s| s.first_frame)
-                .collect();
+            let (path, back, hosts) = match flowed {
+                Some(s) => (
+                    format!(" ({} -> {})", s.src, s.dst),
+                    s.src.to_string(),
+                    (s.dst.ip(), s.src.ip()),
+                ),
+                None => {
+                    let (from, to) = if caller_sent {
+                        (c.caller, c.callee)
+                    } else {
+                        (c.callee, c.caller)
+                    };
+                    (String::new(), from.ip().to_string(), (to.ip(), from.ip()))
+                }
+            };
+            let evidence: Vec<u64> = streams.iter().map(|s| s.first_frame).collect();
             out.push(
                 Finding::new("one-way-audio", Severity::Warning)
                     .call(c)
                     .text(
                         txt!(lang, "One-way audio".to_string(), "Audio nur in eine Richtung".to_string()),
-                        txt!(lang, format!("RTP flowed from the {from} side only ({} packets caller to callee, {} back). The other direction never reached this capture point: it was sent to an address that does not lead here (often a private address from the SDP), or a firewall dropped it.", m.caller_to_callee_packets, m.callee_to_caller_packets), format!("RTP floss nur von der Seite {from} ({} Pakete Anrufer zu Angerufenem, {} zurück). Die andere Richtung erreichte diesen Mitschnittpunkt nie: sie ging an eine Adresse, die nicht hierher führt (oft eine private Adresse aus dem SDP), oder eine Firewall verwarf sie.", m.caller_to_callee_packets, m.callee_to_caller_packets)),
-                        txt!(lang, format!("Compare the SDP c= addresses with the packets' addresses; check NAT (STUN, SIP ALG, symmetric RTP) between {to} and {from}."), format!("Die c=-Adressen im SDP mit den Paketadressen vergleichen; NAT zwischen {to} und {from} prüfen (STUN, SIP-ALG, symmetrisches RTP).")),
+                        txt!(lang, format!("RTP flowed from the {side} only{path}: {} packets caller to callee, {} back. The other direction, to {back}, never reached this capture point: it was sent to an address that does not lead here (often a private address from the SDP), or a firewall dropped it.", m.caller_to_callee_packets, m.callee_to_caller_packets), format!("RTP floss nur von der Seite {side_de}{path}: {} Pakete Anrufer zu Angerufenem, {} zurück. Die andere Richtung, an {back}, erreichte diesen Mitschnittpunkt nie: sie ging an eine Adresse, die nicht hierher führt (oft eine private Adresse aus dem SDP), oder eine Firewall verwarf sie.", m.caller_to_callee_packets, m.callee_to_caller_packets)),
+                        txt!(lang, format!("Compare the SDP c= addresses with the packets' addresses; check NAT (STUN, SIP ALG, symmetric RTP) between {} and {}.", hosts.0, hosts.1), format!("Die c=-Adressen im SDP mit den Paketadressen vergleichen; NAT zwischen {} und {} prüfen (STUN, SIP-ALG, symmetrisches RTP).", hosts.0, hosts.1)),
                     )
-                    .evidence(streams),
+                    .evidence(evidence),
             );
         }
         for u in &m.unexpected_endpoints {

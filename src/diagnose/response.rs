@@ -46,12 +46,15 @@ pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
                 );
                 for r in &c.reason {
                     explanation.push_str(&format!(
-                        " Reason: {}{}{}.",
+                        " Reason: {}{}{}{}.",
                         r.protocol,
                         r.cause.map(|c| format!(" cause={c}")).unwrap_or_default(),
                         r.text
                             .as_ref()
                             .map(|t| format!(" \"{t}\""))
+                            .unwrap_or_default(),
+                        crate::sip::q850::of_reason(r, lang)
+                            .map(|m| format!(" ({m})"))
                             .unwrap_or_default()
                     ));
                 }

@@ -91,6 +91,9 @@ pub fn why(c: &Call, lang: Lang) -> Vec<String> {
         if let Some(t) = &r.text {
             let _ = write!(line, " \"{t}\"");
         }
+        if let Some(meaning) = crate::sip::q850::of_reason(r, lang) {
+            let _ = write!(line, " — {meaning}");
+        }
         lines.push(line);
     }
     if let Some(w) = &c.warning {

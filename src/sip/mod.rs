@@ -12,6 +12,7 @@ pub mod fields;
 pub mod live;
 pub mod message;
 pub mod other;
+pub mod q850;
 pub mod registrations;
 pub mod status;
 pub mod tokenizer;
