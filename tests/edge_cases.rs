@@ -569,3 +569,45 @@ fn q850_cause_is_explained() {
         de.stdout
     );
 }
+
+/// A stream that sends PCMU as negotiated, then switches to payload type 96, which no SDP
+/// named: the finding cites the first packet of type 96, not the stream's first packet.
+#[test]
+fn unnegotiated_payload_cites_its_first_packet() {
+    let ok_body =
+        "v=0\r\no=- 2 2 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n";
+    let ok = format!(
+        "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
+         From: <sip:alice@10.0.0.1>;tag=a\r\nTo: <sip:bob@10.0.0.2>;tag=b\r\nCall-ID: pt96\r\n\
+         CSeq: 1 INVITE\r\nContact: <sip:bob@10.0.0.2>\r\nContent-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{ok_body}",
+        ok_body.len()
+    );
+    let mut p = Pcap::new(1);
+    p.frame(
+        1_000_000,
+        &udp4(ALICE, 5060, BOB, 5060, &sip_invite("pt96")),
+    );
+    p.frame(1_100_000, &udp4(BOB, 5060, ALICE, 5060, ok.as_bytes()));
+    for n in 0..20u16 {
+        let pt = if n < 12 { 0 } else { 96 };
+        let mut rtp = vec![0x80, pt, 0, 0, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44];
+        rtp[2..4].copy_from_slice(&n.to_be_bytes());
+        rtp[4..8].copy_from_slice(&(u32::from(n) * 160).to_be_bytes());
+        rtp.extend([0xffu8; 160]);
+        p.frame(
+            1_200_000 + u64::from(n) * 20_000,
+            &udp4(ALICE, 4000, BOB, 5000, &rtp),
+        );
+    }
+    let t = TempFile::new("pt96.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    let f = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "rtp-payload-not-negotiated")
+        .unwrap_or_else(|| panic!("{}", a["findings"]));
+    // frames 1-2 are SIP; RTP starts at frame 3, so the first packet of type 96 is frame 15
+    assert_eq!(f["evidence"], serde_json::json!([15]), "{f}");
+}

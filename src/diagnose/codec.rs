@@ -196,7 +196,7 @@ pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Findi
                             ),
                             txt!(lang, "Check the sender's codec and DTMF payload type settings against its SDP.".to_string(), "Codec- und DTMF-Payload-Einstellungen des Senders mit seinem SDP vergleichen.".to_string()),
                         )
-                        .evidence([s.first_frame])
+                        .evidence([p.first_frame])
                         .stream(number),
                 );
             }

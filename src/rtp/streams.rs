@@ -92,6 +92,8 @@ struct PayloadInfo {
     event: bool,
     comfort_noise: bool,
     packets: u64,
+    /// The first packet of this type (set by the caller; a finding about the type cites it).
+    first_frame: u64,
 }
 
 fn payload_info(pt: u8, h_payload: &[u8], plan: &MediaPlan, key: &StreamKey) -> PayloadInfo {
@@ -100,6 +102,7 @@ fn payload_info(pt: u8, h_payload: &[u8], plan: &MediaPlan, key: &StreamKey) -> 
         .and_then(|e| e.format(pt))
         .cloned();
     let mut info = PayloadInfo {
+        first_frame: 0,
         pt,
         name: None,
         wireshark_clock: 0,
@@ -378,7 +381,10 @@ impl StreamTable {
                 };
                 s.first_packet_extras(&info, payload, h, p.frame, arrival_ms, p.ts_ns);
                 self.count_live();
-                s.payloads.push(info);
+                s.payloads.push(PayloadInfo {
+                    first_frame: p.frame,
+                    ..info
+                });
                 s.confirmed = s.signaled;
                 let streams = &self.streams;
                 self.index.insert(hash, streams.len() as u32, |i| {
@@ -422,9 +428,10 @@ impl StreamTable {
                 s.encrypted |= e.encrypted;
                 for i in &mut s.payloads {
                     if e.format(i.pt).is_some() {
-                        let packets = i.packets;
+                        let (packets, first_frame) = (i.packets, i.first_frame);
                         *i = payload_info(i.pt, &[], plan, &key);
                         i.packets = packets;
+                        i.first_frame = first_frame;
                     }
                 }
                 let slot = usize::from(s.payload.slot);
@@ -744,7 +751,7 @@ impl StreamState {
         if h.payload_type == self.payload.pt && self.payload_unsaved < u32::MAX {
             self.payload_unsaved += 1;
         } else {
-            self.change_payload(h.payload_type, payload, plan);
+            self.change_payload(h.payload_type, payload, plan, p.frame);
         }
         let CurrentPayload {
             wireshark_clock,
@@ -795,13 +802,15 @@ impl StreamState {
 
     /// Adds the packets of the current payload type counted in the hot part to its entry,
     /// then makes `pt` current (read from the plan if the stream had none of it yet).
-    fn change_payload(&mut self, pt: u8, payload: &[u8], plan: &MediaPlan) {
+    fn change_payload(&mut self, pt: u8, payload: &[u8], plan: &MediaPlan, frame: u64) {
         self.save_payload_count();
         let slot = match self.payloads.iter().position(|i| i.pt == pt) {
             Some(i) => i,
             None => {
-                self.payloads
-                    .push(payload_info(pt, payload, plan, &self.key.key()));
+                self.payloads.push(PayloadInfo {
+                    first_frame: frame,
+                    ..payload_info(pt, payload, plan, &self.key.key())
+                });
                 self.payloads.len() - 1
             }
         };
@@ -886,6 +895,7 @@ impl StreamState {
                     pt: p.pt,
                     name: p.name.as_deref().map(str::to_string),
                     packets: p.packets,
+                    first_frame: p.first_frame,
                 })
                 .collect(),
             clock_rate,
@@ -932,6 +942,9 @@ pub struct PayloadType {
     pub pt: u8,
     pub name: Option<String>,
     pub packets: u64,
+    /// The stream's first packet of this type (evidence; not in the JSON).
+    #[serde(skip)]
+    pub first_frame: u64,
 }
 
 /// Where a stream's clock rate came from.
