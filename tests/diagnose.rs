@@ -719,6 +719,17 @@ fn shared_captures_fire_the_rules() {
     let fs = shared(&dir, "sip-fax-t38-reinvite488-megaco.pcap");
     let x = find(&fs, "rtp-payload-not-negotiated", Some(1));
     assert_eq!(x["stream"], 2);
+    // the first packet of the unnegotiated type, as tshark finds it
+    assert_eq!(evidence(&x), vec![1617]);
+    // both calls' switches to T.38 were refused with 488
+    assert_eq!(
+        evidence(&find(&fs, "reinvite-refused", Some(1))),
+        vec![3100, 3114]
+    );
+    assert_eq!(
+        evidence(&find(&fs, "reinvite-refused", Some(2))),
+        vec![3107, 3112]
+    );
 
     let fs = shared(&dir, "sip-register401-invite407-cancel-aaa.pcap");
     assert_eq!(

@@ -611,3 +611,69 @@ fn unnegotiated_payload_cites_its_first_packet() {
     // frames 1-2 are SIP; RTP starts at frame 3, so the first packet of type 96 is frame 15
     assert_eq!(f["evidence"], serde_json::json!([15]), "{f}");
 }
+
+/// A call answered, then a re-INVITE that offers T.38 fax answered 488: the call stays
+/// `completed`, and a finding says the switch to T.38 was refused, citing both frames. A later
+/// re-INVITE that is accepted (hold) says nothing.
+#[test]
+fn refused_t38_reinvite_is_a_finding() {
+    let sdp = |port: u16, media: &str| {
+        format!(
+            "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm={media}\r\n"
+        )
+        .replace("{port}", &port.to_string())
+    };
+    let request = |method: &str, cseq: u32, body: &str| {
+        format!(
+            "{method} sip:bob@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKre{cseq}\r\n\
+             From: <sip:alice@10.0.0.1>;tag=a\r\nTo: <sip:bob@10.0.0.2>;tag=b\r\nCall-ID: t38\r\n\
+             CSeq: {cseq} {method}\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    };
+    let response = |status: &str, cseq: u32, body: &str| {
+        format!(
+            "SIP/2.0 {status}\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKre{cseq}\r\n\
+             From: <sip:alice@10.0.0.1>;tag=a\r\nTo: <sip:bob@10.0.0.2>;tag=b\r\nCall-ID: t38\r\n\
+             CSeq: {cseq} INVITE\r\nContact: <sip:bob@10.0.0.2>\r\nContent-Type: application/sdp\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    };
+    let audio = sdp(4000, "audio 4000 RTP/AVP 0");
+    let t38 = sdp(4002, "image 4002 udptl t38");
+    let hold = sdp(4000, "audio 4000 RTP/AVP 0\r\na=sendonly");
+    let mut p = Pcap::new(1);
+    let frames: [(u64, bool, Vec<u8>); 6] = [
+        (1_000_000, true, request("INVITE", 1, &audio)),
+        (1_100_000, false, response("200 OK", 1, &audio)),
+        (5_000_000, true, request("INVITE", 2, &t38)),
+        (5_090_000, false, response("488 Not Acceptable Here", 2, "")),
+        (9_000_000, true, request("INVITE", 3, &hold)),
+        (9_050_000, false, response("200 OK", 3, &audio)),
+    ];
+    for (t, from_alice, data) in &frames {
+        let frame = if *from_alice {
+            udp4(ALICE, 5060, BOB, 5060, data)
+        } else {
+            udp4(BOB, 5060, ALICE, 5060, data)
+        };
+        p.frame(*t, &frame);
+    }
+    let t = TempFile::new("t38.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["calls"][0]["final_status"], 200);
+    let refused: Vec<&serde_json::Value> = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "reinvite-refused")
+        .collect();
+    assert_eq!(refused.len(), 1, "{}", a["findings"]);
+    let f = refused[0];
+    assert!(f["title"].as_str().unwrap().contains("T.38"), "{f}");
+    assert!(f["title"].as_str().unwrap().contains("488"), "{f}");
+    assert_eq!(f["evidence"], serde_json::json!([3, 4]), "{f}");
+}

@@ -15,6 +15,7 @@ pub mod media;
 pub mod nat;
 pub mod one_call;
 pub mod register_source;
+pub mod reinvite;
 pub mod response;
 pub mod sdp;
 pub mod timeout;
@@ -96,6 +97,7 @@ pub mod rule {
     pub const VISIBILITY: u8 = 8;
     pub const CAPTURE: u8 = 9;
     pub const SDP: u8 = 10;
+    pub const REINVITE: u8 = 11;
 }
 
 /// The parts of a rule.
@@ -304,6 +306,9 @@ pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx) -> Vec<Finding> {
     });
     stamped(&mut out, rule::SDP, part::CALLS, n, |o| {
         sdp::call(c, ctx, o)
+    });
+    stamped(&mut out, rule::REINVITE, part::CALLS, n, |o| {
+        reinvite::call(c, ctx, o)
     });
     out
 }
