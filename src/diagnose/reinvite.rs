@@ -147,12 +147,7 @@ pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
             continue;
         };
         let offer = c.sdp.iter().find(|e| e.frame == req.frame).map(|e| &e.sdp);
-        let before = c
-            .sdp
-            .iter()
-            .filter(|e| e.frame < req.frame)
-            .last()
-            .map(|e| &e.sdp);
+        let before = c.sdp.iter().rfind(|e| e.frame < req.frame).map(|e| &e.sdp);
         let asked = Asked::of(offer, before);
         let what = asked.text(offer, lang);
         let method = if req.label == "INVITE" {
