@@ -617,11 +617,10 @@ fn unnegotiated_payload_cites_its_first_packet() {
 /// re-INVITE that is accepted (hold) says nothing.
 #[test]
 fn refused_t38_reinvite_is_a_finding() {
-    let sdp = |port: u16, media: &str| {
+    let sdp = |media: &str| {
         format!(
             "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm={media}\r\n"
         )
-        .replace("{port}", &port.to_string())
     };
     let request = |method: &str, cseq: u32, body: &str| {
         format!(
@@ -642,9 +641,9 @@ fn refused_t38_reinvite_is_a_finding() {
         )
         .into_bytes()
     };
-    let audio = sdp(4000, "audio 4000 RTP/AVP 0");
-    let t38 = sdp(4002, "image 4002 udptl t38");
-    let hold = sdp(4000, "audio 4000 RTP/AVP 0\r\na=sendonly");
+    let audio = sdp("audio 4000 RTP/AVP 0");
+    let t38 = sdp("image 4002 udptl t38");
+    let hold = sdp("audio 4000 RTP/AVP 0\r\na=sendonly");
     let mut p = Pcap::new(1);
     let frames: [(u64, bool, Vec<u8>); 6] = [
         (1_000_000, true, request("INVITE", 1, &audio)),

@@ -134,6 +134,8 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
             /// The lines written before this one, by type: a reader can check it has them all.
             lines: &'a std::collections::BTreeMap<&'static str, u64>,
         }
+        // taken, so the summary line is not counted in itself
+        let lines = std::mem::take(&mut self.lines);
         self.put(
             "summary",
             None,
@@ -141,7 +143,7 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
                 capture: &summary.capture,
                 sip: &summary.sip,
                 media: &summary.media,
-                lines: &self.lines.clone(),
+                lines: &lines,
             },
         )?;
         self.out.flush()
