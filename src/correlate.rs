@@ -1,16 +1,13 @@
-//! Streams to calls: each RTP stream is tied to the call whose SDP named one of its endpoints
-//! (the destination first: a peer receives where its description says), in time, and given a
-//! direction. What the diagnosis needs is recorded on the call: one-way or missing media,
-//! media from an address its SDP did not name, and RTP that went on after the BYE.
+//! Streams to calls: what a stream tied to its call (by `analysis/engine.rs`: the call whose
+//! SDP named both of its endpoints, else its destination, else its source) means for the call.
+//! What the diagnosis needs is recorded on the call: one-way or missing media, media from an
+//! address its SDP did not name, and RTP that went on after the BYE.
 //!
 //! This is the one place where signalling and media meet: a call holds no stream and a stream
 //! no call; [`CallRecord`] puts a call beside its media.
 
 use std::net::{IpAddr, SocketAddr};
 
-use rustc_hash::FxHashMap;
-
-use crate::rtp::flows::MediaFlow;
 use crate::rtp::{Direction, RtpStream};
 use crate::sip::calls::{Call, Side};
 use crate::sip::CallState;
@@ -92,14 +89,6 @@ impl std::ops::DerefMut for CallRecord {
     }
 }
 
-/// Where each side of each call said it receives media, over time.
-struct Offer {
-    call: usize,
-    side: Side,
-    /// Microseconds from the time base, as the outputs compare times.
-    us: i64,
-}
-
 /// Every media endpoint the call's SDP named: (address, who named it, when).
 pub fn endpoints_of(call: &Call) -> Vec<(SocketAddr, Side, i64)> {
     let mut out = Vec::new();
@@ -114,85 +103,6 @@ pub fn endpoints_of(call: &Call) -> Vec<(SocketAddr, Side, i64)> {
         }
     }
     out
-}
-
-/// Every SDP endpoint of every call, with who named it and when.
-fn offers_of(calls: &[CallRecord], base: TimeBase) -> FxHashMap<SocketAddr, Vec<Offer>> {
-    let mut offers: FxHashMap<SocketAddr, Vec<Offer>> = FxHashMap::default();
-    for (ci, call) in calls.iter().enumerate() {
-        for (addr, side, ts) in endpoints_of(call) {
-            offers.entry(addr).or_default().push(Offer {
-                call: ci,
-                side,
-                us: base.us(ts),
-            });
-        }
-    }
-    offers
-}
-
-/// The offer in effect when a flow started: the latest before it, else the first after.
-fn pick(list: &[Offer], start_us: i64) -> Option<(usize, Side)> {
-    list.iter()
-        .rfind(|o| o.us <= start_us)
-        .or_else(|| list.first())
-        .map(|o| (o.call, o.side))
-}
-
-/// Ties non-RTP media flows (STUN, DTLS, ZRTP, T.38) to calls by the same endpoint rule as
-/// streams; fills their `call_id` and the calls' `media.flows`.
-pub fn correlate_flows(calls: &mut [CallRecord], flows: &mut [MediaFlow], base: TimeBase) {
-    let offers = offers_of(calls, base);
-    for f in flows.iter_mut() {
-        let start = base.us(f.start_ns);
-        let call = offers
-            .get(&f.dst)
-            .and_then(|l| pick(l, start))
-            .or_else(|| offers.get(&f.src).and_then(|l| pick(l, start)));
-        if let Some((call, _)) = call {
-            f.call_id = Some(calls[call].call_id.clone());
-            f.call_number = Some(calls[call].number);
-            calls[call].media.flows.push(f.number);
-        }
-    }
-}
-
-/// Ties streams to calls; fills `call_id`, `call_number` and `direction` of the streams and
-/// `media` of the calls.
-pub fn correlate(calls: &mut [CallRecord], streams: &mut [RtpStream], base: TimeBase) {
-    let offers = offers_of(calls, base);
-    for s in streams.iter_mut() {
-        let start = base.us(s.start_ns);
-        let by_dst = offers.get(&s.dst).and_then(|l| pick(l, start));
-        let by_src = offers.get(&s.src).and_then(|l| pick(l, start));
-        let (call, direction) = match (by_dst, by_src) {
-            // sent to the side that described the destination
-            (Some((c, Side::Caller)), _) => (c, Direction::CalleeToCaller),
-            (Some((c, Side::Callee)), _) => (c, Direction::CallerToCallee),
-            // symmetric RTP: sent from the port the sender receives on
-            (None, Some((c, Side::Caller))) => (c, Direction::CallerToCallee),
-            (None, Some((c, Side::Callee))) => (c, Direction::CalleeToCaller),
-            (None, None) => continue,
-        };
-        let other_side = by_dst.or(by_src).map(|x| x.1);
-        tie(
-            &mut calls[call],
-            s,
-            direction,
-            by_dst.is_some(),
-            other_side,
-            base,
-        );
-    }
-    for call in calls.iter_mut() {
-        let own: Vec<&RtpStream> = call
-            .media
-            .streams
-            .iter()
-            .filter_map(|&n| n.checked_sub(1).and_then(|i| streams.get(i)))
-            .collect();
-        finish_media(call, &own, base);
-    }
 }
 
 /// Ties one stream to its call: `by_dst` when the call's SDP named the stream's destination,

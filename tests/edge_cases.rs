@@ -676,3 +676,135 @@ fn refused_t38_reinvite_is_a_finding() {
     assert!(f["title"].as_str().unwrap().contains("488"), "{f}");
     assert_eq!(f["evidence"], serde_json::json!([3, 4]), "{f}");
 }
+
+/// Forty calls answered on one media server port (10.0.0.2:7000), as a SIPp run against one
+/// media server gives: every callee SDP names the same end. Mid-call each caller starts a new
+/// SSRC of RFC 4733 events from its own port. Each stream belongs to the call whose offer and
+/// answer name both its ends, not to the latest call that named the shared one; `rtp`
+/// (the JSON streams) and `export --call` agree.
+#[test]
+fn streams_to_a_shared_media_port_stay_with_their_call() {
+    const CALLS: u16 = 40;
+    let server_port = 7000u16;
+    let caller_port = |i: u16| 20000 + 2 * i;
+    let sdp = |ip: &str, port: u16| {
+        format!(
+            "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 0 101\r\n\
+             a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+        )
+    };
+    let message = |start: &str, i: u16, cseq: &str, to_tag: bool, body: &str| {
+        let ct = if body.is_empty() {
+            ""
+        } else {
+            "Content-Type: application/sdp\r\n"
+        };
+        format!(
+            "{start}\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-{i}-{cseq}\r\n\
+             From: <sip:sipp@10.0.0.1>;tag=a{i}\r\nTo: <sip:service@10.0.0.2>{}\r\nCall-ID: {i}-shared@10.0.0.1\r\n\
+             CSeq: {cseq}\r\nContact: <sip:sipp@10.0.0.1:5060>\r\n{ct}Content-Length: {}\r\n\r\n{body}",
+            if to_tag { ";tag=b" } else { "" },
+            body.len()
+        )
+        .into_bytes()
+    };
+    let rtp = |pt: u8, seq: u16, ts: u32, ssrc: u32, payload: &[u8]| {
+        let mut p = vec![0x80, pt, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        p[2..4].copy_from_slice(&seq.to_be_bytes());
+        p[4..8].copy_from_slice(&ts.to_be_bytes());
+        p[8..12].copy_from_slice(&ssrc.to_be_bytes());
+        p.extend_from_slice(payload);
+        p
+    };
+    let mut frames: Vec<(u64, Vec<u8>)> = Vec::new();
+    for i in 0..CALLS {
+        let t0 = 1_000_000 + u64::from(i) * 100_000;
+        let offer = sdp("10.0.0.1", caller_port(i));
+        let answer = sdp("10.0.0.2", server_port);
+        let invite = message(
+            "INVITE sip:service@10.0.0.2 SIP/2.0",
+            i,
+            "1 INVITE",
+            false,
+            &offer,
+        );
+        let ok = message("SIP/2.0 200 OK", i, "1 INVITE", true, &answer);
+        let ack = message("ACK sip:service@10.0.0.2 SIP/2.0", i, "1 ACK", true, "");
+        let bye = message("BYE sip:service@10.0.0.2 SIP/2.0", i, "2 BYE", true, "");
+        let bye_ok = message("SIP/2.0 200 OK", i, "2 BYE", true, "");
+        frames.push((t0, udp4(ALICE, 5060, BOB, 5060, &invite)));
+        frames.push((t0 + 20_000, udp4(BOB, 5060, ALICE, 5060, &ok)));
+        frames.push((t0 + 30_000, udp4(ALICE, 5060, BOB, 5060, &ack)));
+        // 10 s of audio each way from just after the answer
+        for n in 0..500u16 {
+            let t = t0 + 40_000 + u64::from(n) * 20_000;
+            let ts = u32::from(n) * 160;
+            let out = rtp(0, n, ts, 0x1000 + u32::from(i), &[0xff; 160]);
+            let back = rtp(0, n, ts, 0x2000 + u32::from(i), &[0xff; 160]);
+            frames.push((t, udp4(ALICE, caller_port(i), BOB, server_port, &out)));
+            frames.push((t + 1, udp4(BOB, server_port, ALICE, caller_port(i), &back)));
+        }
+        // at 6 s into the call (after every call was set up) a digit, as a new SSRC
+        for n in 0..8u16 {
+            let t = t0 + 6_000_000 + u64::from(n) * 20_000 + 7;
+            let end = if n >= 5 { 0x80 } else { 0 };
+            let event = [5u8, end | 10, 0, (n + 1) as u8 * 160 / 8];
+            let p = rtp(101, n, 48_000, 0x3000 + u32::from(i), &event);
+            frames.push((t, udp4(ALICE, caller_port(i), BOB, server_port, &p)));
+        }
+        frames.push((t0 + 11_000_000, udp4(ALICE, 5060, BOB, 5060, &bye)));
+        frames.push((t0 + 11_010_000, udp4(BOB, 5060, ALICE, 5060, &bye_ok)));
+    }
+    frames.sort_by_key(|(t, _)| *t);
+    let mut p = Pcap::new(1);
+    for (t, f) in &frames {
+        p.frame(*t, f);
+    }
+    let t = TempFile::new("shared-media-port.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    let calls = a["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), usize::from(CALLS));
+    let streams = a["streams"].as_array().unwrap();
+    assert_eq!(streams.len(), 3 * usize::from(CALLS));
+    for s in streams {
+        // the caller's port says which call it is
+        let caller_end = [&s["src"], &s["dst"]]
+            .into_iter()
+            .filter_map(|e| e.as_str())
+            .find(|e| e.starts_with("10.0.0.1:"))
+            .unwrap();
+        let port: u16 = caller_end.rsplit(':').next().unwrap().parse().unwrap();
+        let want = (port - 20000) / 2 + 1;
+        assert_eq!(s["call_number"], want, "{s}");
+    }
+    for c in calls {
+        assert_eq!(c["media"]["streams"].as_array().unwrap().len(), 3, "{c}");
+    }
+    // export of call 1 holds its event stream (SSRC 0x3000) and no other call's media
+    let out =
+        std::env::temp_dir().join(format!("voipscope-shared-port-{}.pcap", std::process::id()));
+    let r = voipscope(&[
+        "export",
+        t.path(),
+        "--call",
+        "1",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let e = analyze_json(out.to_str().unwrap(), &[]);
+    let _ = std::fs::remove_file(&out);
+    let ssrcs: Vec<&str> = e["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["ssrc"].as_str())
+        .collect();
+    assert_eq!(ssrcs.len(), 3, "{ssrcs:?}");
+    assert!(ssrcs.iter().any(|s| s.ends_with("3000")), "{ssrcs:?}");
+    assert!(e["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["call_number"] == 1));
+}

@@ -242,11 +242,27 @@ impl<'a> Engine<'a> {
     }
 
     /// The call a stream or flow from `src` to `dst` that started at `start_ns` belongs to,
-    /// by the SDP of live calls: the one that described its destination, else its source.
+    /// by the SDP of live calls: the one that described both ends, else the one that
+    /// described its destination, else its source.
     fn tie(&self, src: &SocketAddr, dst: &SocketAddr, start_ns: i64) -> Option<Tie> {
         let start = self.base().us(start_ns);
-        let by_dst = self.named.get(dst).and_then(|l| pick(l, start));
-        let by_src = self.named.get(src).and_then(|l| pick(l, start));
+        let dst_named = self.named.get(dst);
+        let src_named = self.named.get(src);
+        // a call whose offer/answer names both ends owns the media, even when another call
+        // named one of them later (many calls answered on one media server port)
+        let both = match (dst_named, src_named) {
+            (Some(d), Some(s)) if d.len() > 1 || s.len() > 1 => {
+                let shared: Vec<Named> = d
+                    .iter()
+                    .filter(|n| s.iter().any(|m| m.log == n.log))
+                    .copied()
+                    .collect();
+                pick(&shared, start)
+            }
+            _ => None,
+        };
+        let by_dst = both.or_else(|| dst_named.and_then(|l| pick(l, start)));
+        let by_src = src_named.and_then(|l| pick(l, start));
         let (n, direction) = match (by_dst, by_src) {
             // sent to the side that described the destination
             (
