@@ -815,3 +815,213 @@ fn failed_calls_are_explained_and_clean_calls_are_not_errors() {
     }
     assert!(failed >= 10, "only {failed} failed calls");
 }
+
+/// Quality is judged on figures that mean what was heard, and the finding names the figure
+/// that tripped. One call, four streams:
+/// - caller's audio with a 9 s pause whose RTP timestamps did not advance (Wireshark's maximum
+///   jitter jumps to hundreds of ms; RFC 3550 jitter and the jitter buffer are fine): no
+///   `media-quality`, only the `media-gap`;
+/// - callee's audio missing every 20th packet: `media-quality` for its 5 % loss, not jitter;
+/// - callee's second SSRC arriving 0 or 90 ms late in turn: `media-quality` for late packets;
+/// - an 8-packet RFC 4733 digit with one packet missing: no `media-quality` (no audio).
+#[test]
+fn quality_findings_name_the_figure_that_tripped() {
+    let b = [10, 0, 0, 2];
+    let body = |ip: &str, port: u16| {
+        format!(
+            "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 0 101\r\n\
+             a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+        )
+    };
+    let via = "10.0.0.1:5060";
+    let mut frames: Vec<(u64, Vec<u8>)> = vec![
+        (
+            100_000,
+            udp4(
+                A,
+                5060,
+                b,
+                5060,
+                &sip(
+                    "INVITE sip:bob@10.0.0.2 SIP/2.0",
+                    "q1",
+                    "1 INVITE",
+                    "erin",
+                    None,
+                    via,
+                    "",
+                    &body("10.0.0.1", 4000),
+                ),
+            ),
+        ),
+        (
+            200_000,
+            udp4(
+                b,
+                5060,
+                A,
+                5060,
+                &sip(
+                    "SIP/2.0 200 OK",
+                    "q1",
+                    "1 INVITE",
+                    "erin",
+                    Some("b"),
+                    via,
+                    "",
+                    &body("10.0.0.2", 6000),
+                ),
+            ),
+        ),
+        (
+            300_000,
+            udp4(
+                A,
+                5060,
+                b,
+                5060,
+                &sip(
+                    "ACK sip:bob@10.0.0.2 SIP/2.0",
+                    "q1",
+                    "1 ACK",
+                    "erin",
+                    Some("b"),
+                    via,
+                    "",
+                    "",
+                ),
+            ),
+        ),
+        (
+            40_000_000,
+            udp4(
+                A,
+                5060,
+                b,
+                5060,
+                &sip(
+                    "BYE sip:bob@10.0.0.2 SIP/2.0",
+                    "q1",
+                    "2 BYE",
+                    "erin",
+                    Some("b"),
+                    via,
+                    "",
+                    "",
+                ),
+            ),
+        ),
+        (
+            40_010_000,
+            udp4(
+                b,
+                5060,
+                A,
+                5060,
+                &sip(
+                    "SIP/2.0 200 OK",
+                    "q1",
+                    "2 BYE",
+                    "erin",
+                    Some("b"),
+                    via,
+                    "",
+                    "",
+                ),
+            ),
+        ),
+    ];
+    for i in 0..1000u64 {
+        let t = 1_000_000 + i * 20_000;
+        // the pause: packets 500.. arrive 9 s later with the timestamps running on as before
+        let pause = if i >= 500 { 9_000_000 } else { 0 };
+        frames.push((
+            t + pause,
+            udp4(A, 4000, b, 6000, &rtp(i as u16, (i * 160) as u32, 0x1111)),
+        ));
+        if i % 20 != 10 {
+            frames.push((
+                t + 1,
+                udp4(b, 6000, A, 4000, &rtp(i as u16, (i * 160) as u32, 0x2222)),
+            ));
+        }
+        if i < 500 {
+            let late = if i % 2 == 1 { 90_000 } else { 0 };
+            frames.push((
+                21_000_000 + i * 20_000 + late + 2,
+                udp4(b, 6000, A, 4000, &rtp(i as u16, (i * 160) as u32, 0x3333)),
+            ));
+        }
+    }
+    for n in 0..8u16 {
+        if n == 3 {
+            continue;
+        }
+        let mut p = vec![0x80, 101, 0, 0, 0, 0, 0x7d, 0, 0, 0, 0x44, 0x44];
+        p[2..4].copy_from_slice(&n.to_be_bytes());
+        p.extend([5u8, if n >= 5 { 0x8a } else { 0x0a }, 0, (n as u8 + 1) * 20]);
+        frames.push((
+            5_000_000 + u64::from(n) * 20_000 + 3,
+            udp4(A, 4000, b, 6000, &p),
+        ));
+    }
+    frames.sort_by_key(|(t, _)| *t);
+    let mut p = Pcap::new(1);
+    for (t, f) in &frames {
+        p.frame(*t, f);
+    }
+    let t = write("quality-figures.pcap", &p);
+    let a = common::analyze_json(t.path(), &[]);
+    let streams = a["streams"].as_array().unwrap();
+    let by_ssrc = |ssrc: &str| {
+        streams
+            .iter()
+            .find(|s| s["ssrc"] == ssrc)
+            .unwrap_or_else(|| panic!("{ssrc}: {streams:?}"))
+    };
+    let paused = by_ssrc("0x00001111");
+    assert!(
+        paused["wireshark"]["max_jitter_ms"].as_f64().unwrap() > 300.0,
+        "{paused}"
+    );
+    let digit = by_ssrc("0x00004444");
+    assert_eq!(digit["rfc3550"]["lost"], 1, "{digit}");
+    let quality: Vec<(u64, String)> = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "media-quality")
+        .map(|f| {
+            (
+                f["stream"].as_u64().unwrap(),
+                f["title"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let stream_no = |ssrc: &str| 1 + streams.iter().position(|s| s["ssrc"] == ssrc).unwrap() as u64;
+    let lossy = stream_no("0x00002222");
+    let jittery = stream_no("0x00003333");
+    assert_eq!(quality.len(), 2, "{quality:?}");
+    let title_of = |n: u64| {
+        &quality
+            .iter()
+            .find(|(s, _)| *s == n)
+            .unwrap_or_else(|| panic!("{n}: {quality:?}"))
+            .1
+    };
+    assert!(title_of(lossy).contains("loss 5.0 %"), "{quality:?}");
+    assert!(!title_of(lossy).contains("jitter"), "{quality:?}");
+    assert!(
+        title_of(jittery).contains("late for a 60 ms jitter buffer"),
+        "{quality:?}"
+    );
+    assert!(!title_of(jittery).contains("loss"), "{quality:?}");
+    let gaps: Vec<u64> = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "media-gap")
+        .filter_map(|f| f["stream"].as_u64())
+        .collect();
+    assert_eq!(gaps, vec![stream_no("0x00001111")]);
+}

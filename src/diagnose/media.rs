@@ -8,7 +8,11 @@ use crate::rtp::RtpStream;
 
 /// Loss (RFC 3550, percent) from which a stream is reported.
 pub const LOSS_WARN_PCT: f64 = 1.0;
-/// Maximum jitter (Wireshark's, ms) from which a stream is reported.
+/// Lost packets below this are never poor quality: a phone's loss concealment hides one.
+pub const LOSS_WARN_MIN_PACKETS: u64 = 2;
+/// Packets a fixed jitter buffer drops as late (percent) from which a stream is reported.
+pub const LATE_WARN_PCT: f64 = 1.0;
+/// Interarrival jitter (RFC 3550, ms) from which a stream is reported.
 pub const JITTER_WARN_MS: f64 = 30.0;
 /// MOS below which a stream is reported (ITU-T G.107: below 3.6 many users are dissatisfied).
 pub const MOS_WARN: f64 = 3.6;
@@ -110,32 +114,10 @@ pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Findi
 pub fn stream(s: &RtpStream, ctx: Ctx, out: &mut Vec<Finding>) {
     let lang = ctx.lang;
     let i = s.number - 1;
+    if let Some(f) = quality(s, ctx) {
+        out.push(f);
+    }
     {
-        let loss = s.rfc3550.lost_pct;
-        let jitter = s.wireshark.max_jitter_ms;
-        let mos = s.quality.as_ref().map(|q| q.mos);
-        let bad_mos = mos.is_some_and(|m| m < MOS_WARN);
-        if loss >= LOSS_WARN_PCT || jitter >= JITTER_WARN_MS || bad_mos {
-            let bursts = &s.rfc3550.loss_bursts;
-            let single = bursts.first().copied().unwrap_or(0);
-            let longer: u64 = bursts.iter().skip(1).sum();
-            let pattern = if s.rfc3550.lost == 0 {
-                String::new()
-            } else if longer == 0 {
-                txt!(lang, " Losses were single packets, spread out (random loss: congestion or a poor radio link).".to_string(), " Es fehlten einzelne, verstreute Pakete (zufälliger Verlust: Überlast oder schlechte Funkstrecke).".to_string())
-            } else {
-                txt!(lang, format!(" {single} losses were single packets and {longer} were bursts of two or more (bursts point to queues overflowing or route changes)."), format!(" {single} Verluste waren Einzelpakete und {longer} Bündel von zwei oder mehr (Bündel deuten auf überlaufende Warteschlangen oder Routenwechsel)."))
-            };
-            let f = Finding::new("media-quality", Severity::Warning)
-                .text(
-                    txt!(lang, format!("Stream {}: poor quality (loss {loss:.1} %, max jitter {jitter:.1} ms{})", i + 1, mos.map(|m| format!(", MOS {m:.2}")).unwrap_or_default()), format!("Stream {}: schlechte Qualität (Verlust {loss:.1} %, max. Jitter {jitter:.1} ms{})", i + 1, mos.map(|m| format!(", MOS {m:.2}")).unwrap_or_default())),
-                    txt!(lang, format!("{} -> {}: {} of {} packets lost, jitter up to {jitter:.1} ms.{pattern} Thresholds: loss {LOSS_WARN_PCT} %, jitter {JITTER_WARN_MS} ms, MOS {MOS_WARN}.", s.src, s.dst, s.rfc3550.lost, s.rfc3550.expected), format!("{} -> {}: {} von {} Paketen verloren, Jitter bis {jitter:.1} ms.{pattern} Schwellen: Verlust {LOSS_WARN_PCT} %, Jitter {JITTER_WARN_MS} ms, MOS {MOS_WARN}.", s.src, s.dst, s.rfc3550.lost, s.rfc3550.expected)),
-                    txt!(lang, "Check the network path of this direction: bandwidth, QoS marking (DSCP EF) and prioritisation, Wi-Fi; capture nearer the sender to find the hop that loses.".to_string(), "Den Netzweg dieser Richtung prüfen: Bandbreite, QoS-Markierung (DSCP EF) und Priorisierung, WLAN; näher am Sender mitschneiden, um die verlierende Stelle zu finden.".to_string()),
-                )
-                .evidence([s.first_frame, s.wireshark.max_delta_frame])
-                .stream_and_its_call(s);
-            out.push(f);
-        }
         if s.wireshark.max_delta_ms >= GAP_INFO_MS && s.packets > 1 {
             let f = Finding::new("media-gap", Severity::Info)
                 .text(
@@ -148,4 +130,80 @@ pub fn stream(s: &RtpStream, ctx: Ctx, out: &mut Vec<Finding>) {
             out.push(f);
         }
     }
+}
+
+/// `media-quality`: a stream of audio whose loss, late packets, jitter or MOS is beyond its
+/// threshold, naming the figures that tripped. Judged on the figures that mean what a listener
+/// heard: RFC 3550 loss and jitter and the jitter buffer's late packets, not Wireshark's
+/// maximum jitter, which one packet after a silence-suppression pause or a timestamp jump
+/// drives into seconds. Event-only and comfort-noise-only streams carry no audio to judge.
+fn quality(s: &RtpStream, ctx: Ctx) -> Option<Finding> {
+    let lang = ctx.lang;
+    let audio = s
+        .packets
+        .saturating_sub(s.event_packets + s.comfort_noise_packets);
+    if audio == 0 {
+        return None;
+    }
+    let r = &s.rfc3550;
+    let q = s.quality.as_ref();
+    let late_pct = q.map(|q| q.late as f64 * 100.0 / r.expected.max(1) as f64);
+    let mut tripped: Vec<(String, String)> = Vec::new();
+    if r.lost_pct >= LOSS_WARN_PCT && r.lost >= LOSS_WARN_MIN_PACKETS {
+        tripped.push((
+            format!("loss {:.1} %", r.lost_pct),
+            format!("Verlust {:.1} %", r.lost_pct),
+        ));
+    }
+    if let (Some(q), Some(late)) = (q, late_pct) {
+        if late >= LATE_WARN_PCT {
+            let ms = q.jitter_buffer_ms;
+            tripped.push((
+                format!("{late:.1} % late for a {ms:.0} ms jitter buffer"),
+                format!("{late:.1} % zu spät für einen {ms:.0}-ms-Jitterpuffer"),
+            ));
+        }
+    }
+    if r.jitter_ms >= JITTER_WARN_MS {
+        tripped.push((
+            format!("jitter {:.1} ms", r.jitter_ms),
+            format!("Jitter {:.1} ms", r.jitter_ms),
+        ));
+    }
+    if let Some(q) = q.filter(|q| q.mos < MOS_WARN) {
+        tripped.push((format!("MOS {:.2}", q.mos), format!("MOS {:.2}", q.mos)));
+    }
+    if tripped.is_empty() {
+        return None;
+    }
+    let (en, de): (Vec<String>, Vec<String>) = tripped.into_iter().unzip();
+    let bursts = &r.loss_bursts;
+    let single = bursts.first().copied().unwrap_or(0);
+    let longer: u64 = bursts.iter().skip(1).sum();
+    let pattern = if r.lost == 0 {
+        String::new()
+    } else if longer == 0 {
+        txt!(lang, " Losses were single packets, spread out (random loss: congestion or a poor radio link).".to_string(), " Es fehlten einzelne, verstreute Pakete (zufälliger Verlust: Überlast oder schlechte Funkstrecke).".to_string())
+    } else {
+        txt!(lang, format!(" {single} losses were single packets and {longer} were bursts of two or more (bursts point to queues overflowing or route changes)."), format!(" {single} Verluste waren Einzelpakete und {longer} Bündel von zwei oder mehr (Bündel deuten auf überlaufende Warteschlangen oder Routenwechsel)."))
+    };
+    let figures = match (q, late_pct) {
+        (Some(q), Some(late)) => txt!(lang, format!(" {} packets ({late:.1} %) came too late for a {:.0} ms jitter buffer; estimated MOS {:.2}.", q.late, q.jitter_buffer_ms, q.mos), format!(" {} Pakete ({late:.1} %) kamen zu spät für einen {:.0}-ms-Jitterpuffer; geschätzter MOS {:.2}.", q.late, q.jitter_buffer_ms, q.mos)),
+        _ => String::new(),
+    };
+    let wireshark = s.wireshark.max_jitter_ms;
+    let not_judged = if wireshark >= JITTER_WARN_MS && r.jitter_ms < JITTER_WARN_MS {
+        txt!(lang, format!(" Wireshark's maximum jitter ({wireshark:.1} ms) is not judged: one packet after a pause or a timestamp jump drives it up."), format!(" Wiresharks maximaler Jitter ({wireshark:.1} ms) wird nicht bewertet: ein Paket nach einer Pause oder einem Zeitstempelsprung treibt ihn hoch."))
+    } else {
+        String::new()
+    };
+    let f = Finding::new("media-quality", Severity::Warning)
+        .text(
+            txt!(lang, format!("Stream {}: poor quality ({})", s.number, en.join(", ")), format!("Stream {}: schlechte Qualität ({})", s.number, de.join(", "))),
+            txt!(lang, format!("{} -> {}: {} of {} packets lost (RFC 3550), interarrival jitter {:.1} ms.{pattern}{figures}{not_judged} Thresholds: loss {LOSS_WARN_PCT} % (at least {LOSS_WARN_MIN_PACKETS} packets), late {LATE_WARN_PCT} %, jitter {JITTER_WARN_MS} ms, MOS {MOS_WARN}.", s.src, s.dst, r.lost, r.expected, r.jitter_ms), format!("{} -> {}: {} von {} Paketen verloren (RFC 3550), Jitter {:.1} ms.{pattern}{figures}{not_judged} Schwellen: Verlust {LOSS_WARN_PCT} % (mindestens {LOSS_WARN_MIN_PACKETS} Pakete), verspätet {LATE_WARN_PCT} %, Jitter {JITTER_WARN_MS} ms, MOS {MOS_WARN}.", s.src, s.dst, r.lost, r.expected, r.jitter_ms)),
+            txt!(lang, "Check the network path of this direction: bandwidth, QoS marking (DSCP EF) and prioritisation, Wi-Fi; capture nearer the sender to find the hop that loses.".to_string(), "Den Netzweg dieser Richtung prüfen: Bandbreite, QoS-Markierung (DSCP EF) und Priorisierung, WLAN; näher am Sender mitschneiden, um die verlierende Stelle zu finden.".to_string()),
+        )
+        .evidence([s.first_frame, s.wireshark.max_delta_frame])
+        .stream_and_its_call(s);
+    Some(f)
 }
