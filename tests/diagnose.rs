@@ -1025,3 +1025,105 @@ fn quality_findings_name_the_figure_that_tripped() {
         .collect();
     assert_eq!(gaps, vec![stream_no("0x00001111")]);
 }
+
+/// Forty calls whose answer names a codec the offer did not: `explain` says it once, listing
+/// the calls and the first calls' evidence, in the first call's words (the others cite other
+/// frames); the JSON keeps one finding per call (each belongs
+/// to its call) and `--follow` prints each as its call ends.
+#[test]
+fn identical_findings_of_many_calls_are_one_block() {
+    let b = [10, 0, 0, 2];
+    let via = "10.0.0.1:5060";
+    let offer = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+    let answer = "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+    let mut p = Pcap::new(1);
+    for i in 0..40u64 {
+        let id = format!("same{i}");
+        let t = 1_000_000 + i * 1_000_000;
+        // (after, from A, start line, CSeq, To tag, body)
+        type Message<'a> = (u64, bool, &'a str, &'a str, Option<&'a str>, &'a str);
+        let msgs: [Message; 5] = [
+            (
+                0,
+                true,
+                "INVITE sip:bob@10.0.0.2 SIP/2.0",
+                "1 INVITE",
+                None,
+                offer,
+            ),
+            (
+                50_000,
+                false,
+                "SIP/2.0 200 OK",
+                "1 INVITE",
+                Some("b"),
+                answer,
+            ),
+            (
+                60_000,
+                true,
+                "ACK sip:bob@10.0.0.2 SIP/2.0",
+                "1 ACK",
+                Some("b"),
+                "",
+            ),
+            (
+                500_000,
+                true,
+                "BYE sip:bob@10.0.0.2 SIP/2.0",
+                "2 BYE",
+                Some("b"),
+                "",
+            ),
+            (510_000, false, "SIP/2.0 200 OK", "2 BYE", Some("b"), ""),
+        ];
+        for (dt, from_a, start, cseq, tag, body) in msgs {
+            let m = sip(start, &id, cseq, "erin", tag, via, "", body);
+            let frame = if from_a {
+                udp4(A, 5060, b, 5060, &m)
+            } else {
+                udp4(b, 5060, A, 5060, &m)
+            };
+            p.frame(t + dt, &frame);
+        }
+    }
+    let t = write("same-finding.pcap", &p);
+    let text = common::voipscope(&["explain", t.path()]).stdout;
+    let heads: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("The answer names PCMU that the offer did not"))
+        .collect();
+    assert_eq!(
+        heads,
+        vec!["WARNING calls 1-40 (40 calls): The answer names PCMU that the offer did not"],
+        "{text}"
+    );
+    // words as they read, whatever the line breaks
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for words in [
+        "Call 1: Frame 1 offered PCMA; frame 2 answered with PCMU.",
+        "`voipscope explain --call N` shows each.",
+        "Evidence: frames 1, 2 (call 1); 6, 7 (call 2); 11, 12 (call 3); 16, 17 (call 4); 21, 22 (call 5); and 35 more calls",
+        // the no-rtp findings say the same words for every call
+        "WARNING calls 1-40 (40 calls): Answered, but no RTP",
+    ] {
+        assert!(flat.contains(words), "{words}: {text}");
+    }
+    let de = common::voipscope(&["explain", "--lang", "de", t.path()]).stdout;
+    assert!(
+        de.contains("WARNUNG Anrufe 1-40 (40 Anrufe): Die Antwort nennt PCMU"),
+        "{de}"
+    );
+    let json = findings_of(t.path());
+    let per_call = json
+        .iter()
+        .filter(|f| f["id"] == "answer-codec-not-offered")
+        .count();
+    assert_eq!(per_call, 40, "{json:?}");
+    let follow = common::voipscope(&["explain", "--follow", t.path()]).stdout;
+    let each = follow
+        .lines()
+        .filter(|l| l.contains("The answer names PCMU that the offer did not"))
+        .count();
+    assert_eq!(each, 40, "{follow}");
+}

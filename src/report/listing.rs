@@ -8,7 +8,6 @@
 use std::io::Write;
 
 use super::calls::{self, OtherCounts};
-use super::document::finding_key;
 use super::spill::{Key, Spill};
 use super::{findings, streams};
 use crate::analysis::{Record, RecordSink, Summary};
@@ -71,7 +70,7 @@ pub struct Text<W: Write> {
     registrations: Spill,
     wireshark: Spill,
     rfc3550: Spill,
-    findings: Spill,
+    findings: findings::Grouper,
     other: OtherCounts,
     call_count: usize,
     registration_count: usize,
@@ -97,7 +96,7 @@ impl<W: Write> Text<W> {
             registrations: Spill::new(),
             wireshark: Spill::new(),
             rfc3550: Spill::new(),
-            findings: Spill::new(),
+            findings: findings::Grouper::new(),
             other: OtherCounts::default(),
             call_count: 0,
             registration_count: 0,
@@ -179,16 +178,16 @@ impl<W: Write> Text<W> {
         if !wanted {
             return Ok(());
         }
-        let mut block = String::new();
-        findings::one(&mut block, f, self.lang);
         if self.follow {
+            let mut block = String::new();
+            findings::one(&mut block, f, self.lang);
             if self.printed_findings > 0 {
                 self.out.write_all(b"\n")?;
             }
             self.printed_findings += 1;
             return self.out.write_all(block.as_bytes());
         }
-        self.findings.put(finding_key(f), block.into_bytes())
+        self.findings.put(f)
     }
 
     fn write_calls_table(&mut self) -> std::io::Result<()> {
@@ -225,7 +224,7 @@ impl<W: Write> Text<W> {
         }
         let out = &mut self.out;
         let mut first = true;
-        std::mem::take(&mut self.findings).drain(|p| {
+        std::mem::take(&mut self.findings).drain(self.lang, |p| {
             if !first {
                 out.write_all(b"\n")?;
             }
