@@ -140,6 +140,27 @@ impl InOrder<'_> {
             *self.sip_by_transport.entry(m.transport).or_insert(0) += 1;
             self.sink.sip(m, None);
         }
+        if !self.out.relayed.is_empty() {
+            for r in std::mem::take(&mut self.out.relayed) {
+                self.relayed(r);
+            }
+        }
+    }
+
+    /// What a TURN relay carried on a TCP stream, decoded as the datagram it stands for.
+    fn relayed(&mut self, r: decode::tcp::RelayedData) {
+        let mut sub = ChunkOut::default();
+        let ctx = FrameCtx {
+            frame: r.frame,
+            ts_ns: r.ts_ns,
+            depth: 0,
+        };
+        decode::ip::turn_relayed(r.flow, &r.data, ctx, &mut sub);
+        self.counters.add(&sub.counters);
+        self.anomalies.extend(sub.anomalies);
+        for ev in sub.events {
+            self.event(ev.frame, ev.ts_ns, &ev.kind, None);
+        }
     }
 
     /// A datagram's message, framed and read by the worker that decoded it (which numbered

@@ -144,6 +144,16 @@ fn fuzz_regressions() {
     decode_frame(&frame, &mut out);
 }
 
+/// Ethernet/IPv4/UDP around `payload`.
+fn udp_frame(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    let b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+        .udp(sport, dport);
+    let _ = b.write(&mut v, payload);
+    v
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -167,6 +177,33 @@ proptest! {
         let frame = RawFrame { number: 1, ts_ns: 0, link, orig_len: data.len() as u32, data: &data };
         let mut out = ChunkOut::default();
         decode_frame(&frame, &mut out);
+    }
+
+    /// TURN and HEP views: whatever the bytes, what they give lies inside them.
+    #[test]
+    fn any_turn_and_hep(data in proptest::collection::vec(any::<u8>(), 0..600), prefix in prop_oneof![Just(&b""[..]), Just(&b"HEP3"[..]), Just(&b"\x40\x00"[..]), Just(&b"\x00\x17"[..])]) {
+        use voipscope::decode::{hep, turn};
+        let mut bytes = prefix.to_vec();
+        bytes.extend(data);
+        let inside = |d: &[u8]| bytes.as_ptr_range().contains(&d.as_ptr()) || d.is_empty();
+        if let Some(turn::Turn::Relayed(d)) = turn::datagram(&bytes) {
+            prop_assert!(inside(d));
+        }
+        if let Some(Some(len)) = turn::stream_message_len(&bytes) {
+            if let Some(turn::Turn::Relayed(d)) = bytes.get(..len).and_then(turn::stream_message) {
+                prop_assert!(inside(d));
+            }
+        }
+        if let Some(hep::Hep::Packet(e)) = hep::read(&bytes) {
+            prop_assert!(inside(e.payload));
+        }
+        // and on the wire, on their ports
+        for (sport, dport) in [(50000, 3478), (40001, 9060)] {
+            let frame = udp_frame(sport, dport, &bytes);
+            let raw = RawFrame { number: 1, ts_ns: 0, link: 1, orig_len: frame.len() as u32, data: &frame };
+            let mut out = ChunkOut::default();
+            decode_frame(&raw, &mut out);
+        }
     }
 
     #[test]

@@ -808,3 +808,179 @@ fn streams_to_a_shared_media_port_stay_with_their_call() {
         .iter()
         .all(|s| s["call_number"] == 1));
 }
+
+/// A STUN message of `kind` with attributes, as RFC 8489 lays it out.
+fn stun_message(kind: u16, attrs: &[(u16, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (t, v) in attrs {
+        body.extend(t.to_be_bytes());
+        body.extend((v.len() as u16).to_be_bytes());
+        body.extend(*v);
+        body.resize(body.len().div_ceil(4) * 4, 0);
+    }
+    let mut m = kind.to_be_bytes().to_vec();
+    m.extend((body.len() as u16).to_be_bytes());
+    m.extend([0x21, 0x12, 0xA4, 0x42]);
+    m.extend([9u8; 12]);
+    m.extend(body);
+    m
+}
+
+fn g711(seq: u16, ssrc: u32) -> Vec<u8> {
+    let mut p = vec![0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    p[2..4].copy_from_slice(&seq.to_be_bytes());
+    p[4..8].copy_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+    p[8..12].copy_from_slice(&ssrc.to_be_bytes());
+    p.extend([0xd5u8; 160]);
+    p
+}
+
+/// RTP relayed by TURN (RFC 8656) is analyzed: ChannelData from the client over UDP (one
+/// packet missing), Data indications from the server, ChannelData over TCP split across
+/// segments and packed two to a segment. A STUN binding on the same port stays STUN.
+#[test]
+fn rtp_relayed_by_turn_over_udp_and_tcp() {
+    const CLIENT: [u8; 4] = [10, 0, 0, 1];
+    const SERVER: [u8; 4] = [192, 0, 2, 10];
+    let mut p = Pcap::new(1);
+    p.frame(
+        900_000,
+        &udp4(CLIENT, 50000, SERVER, 3478, &stun_message(0x0001, &[])),
+    );
+    let peer = [0u8, 1, 0x33, 0x44, 0xe1, 0x12, 0xa6, 0x43];
+    for n in 0..100u16 {
+        let t = 1_000_000 + u64::from(n) * 20_000;
+        if n != 40 {
+            let rtp = g711(n, 0xAAAA);
+            let mut cd = vec![0x40, 0x00];
+            cd.extend((rtp.len() as u16).to_be_bytes());
+            cd.extend(&rtp);
+            p.frame(t, &udp4(CLIENT, 50000, SERVER, 3478, &cd));
+        }
+        let ind = stun_message(0x0017, &[(0x0012, &peer), (0x0013, &g711(n, 0xBBBB))]);
+        p.frame(t + 5, &udp4(SERVER, 3478, CLIENT, 50000, &ind));
+    }
+    // TURN over TCP: 50 ChannelData messages (172 bytes of RTP, padded to 176), sent as one
+    // byte stream cut into segments of 250 bytes
+    let mut stream = Vec::new();
+    for n in 0..50u16 {
+        let rtp = g711(n, 0xCCCC);
+        stream.extend([0x40, 0x01]);
+        stream.extend((rtp.len() as u16).to_be_bytes());
+        stream.extend(&rtp);
+        stream.resize(stream.len().div_ceil(4) * 4, 0);
+    }
+    let mut seq = 1u32;
+    for (i, part) in stream.chunks(250).enumerate() {
+        p.frame(
+            4_000_000 + i as u64 * 20_000,
+            &tcp4(CLIENT, 40000, SERVER, 3478, seq, part),
+        );
+        seq += part.len() as u32;
+    }
+    let t = TempFile::new("turn.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(
+        a["capture"]["turn_packets"],
+        99 + 100 + 50,
+        "{}",
+        a["capture"]
+    );
+    assert_eq!(a["capture"]["stun_packets"], 1, "{}", a["capture"]);
+    assert_eq!(
+        a["capture"]["rtp_packets"],
+        99 + 100 + 50,
+        "{}",
+        a["capture"]
+    );
+    let streams = a["streams"].as_array().unwrap();
+    let by_ssrc = |ssrc: &str| {
+        streams
+            .iter()
+            .find(|s| s["ssrc"] == ssrc)
+            .unwrap_or_else(|| panic!("{ssrc}: {streams:?}"))
+    };
+    let up = by_ssrc("0x0000AAAA");
+    assert_eq!(
+        (up["packets"].as_u64(), up["rfc3550"]["lost"].as_u64()),
+        (Some(99), Some(1))
+    );
+    assert_eq!(up["src"], "10.0.0.1:50000");
+    assert_eq!(up["dst"], "192.0.2.10:3478");
+    assert_eq!(by_ssrc("0x0000BBBB")["packets"], 100);
+    let tcp = by_ssrc("0x0000CCCC");
+    assert_eq!(
+        (tcp["packets"].as_u64(), tcp["rfc3550"]["lost"].as_u64()),
+        (Some(50), Some(0))
+    );
+    assert_eq!(streams.len(), 3);
+    let text = voipscope(&["analyze", t.path()]).stdout;
+    assert!(text.contains("(249 relayed by TURN)"), "{text}");
+}
+
+/// A HEP version 3 message (HOMER's encapsulation, UDP 9060) carrying each SIP message a
+/// capture agent saw: the call inside is analyzed with the agent's addresses; a HEP version
+/// 2 message carries one more.
+#[test]
+fn sip_sent_by_a_hep_agent_is_analyzed() {
+    fn chunk(kind: u16, value: &[u8]) -> Vec<u8> {
+        let mut c = vec![0, 0];
+        c.extend(kind.to_be_bytes());
+        c.extend((6 + value.len() as u16).to_be_bytes());
+        c.extend(value);
+        c
+    }
+    fn hep3(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, payload: &[u8]) -> Vec<u8> {
+        let mut body = Vec::new();
+        body.extend(chunk(0x0001, &[2]));
+        body.extend(chunk(0x0002, &[17]));
+        body.extend(chunk(0x0003, &src));
+        body.extend(chunk(0x0004, &dst));
+        body.extend(chunk(0x0007, &sport.to_be_bytes()));
+        body.extend(chunk(0x0008, &dport.to_be_bytes()));
+        body.extend(chunk(0x0009, &1_735_689_600u32.to_be_bytes()));
+        body.extend(chunk(0x000a, &0u32.to_be_bytes()));
+        body.extend(chunk(0x000b, &[1]));
+        body.extend(chunk(0x000c, &2001u32.to_be_bytes()));
+        body.extend(chunk(0x000f, payload));
+        let mut m = b"HEP3".to_vec();
+        m.extend((6 + body.len() as u16).to_be_bytes());
+        m.extend(body);
+        m
+    }
+    fn hep2(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, payload: &[u8]) -> Vec<u8> {
+        let mut m = vec![2, 28, 2, 17];
+        m.extend(sport.to_be_bytes());
+        m.extend(dport.to_be_bytes());
+        m.extend(src);
+        m.extend(dst);
+        m.extend([0u8; 12]);
+        m.extend(payload);
+        m
+    }
+    const AGENT: [u8; 4] = [10, 9, 9, 9];
+    const COLLECTOR: [u8; 4] = [10, 9, 9, 1];
+    let busy = "SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
+                From: <sip:alice@10.0.0.1>;tag=a\r\nTo: <sip:bob@10.0.0.2>;tag=b\r\nCall-ID: hep1\r\n\
+                CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    let ack = "ACK sip:bob@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
+               From: <sip:alice@10.0.0.1>;tag=a\r\nTo: <sip:bob@10.0.0.2>;tag=b\r\nCall-ID: hep1\r\n\
+               CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
+    let mut p = Pcap::new(1);
+    let invite = hep3(ALICE, 5060, BOB, 5060, &sip_invite("hep1"));
+    p.frame(1_000_000, &udp4(AGENT, 40001, COLLECTOR, 9060, &invite));
+    let busy = hep3(BOB, 5060, ALICE, 5060, busy.as_bytes());
+    p.frame(1_100_000, &udp4(AGENT, 40001, COLLECTOR, 9060, &busy));
+    let ack = hep2(ALICE, 5060, BOB, 5060, ack.as_bytes());
+    p.frame(1_200_000, &udp4(AGENT, 40001, COLLECTOR, 9060, &ack));
+    let t = TempFile::new("hep.pcap", &p.bytes);
+    let a = analyze_json(t.path(), &[]);
+    assert_eq!(a["capture"]["hep_packets"], 3, "{}", a["capture"]);
+    assert_eq!(a["capture"]["sip_messages"], 3, "{}", a["capture"]);
+    assert_eq!(a["capture"]["other_udp_packets"], 0, "{}", a["capture"]);
+    let call = &a["calls"][0];
+    assert_eq!(call["state"], "rejected", "{call}");
+    assert_eq!(call["final_status"], 486);
+    assert_eq!(call["caller"], "10.0.0.1:5060");
+    assert_eq!(call["messages"].as_array().unwrap().len(), 3, "{call}");
+}

@@ -74,6 +74,10 @@ pub struct CaptureSummary {
     pub stun_packets: u64,
     pub dtls_packets: u64,
     pub zrtp_packets: u64,
+    /// TURN messages whose relayed data was analyzed.
+    pub turn_packets: u64,
+    /// HEP (HOMER) messages whose packet was analyzed.
+    pub hep_packets: u64,
     pub tls_records: u64,
     pub websocket_messages: u64,
     pub other_udp_packets: u64,
@@ -323,6 +327,8 @@ fn summarize(
         stun_packets: c.stun_packets,
         dtls_packets: c.dtls_packets,
         zrtp_packets: c.zrtp_packets,
+        turn_packets: c.turn_packets,
+        hep_packets: c.hep_packets,
         tls_records: run.streams.tls_records,
         websocket_messages: run.streams.websocket_messages,
         other_udp_packets: c.other_udp,

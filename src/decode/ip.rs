@@ -1,6 +1,7 @@
 //! IPv4 and IPv6 (with extension headers, through etherparse's lax slicer) and the transports
 //! above them: UDP, TCP, SCTP, and the tunnels that ride on IP (GRE, IP-in-IP) or UDP (GTP-U,
-//! VXLAN). Fragments and TCP segments are handed on as events for the in-order stage.
+//! VXLAN) or carry packets on UDP (TURN relays, HEP agents). Fragments and TCP segments are
+//! handed on as events for the in-order stage.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -8,8 +9,8 @@ use etherparse::{Ipv6ExtensionSlice, LaxIpSlice};
 
 use super::classify::{classify_udp, not_media_port, PayloadClass};
 use super::{
-    be16, be32, link, ChunkOut, EventKind, Flow, FragmentPiece, FrameCtx, MediaKind, RtpHeader,
-    SctpPiece, SipTransport, TcpSegment, Undecoded,
+    be16, be32, hep, link, turn, ChunkOut, EventKind, Flow, FragmentPiece, FrameCtx, MediaKind,
+    RtpHeader, SctpPiece, SipTransport, TcpSegment, Undecoded,
 };
 
 /// Decodes an IP packet (version from the first nibble).
@@ -134,6 +135,66 @@ fn udp<'a>(
         src: SocketAddr::new(src, sport),
         dst: SocketAddr::new(dst, dport),
     };
+    if sport == hep::HEP_PORT || dport == hep::HEP_PORT {
+        match hep::read(payload) {
+            Some(hep::Hep::Packet(e)) => {
+                out.counters.hep_packets += 1;
+                return encapsulated(e, cut, ctx, out);
+            }
+            Some(hep::Hep::Unreadable) => {
+                return out.counters.undecoded(Undecoded::Malformed("hep"));
+            }
+            None => {}
+        }
+    }
+    if sport == turn::TURN_PORT || dport == turn::TURN_PORT {
+        if let Some(turn::Turn::Relayed(data)) = turn::datagram(payload) {
+            out.counters.turn_packets += 1;
+            return udp_payload(flow, data, cut, ctx, out);
+        }
+    }
+    udp_payload(flow, payload, cut, ctx, out);
+}
+
+/// Data a TURN relay carried on a TCP stream, read as the UDP payload it stands for.
+pub fn turn_relayed<'a>(flow: Flow, data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
+    out.counters.turn_packets += 1;
+    udp_payload(flow, data, false, ctx, out);
+}
+
+/// The packet a HEP message carries, as if captured where the agent saw it: UDP payloads as
+/// any UDP payload, a TCP or SCTP payload (agents send whole SIP messages) as a SIP datagram.
+fn encapsulated<'a>(e: hep::Encapsulated<'a>, cut: bool, ctx: FrameCtx, out: &mut ChunkOut<'a>) {
+    let transport = match e.protocol {
+        17 => return udp_payload(e.flow, e.payload, cut, ctx, out),
+        6 => SipTransport::Tcp,
+        132 => SipTransport::Sctp,
+        _ => return out.counters.undecoded(Undecoded::Malformed("hep")),
+    };
+    if classify_udp(e.flow.src.port(), e.flow.dst.port(), e.payload) == PayloadClass::Sip {
+        out.event(
+            ctx,
+            EventKind::SipDatagram {
+                flow: e.flow,
+                transport,
+                data: e.payload,
+                cut,
+            },
+        );
+    } else {
+        out.counters.other_udp += 1;
+    }
+}
+
+/// What a UDP datagram (or the data a TURN relay or HEP agent carried) holds, by its shape.
+fn udp_payload<'a>(
+    flow: Flow,
+    payload: &'a [u8],
+    cut: bool,
+    ctx: FrameCtx,
+    out: &mut ChunkOut<'a>,
+) {
+    let (sport, dport) = (flow.src.port(), flow.dst.port());
     let c = &mut out.counters;
     let class = classify_udp(sport, dport, payload);
     match class {

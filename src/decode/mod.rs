@@ -7,11 +7,13 @@
 
 pub mod classify;
 pub mod fragments;
+pub mod hep;
 pub mod ip;
 pub mod link;
 pub mod sctp;
 pub mod sip_frame;
 pub mod tcp;
+pub mod turn;
 pub mod websocket;
 
 use std::collections::BTreeMap;
@@ -327,6 +329,10 @@ pub struct Counters {
     pub stun_packets: u64,
     pub dtls_packets: u64,
     pub zrtp_packets: u64,
+    /// TURN messages whose relayed data was analyzed (ChannelData, Send and Data indications).
+    pub turn_packets: u64,
+    /// HEP messages whose packet was analyzed.
+    pub hep_packets: u64,
     pub sip_keepalives: u64,
     pub other_udp: u64,
     pub tcp_segments: u64,
@@ -376,6 +382,8 @@ impl Counters {
         self.stun_packets += o.stun_packets;
         self.dtls_packets += o.dtls_packets;
         self.zrtp_packets += o.zrtp_packets;
+        self.turn_packets += o.turn_packets;
+        self.hep_packets += o.hep_packets;
         self.sip_keepalives += o.sip_keepalives;
         self.other_udp += o.other_udp;
         self.tcp_segments += o.tcp_segments;

@@ -1,6 +1,7 @@
 //! TCP byte streams per direction, in capture order: reordering, retransmissions and overlaps
 //! resolved by sequence number, gaps reported, and each stream's bytes recognised (SIP,
-//! SIP over WebSocket, TLS records, other) and cut into SIP messages.
+//! SIP over WebSocket, TLS records, TURN, other) and cut into SIP messages (or, for TURN, the
+//! data it relays).
 //!
 //! Every buffer has a cap: out-of-order data per direction, the partial message per direction,
 //! and the number of directions tracked. Reaching one is an anomaly, never unbounded memory.
@@ -11,7 +12,7 @@ use super::classify::{looks_like_sip_start, may_start_request_line, MAX_START_LI
 use super::sip_frame::{extent, Extent};
 use super::websocket::{parse_frame, upgrade_header_len, WsParse};
 use super::{
-    Flow, SipMessage, SipTransport, StreamCounters, TcpSegment, TCP_FIN, TCP_RST, TCP_SYN,
+    turn, Flow, SipMessage, SipTransport, StreamCounters, TcpSegment, TCP_FIN, TCP_RST, TCP_SYN,
 };
 use crate::anomaly::{Anomaly, AnomalyKind};
 
@@ -34,6 +35,8 @@ enum Mode {
     SipResync,
     WebSocket,
     Tls,
+    /// TURN over TCP (RFC 8656): STUN messages and ChannelData, back to back.
+    Turn,
     Other,
 }
 
@@ -137,10 +140,22 @@ impl Direction {
     }
 }
 
+/// Data a TURN relay carried on a TCP stream, to be read as a UDP payload of the stream's
+/// addresses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelayedData {
+    pub flow: Flow,
+    /// The frame that completed the TURN message, and its time.
+    pub frame: u64,
+    pub ts_ns: i64,
+    pub data: Vec<u8>,
+}
+
 /// What the stream stage produces as it goes.
 #[derive(Default)]
 pub struct StreamOutput {
     pub messages: Vec<SipMessage>,
+    pub relayed: Vec<RelayedData>,
     pub anomalies: Vec<Anomaly>,
     pub counters: StreamCounters,
 }
@@ -306,8 +321,9 @@ fn lose_sync(dir: &mut Direction) {
     dir.mode = match dir.mode {
         Mode::Sip | Mode::SipResync => Mode::SipResync,
         Mode::Unknown => Mode::Unknown,
-        // TLS and WebSocket resume at the next record or frame start we can recognise
-        Mode::Tls | Mode::WebSocket => Mode::Unknown,
+        // TLS, WebSocket and TURN resume at the next record, frame or message start we can
+        // recognise
+        Mode::Tls | Mode::WebSocket | Mode::Turn => Mode::Unknown,
         Mode::Other => Mode::Other,
     };
 }
@@ -413,6 +429,11 @@ fn process(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) 
                     return;
                 }
             }
+            Mode::Turn => {
+                if !frame_turn(flow, dir, frame, out) {
+                    return;
+                }
+            }
             Mode::Tls => {
                 let bytes = dir.buf.bytes().to_vec();
                 dir.buf.clear();
@@ -430,6 +451,16 @@ fn process(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) 
 /// Decides what a stream carries from its first bytes. Returns true when the mode changed.
 fn recognise(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) -> bool {
     let data = dir.buf.bytes();
+    if flow.src.port() == turn::TURN_PORT || flow.dst.port() == turn::TURN_PORT {
+        match turn::stream_message_len(data) {
+            Some(Some(_)) => {
+                dir.mode = Mode::Turn;
+                return true;
+            }
+            Some(None) => return false,
+            None => {}
+        }
+    }
     let lead = data
         .iter()
         .take_while(|b| matches!(b, b'\r' | b'\n'))
@@ -490,6 +521,43 @@ fn recognise(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput
     dir.mode = Mode::Other;
     dir.buf.clear();
     false
+}
+
+/// Cuts complete TURN messages off the buffer and hands on the data they relay. Returns true
+/// when the mode changed (bytes that are no TURN message: the stream is left alone).
+fn frame_turn(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) -> bool {
+    loop {
+        let data = dir.buf.bytes();
+        let len = match turn::stream_message_len(data) {
+            Some(Some(len)) => len,
+            Some(None) => return false,
+            None => {
+                out.anomalies.push(Anomaly::new(
+                    AnomalyKind::SipFraming,
+                    frame,
+                    format!(
+                        "{} -> {}: bytes that are no TURN message; the rest of the stream is not read",
+                        flow.src, flow.dst
+                    ),
+                ));
+                dir.mode = Mode::Other;
+                return true;
+            }
+        };
+        if data.len() < len {
+            return false;
+        }
+        if let Some(turn::Turn::Relayed(inner)) = turn::stream_message(&data[..len]) {
+            let (frames, ts) = dir.buf.frames_of(len);
+            out.relayed.push(RelayedData {
+                flow,
+                frame: frames.last().copied().unwrap_or(frame),
+                ts_ns: ts,
+                data: inner.to_vec(),
+            });
+        }
+        dir.buf.consume(len);
+    }
 }
 
 /// Cuts complete SIP messages off the buffer. Returns true when the mode changed.

@@ -50,9 +50,25 @@ pub fn summary_of(c: &crate::CaptureSummary, anomalies: &[crate::Anomaly]) -> St
     );
     let _ = writeln!(
         s,
-        "  media     {} RTP, {} RTCP, {} STUN, {} DTLS, {} ZRTP packets",
-        c.rtp_packets, c.rtcp_packets, c.stun_packets, c.dtls_packets, c.zrtp_packets
+        "  media     {} RTP, {} RTCP, {} STUN, {} DTLS, {} ZRTP packets{}",
+        c.rtp_packets,
+        c.rtcp_packets,
+        c.stun_packets,
+        c.dtls_packets,
+        c.zrtp_packets,
+        if c.turn_packets > 0 {
+            format!(" ({} relayed by TURN)", c.turn_packets)
+        } else {
+            String::new()
+        }
     );
+    if c.hep_packets > 0 {
+        let _ = writeln!(
+            s,
+            "  hep       {} packets sent by HEP capture agents, analyzed as the agents saw them",
+            c.hep_packets
+        );
+    }
     if c.tls_records > 0 || c.websocket_messages > 0 {
         let _ = writeln!(
             s,
