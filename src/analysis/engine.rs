@@ -35,8 +35,9 @@ pub const MAX_STEP_NS: i64 = 10 * S;
 pub const QUIET_AFTER_CALL_NS: i64 = 2 * S;
 /// Any other stream or flow is finished after this long without a packet.
 pub const MEDIA_IDLE_NS: i64 = 60 * S;
-/// SDP endpoints no live call names are forgotten this long after their last description.
-pub const PLAN_IDLE_NS: i64 = 60 * S;
+/// SDP endpoints no live call names are forgotten this long after their last description
+/// (a stream that began keeps what it read; one that begins later has no call to join).
+pub const PLAN_IDLE_NS: i64 = 10 * S;
 /// RTCP reports about an SSRC no live stream has are forgotten after this long.
 pub const RTCP_IDLE_NS: i64 = 60 * S;
 /// A DTLS or ZRTP handshake between two addresses is remembered this long after its last

@@ -21,7 +21,10 @@ use rustc_hash::{FxHashMap, FxHasher};
 use super::message::{Message, MessageKind};
 
 /// Longer than any transaction lives (64*T1 = 32 s, Timer B/F/H), so repeats are always found.
-pub const TRANSACTION_LIFETIME_NS: i64 = 64_000_000_000;
+pub const TRANSACTION_LIFETIME_NS: i64 = 40_000_000_000;
+/// How often entries past [`TRANSACTION_LIFETIME_NS`] are forgotten: the table holds at most
+/// the lifetime plus this (it held up to twice the lifetime when purged once per lifetime).
+const PURGE_EVERY_NS: i64 = 4_000_000_000;
 /// Repeats closer than this with identical bytes are copies made by the capture setup.
 pub const DUPLICATE_WINDOW_NS: i64 = 10_000_000;
 /// Entries kept at most; the oldest half is dropped beyond it (counted by the caller).
@@ -160,7 +163,7 @@ impl RetransmissionDetector {
     }
 
     fn purge(&mut self, now_ns: i64) {
-        let due = now_ns.saturating_sub(self.last_purge_ns) > TRANSACTION_LIFETIME_NS;
+        let due = now_ns.saturating_sub(self.last_purge_ns) > PURGE_EVERY_NS;
         if due || self.seen.len() >= MAX_TRANSACTIONS {
             let cutoff = now_ns.saturating_sub(TRANSACTION_LIFETIME_NS);
             self.seen.retain(|_, s| s.ts_ns >= cutoff);
