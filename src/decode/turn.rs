@@ -33,14 +33,7 @@ pub fn datagram(p: &[u8]) -> Option<Turn<'_>> {
     if let Some(data) = channel_data(p) {
         return Some(Turn::Relayed(data));
     }
-    let len = stun_len(p)?;
-    if len > p.len() {
-        return None;
-    }
-    Some(match indication_data(&p[..len]) {
-        Some(data) => Turn::Relayed(data),
-        None => Turn::Stun,
-    })
+    stream_message(p.get(..stun_len(p)?)?)
 }
 
 /// The data of a ChannelData message at the start of `p` (RFC 8656 section 12.4).

@@ -117,9 +117,8 @@ pub fn stream(s: &RtpStream, ctx: Ctx, out: &mut Vec<Finding>) {
     if let Some(f) = quality(s, ctx) {
         out.push(f);
     }
-    {
-        if s.wireshark.max_delta_ms >= GAP_INFO_MS && s.packets > 1 {
-            let f = Finding::new("media-gap", Severity::Info)
+    if s.wireshark.max_delta_ms >= GAP_INFO_MS && s.packets > 1 {
+        let f = Finding::new("media-gap", Severity::Info)
                 .text(
                     txt!(lang, format!("Stream {}: {:.1} s without packets", i + 1, s.wireshark.max_delta_ms / 1e3), format!("Stream {}: {:.1} s ohne Pakete", i + 1, s.wireshark.max_delta_ms / 1e3)),
                     txt!(lang, format!("The longest gap in {} -> {} was {:.0} ms, ending at frame {}. Silence suppression (VAD) makes such gaps on purpose; otherwise audio dropped out.", s.src, s.dst, s.wireshark.max_delta_ms, s.wireshark.max_delta_frame), format!("Die längste Lücke in {} -> {} dauerte {:.0} ms und endete bei Frame {}. Sprachpausenunterdrückung (VAD) erzeugt solche Lücken absichtlich; sonst ist das Audio ausgefallen.", s.src, s.dst, s.wireshark.max_delta_ms, s.wireshark.max_delta_frame)),
@@ -127,8 +126,7 @@ pub fn stream(s: &RtpStream, ctx: Ctx, out: &mut Vec<Finding>) {
                 )
                 .evidence([s.wireshark.max_delta_frame])
                 .stream_and_its_call(s);
-            out.push(f);
-        }
+        out.push(f);
     }
 }
 

@@ -66,7 +66,8 @@ fn pretty_at<T: Serialize + ?Sized>(value: &T, depth: usize) -> std::io::Result<
     Ok(out)
 }
 
-fn severity_rank(s: Severity) -> u64 {
+/// Severities in listing order: errors first.
+pub(crate) fn severity_rank(s: Severity) -> u64 {
     match s {
         Severity::Error => 0,
         Severity::Warning => 1,

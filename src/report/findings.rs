@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::document::finding_key;
+use super::document::{finding_key, severity_rank};
 use super::spill::{Key, Spill};
 use crate::diagnose::{Finding, Severity};
 use crate::sip::status::Lang;
@@ -53,7 +53,14 @@ fn label(s: Severity, lang: Lang) -> &'static str {
 /// One finding as a block of text.
 pub fn one(out: &mut String, f: &Finding, lang: Lang) {
     let shown = Shown::of(f);
-    block(out, &shown, None, &frame_list(&shown.evidence), lang);
+    block(
+        out,
+        &shown,
+        None,
+        &shown.explanation,
+        &frame_list(&shown.evidence),
+        lang,
+    );
 }
 
 /// Calls of a group whose evidence frames are listed; the others are counted.
@@ -72,14 +79,6 @@ struct Shown {
     explanation: String,
     suggestion: String,
     evidence: Vec<u64>,
-}
-
-fn severity_code(s: Severity) -> u8 {
-    match s {
-        Severity::Error => 0,
-        Severity::Warning => 1,
-        Severity::Info => 2,
-    }
 }
 
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
@@ -118,7 +117,7 @@ impl Shown {
 
     fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.explanation.len());
-        out.push(severity_code(self.severity));
+        out.push(severity_rank(self.severity) as u8);
         for n in [self.stream, self.call] {
             out.extend_from_slice(&n.map_or(0, |n| n as u64 + 1).to_le_bytes());
         }
@@ -231,7 +230,14 @@ impl Group {
         let mut out = String::new();
         let f = &self.first;
         if self.calls == 1 {
-            block(&mut out, f, None, &frame_list(&f.evidence), lang);
+            block(
+                &mut out,
+                f,
+                None,
+                &f.explanation,
+                &frame_list(&f.evidence),
+                lang,
+            );
             return out;
         }
         let listed: usize = self.runs.iter().map(|(a, b)| b - a + 1).sum();
@@ -269,26 +275,24 @@ impl Group {
                 Lang::De => format!("und {more} weitere Anrufe"),
             });
         }
-        if self.explanations_differ {
+        let explanation = if self.explanations_differ {
             // the first call's words stand for all; each call's are a command away
-            let first = self.first.call.unwrap_or(0);
-            let explanation = match lang {
+            let first = f.call.unwrap_or(0);
+            match lang {
                 Lang::En => format!("Call {first}: {} The other calls' details differ: `voipscope explain --call N` shows each.", f.explanation),
                 Lang::De => format!("Anruf {first}: {} Die Einzelheiten der anderen Anrufe weichen ab: `voipscope explain --call N` zeigt jeden.", f.explanation),
-            };
-            let shown = Shown {
-                explanation,
-                listed_at: Vec::new(),
-                id: f.id.clone(),
-                title: f.title.clone(),
-                suggestion: f.suggestion.clone(),
-                evidence: Vec::new(),
-                ..*f
-            };
-            block(&mut out, &shown, Some(&head), &frames.join("; "), lang);
+            }
         } else {
-            block(&mut out, f, Some(&head), &frames.join("; "), lang);
-        }
+            f.explanation.clone()
+        };
+        block(
+            &mut out,
+            f,
+            Some(&head),
+            &explanation,
+            &frames.join("; "),
+            lang,
+        );
         out
     }
 }
@@ -320,7 +324,7 @@ impl Grouper {
     pub fn put(&mut self, f: &Finding) -> std::io::Result<()> {
         let o = f.order;
         let mut key = Key::new()
-            .num(u64::from(severity_code(f.severity)))
+            .num(severity_rank(f.severity))
             .text(f.id)
             .num(f.stream.map_or(0, |n| n as u64 + 1))
             .text(&f.title)
@@ -379,9 +383,17 @@ fn frame_list(frames: &[u64]) -> String {
     frames.join(", ")
 }
 
-/// One finding's block; `head` goes before its title in place of the call number, and
-/// `evidence` (the frames) is left out when empty.
-fn block(out: &mut String, f: &Shown, head: Option<&str>, evidence: &str, lang: Lang) {
+/// One finding's block; `head` goes before its title in place of the call number, the
+/// `explanation` stands for the finding's own, and `evidence` (the frames) is left out when
+/// empty.
+fn block(
+    out: &mut String,
+    f: &Shown,
+    head: Option<&str>,
+    explanation: &str,
+    evidence: &str,
+    lang: Lang,
+) {
     let lead = format!("{:<8}", label(f.severity, lang));
     let mut first = String::new();
     match (head, f.call) {
@@ -393,7 +405,7 @@ fn block(out: &mut String, f: &Shown, head: Option<&str>, evidence: &str, lang: 
     }
     first.push_str(&f.title);
     wrap_after(out, &lead, "        ", &first);
-    wrap(out, "        ", &f.explanation);
+    wrap(out, "        ", explanation);
     if !evidence.is_empty() {
         let what = match lang {
             Lang::En => "Evidence: frames",
