@@ -222,9 +222,11 @@ fn run(
     // only worker while it waits for the finisher to take a batch
     let finish_pool = opts.pipeline.pool(path)?;
     std::thread::scope(|scope| {
-        // a few sweeps' batches in flight: enough to keep both sides busy, few enough to hold
-        // memory to the live state
-        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        // one sweep's batch waits while the finisher works on the last: a retired call's
+        // messages are held until written, and each batch in flight held as much as a tenth
+        // of the heap (30,000-call capture: 4 in flight 93 MiB, 1 in flight 82 MiB resident,
+        // the same time)
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let pool = &pool;
         let finish_pool = &finish_pool;
         let finisher =

@@ -13,16 +13,14 @@ use crate::sip::{Call, CallState};
 
 /// Whether a call is one this rule judges: rejected with one of its codes, from an account.
 pub fn judged(c: &Call) -> Option<&str> {
-    let u = c.from.user.as_deref()?;
+    let u = c.from.user()?;
     (c.state == CallState::Rejected && matches!(c.final_status, Some(606 | 486 | 488 | 403)))
         .then_some(u)
 }
 
 /// The accounts a call belongs to: its caller's and its callee's user.
 pub fn accounts(c: &Call) -> impl Iterator<Item = &str> {
-    [c.from.user.as_deref(), c.to.user.as_deref()]
-        .into_iter()
-        .flatten()
+    [c.from.user(), c.to.user()].into_iter().flatten()
 }
 
 /// What the rule needs of an answered call.

@@ -90,7 +90,7 @@ impl Registry {
 pub fn call(c: &Call, registry: &Registry, ctx: Ctx, out: &mut Vec<Finding>) {
     let lang = ctx.lang;
     {
-        let Some(u) = c.from.user.as_deref() else {
+        let Some(u) = c.from.user() else {
             return;
         };
         // a registration from the caller's own address:port makes the call fine

@@ -24,8 +24,7 @@ fn cut(s: &str, max: usize) -> String {
 
 /// How a party is named in tables: user, else display name, else URI.
 pub(crate) fn party(p: &crate::sip::message::Party) -> String {
-    p.user
-        .as_deref()
+    p.user()
         .or(p.display_name.as_deref())
         .unwrap_or(&p.uri)
         .to_string()

@@ -275,7 +275,7 @@ pub fn sdp_brief(sdp: &SessionDescription) -> String {
 pub(crate) fn message_ref(mut e: Entry) -> MessageRef {
     // through the box: moving the message out of it would copy all of it
     let m = &mut *e.msg;
-    let user_agent = m.user_agent.take().or_else(|| m.server.take());
+    let user_agent = m.software.take().map(String::from);
     MessageRef {
         frame: m.frame,
         frames: std::mem::take(&mut m.frames),
@@ -445,7 +445,7 @@ pub fn build(number: usize, log: CallIdLog) -> Option<Call> {
                     None => dialogs.push(Dialog {
                         to_tag: tag.to_string(),
                         status: code,
-                        contact: m.contact.as_ref().map(|c| c.uri.to_string()),
+                        contact: m.contact.as_ref().map(|c| c.to_string()),
                     }),
                 }
             }
@@ -503,13 +503,13 @@ pub fn build(number: usize, log: CallIdLog) -> Option<Call> {
         from: first_invite.from.clone(),
         to: first_invite.to.clone(),
         request_uri: match &first_invite.kind {
-            super::MessageKind::Request { uri, .. } => uri.clone(),
+            super::MessageKind::Request { uri, .. } => uri.to_string(),
             _ => String::new(),
         },
         caller: first_invite.src,
         callee: first_invite.dst,
         caller_via: first_invite.via.as_ref().map(|v| v.sent_by.to_string()),
-        caller_contact: first_invite.contact.as_ref().map(|c| c.uri.to_string()),
+        caller_contact: first_invite.contact.as_ref().map(|c| c.to_string()),
         caller_user_agent: first_invite.software().map(str::to_string),
         callee_user_agent: callee_ua,
         transport: first_invite.transport,

@@ -21,17 +21,22 @@ const MAX_BODY_TEXT: usize = 4096;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MessageKind {
-    Request { method: CompactString, uri: String },
-    Response { code: u16, reason: CompactString },
+    Request {
+        method: CompactString,
+        uri: Box<str>,
+    },
+    Response {
+        code: u16,
+        reason: CompactString,
+    },
 }
 
-/// A From/To/Contact party.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// A From/To party. Its user is read from the URI when asked for ([`Party::user`]), not kept:
+/// every message of a dialog repeats both parties.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Party {
-    pub user: Option<CompactString>,
     pub display_name: Option<CompactString>,
     pub uri: CompactString,
-    #[serde(skip)]
     pub tag: Option<CompactString>,
 }
 
@@ -45,22 +50,85 @@ impl Party {
             return Party::default();
         };
         Party {
-            user: fields::uri_user(na.uri).map(CompactString::from),
             tag: na.tag().map(CompactString::from),
             uri: na.uri.into(),
             display_name: na.display_name.map(|d| CompactString::from(d.as_ref())),
         }
     }
+
+    /// The user part of the URI (the number of a `tel:` URI).
+    pub fn user(&self) -> Option<&str> {
+        fields::uri_user(&self.uri)
+    }
 }
 
-/// The top Via.
+impl Serialize for Party {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Party", 3)?;
+        st.serialize_field("user", &self.user())?;
+        st.serialize_field("display_name", &self.display_name)?;
+        st.serialize_field("uri", &self.uri)?;
+        st.end()
+    }
+}
+
+/// What the analysis reads of the top Via: the sender's address as it wrote it, and the branch
+/// that names the transaction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Via {
-    pub transport: CompactString,
     pub sent_by: CompactString,
     pub branch: Option<CompactString>,
-    pub received: Option<CompactString>,
-    pub rport: Option<CompactString>,
+}
+
+/// The headers a message can lack or rsip can reject, as a set: most messages name none, and
+/// a set costs no allocation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeaderSet(u16);
+
+impl HeaderSet {
+    /// In the order messages list them.
+    const NAMES: [&'static str; 10] = [
+        "Call-ID",
+        "CSeq",
+        "From",
+        "To",
+        "Via",
+        "Request-URI",
+        "WWW-Authenticate",
+        "Proxy-Authenticate",
+        "Authorization",
+        "Proxy-Authorization",
+    ];
+
+    /// Adds a header by name; a name not in the set's list is a bug, caught by the tests.
+    pub fn push(&mut self, name: &'static str) {
+        if let Some(i) = Self::NAMES.iter().position(|n| *n == name) {
+            self.0 |= 1 << i;
+        } else {
+            debug_assert!(false, "{name} is not a header the set knows");
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// The names in the set, in list order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES
+            .into_iter()
+            .enumerate()
+            .filter(move |(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, n)| n)
+    }
 }
 
 /// A digest challenge (401 WWW-Authenticate, 407 Proxy-Authenticate).
@@ -140,13 +208,13 @@ pub struct Message {
     pub from: Party,
     pub to: Party,
     pub via: Option<Via>,
-    pub contact: Option<Party>,
+    /// The first Contact's URI (empty when it could not be read; `*` is no contact).
+    pub contact: Option<CompactString>,
     pub contact_expires: Option<u32>,
-    /// Every Contact URI with its `expires` parameter (a registrar's 2xx lists all bindings).
-    pub user_agent: Option<String>,
-    pub server: Option<String>,
+    /// User-Agent, else Server: the sender's software.
+    pub software: Option<Box<str>>,
     pub expires: Option<u32>,
-    pub content_type: Option<String>,
+    pub content_type: Option<Box<str>>,
     /// Boxed, as [`Message::rare`]: most messages carry no SDP.
     pub sdp: Option<Box<SessionDescription>>,
     pub reasons: Vec<ReasonValue>,
@@ -155,9 +223,9 @@ pub struct Message {
     /// Headers few messages carry; read them through [`Message::rare`].
     pub rare: Option<Box<Rare>>,
     /// Mandatory headers missing or unreadable (`Call-ID`, `CSeq`, `From`, `To`, `Via`).
-    pub missing: Vec<&'static str>,
+    pub missing: HeaderSet,
     /// Headers whose text rsip rejected; our own readers supplied the value.
-    pub rsip_rejected: Vec<&'static str>,
+    pub rsip_rejected: HeaderSet,
     /// Body shorter than Content-Length, or headers never closed.
     pub incomplete: bool,
 }
@@ -207,7 +275,7 @@ impl Message {
 
     /// The software of the sender: User-Agent, else Server.
     pub fn software(&self) -> Option<&str> {
-        self.user_agent.as_deref().or(self.server.as_deref())
+        self.software.as_deref()
     }
 }
 
@@ -226,20 +294,16 @@ fn owned(v: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn read_via(value: &str, typed: bool, rsip_rejected: &mut Vec<&'static str>) -> Option<Via> {
+fn boxed(v: Option<&str>) -> Option<Box<str>> {
+    v.map(str::trim).filter(|s| !s.is_empty()).map(Box::from)
+}
+
+fn read_via(value: &str, typed: bool, rsip_rejected: &mut HeaderSet) -> Option<Via> {
     let first = fields::split_list(value, b',').next()?;
     let ours = ViaValue::parse(first)?;
-    let mut transport = CompactString::from(ours.transport);
-    transport.make_ascii_uppercase();
     let mut via = Via {
-        transport,
         sent_by: ours.sent_by.into(),
         branch: ours.branch().map(CompactString::from),
-        received: fields::param(ours.params, "received")
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(CompactString::from),
-        rport: fields::param(ours.params, "rport").map(CompactString::from),
     };
     if typed {
         match rsip::headers::typed::Via::try_from(rsip::headers::Via::new(first)) {
@@ -254,7 +318,7 @@ fn read_via(value: &str, typed: bool, rsip_rejected: &mut Vec<&'static str>) -> 
     Some(via)
 }
 
-fn read_challenge(value: &str, proxy: bool, rsip_rejected: &mut Vec<&'static str>) -> Challenge {
+fn read_challenge(value: &str, proxy: bool, rsip_rejected: &mut HeaderSet) -> Challenge {
     let typed = if proxy {
         rsip::headers::typed::ProxyAuthenticate::try_from(rsip::headers::ProxyAuthenticate::new(
             value,
@@ -285,11 +349,7 @@ fn read_challenge(value: &str, proxy: bool, rsip_rejected: &mut Vec<&'static str
     }
 }
 
-fn read_credentials(
-    value: &str,
-    proxy: bool,
-    rsip_rejected: &mut Vec<&'static str>,
-) -> Credentials {
+fn read_credentials(value: &str, proxy: bool, rsip_rejected: &mut HeaderSet) -> Credentials {
     let typed = if proxy {
         rsip::headers::typed::ProxyAuthorization::try_from(rsip::headers::ProxyAuthorization::new(
             value,
@@ -322,8 +382,8 @@ fn read_credentials(
 /// Reads one framed SIP message.
 pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
     let t = tokenizer::tokenize(&msg.data)?;
-    let mut rsip_rejected = Vec::new();
-    let mut missing = Vec::new();
+    let mut rsip_rejected = HeaderSet::default();
+    let mut missing = HeaderSet::default();
     // rsip's typed parsers are costly; they read the requests that start a dialog, a
     // registration or a transaction outside a dialog (no To tag), whose values are shown.
     // Responses and in-dialog requests echo those values and are read by our readers alone.
@@ -337,7 +397,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
             }
             MessageKind::Request {
                 method: (*method).into(),
-                uri: uri.to_string(),
+                uri: (*uri).into(),
             }
         }
         StartLine::Response { code, reason, .. } => MessageKind::Response {
@@ -383,7 +443,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         .and_then(|e| e.parse().ok());
     let contact = contact_value
         .filter(|v| v.trim() != "*")
-        .map(|_| Party::from_name_addr(contact_na));
+        .map(|_| contact_na.map_or_else(CompactString::default, |na| na.uri.into()));
 
     let requires_100rel = t
         .all_known(id::REQUIRE)
@@ -399,7 +459,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
             (na.uri.to_string(), expires)
         })
         .collect();
-    let content_type = owned(t.known(id::CONTENT_TYPE));
+    let content_type = boxed(t.known(id::CONTENT_TYPE));
     let is_sdp = content_type.as_deref().is_some_and(|c| {
         c.as_bytes()
             .windows(15)
@@ -467,8 +527,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         via,
         contact,
         contact_expires,
-        user_agent: owned(t.known(id::USER_AGENT)),
-        server: owned(t.known(id::SERVER)),
+        software: boxed(t.known(id::USER_AGENT)).or_else(|| boxed(t.known(id::SERVER))),
         expires: number(t.known(id::EXPIRES)),
         content_type,
         sdp: sdp.map(Box::new),
@@ -519,7 +578,7 @@ v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
         assert_eq!(m.label(), "INVITE");
         assert_eq!(m.call_id, "c1");
         assert_eq!((m.cseq, m.cseq_method.as_str()), (1, "INVITE"));
-        assert_eq!(m.from.user.as_deref(), Some("alice"));
+        assert_eq!(m.from.user(), Some("alice"));
         assert_eq!(m.from.display_name.as_deref(), Some("Alice"));
         assert_eq!(m.from.tag.as_deref(), Some("1"));
         assert_eq!(m.to.tag, None);
@@ -547,9 +606,9 @@ v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
 f: <tel:+4930999>;tag=9\r\nt: <tel:+493012345>\r\ni: x\r\nCSeq: 1 INVITE\r\n\r\n",
         ))
         .unwrap();
-        assert!(m.rsip_rejected.contains(&"Request-URI"));
-        assert_eq!(m.from.user.as_deref(), Some("+4930999"));
-        assert_eq!(m.to.user.as_deref(), Some("+493012345"));
+        assert!(m.rsip_rejected.contains("Request-URI"));
+        assert_eq!(m.from.user(), Some("+4930999"));
+        assert_eq!(m.to.user(), Some("+493012345"));
     }
 
     /// The INVITE of ../shared/captures/sip-ipv6-fragmented-100rel-sll.pcap (frame 2), start line
@@ -565,18 +624,24 @@ Call-ID: 71846-1647924829-397430@fd17:625c:f037:2:a00:27ff:feb9:1521\r\n\
 CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
         ))
         .unwrap();
-        assert_eq!(m.rsip_rejected, vec!["Request-URI", "Via"]);
+        assert_eq!(
+            m.rsip_rejected.names().collect::<Vec<_>>(),
+            ["Via", "Request-URI"]
+        );
         let via = m.via.unwrap();
         assert_eq!(via.branch.as_deref(), Some("z9hG4bK-397430-71846-0"));
         assert_eq!(via.sent_by, "[fd17:625c:f037:2:a00:27ff:feb9:1521]:15060");
-        assert_eq!(m.to.user.as_deref(), Some("08019200028"));
+        assert_eq!(m.to.user(), Some("08019200028"));
         assert_eq!(m.from.tag.as_deref(), Some("71846SIPpTag00397430"));
     }
 
     #[test]
     fn missing_headers_are_listed() {
         let m = read(&framed(b"SIP/2.0 200 OK\r\n\r\n")).unwrap();
-        assert_eq!(m.missing, vec!["Call-ID", "CSeq", "From", "To", "Via"]);
+        assert_eq!(
+            m.missing.names().collect::<Vec<_>>(),
+            ["Call-ID", "CSeq", "From", "To", "Via"]
+        );
         assert_eq!(m.label(), "200 OK");
     }
 }

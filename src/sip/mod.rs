@@ -448,17 +448,21 @@ impl SipTracker {
         if msg.truncated || msg.incomplete {
             self.stats.incomplete += 1;
         }
-        for h in &msg.missing {
+        for h in msg.missing.names() {
             *self.stats.missing_headers.entry(h.to_string()).or_insert(0) += 1;
         }
         if !msg.missing.is_empty() {
             self.anomalies.push(Anomaly::new(
                 AnomalyKind::SipMissingHeader,
                 msg.frame,
-                format!("{} without {}", msg.label(), msg.missing.join(", ")),
+                format!(
+                    "{} without {}",
+                    msg.label(),
+                    msg.missing.names().collect::<Vec<_>>().join(", ")
+                ),
             ));
         }
-        for h in &msg.rsip_rejected {
+        for h in msg.rsip_rejected.names() {
             *self.stats.rsip_rejected.entry(h.to_string()).or_insert(0) += 1;
         }
         let repeat = self.retransmissions.classify(&msg, content);
@@ -501,10 +505,10 @@ impl SipTracker {
             live.number = Some(self.calls);
             live.caller = Some((msg.from.tag.clone(), msg.src));
             let start_ns = live.log.entries.first().map_or(msg.ts_ns, |e| e.msg.ts_ns);
-            let accounts = [msg.from.user.as_ref(), msg.to.user.as_ref()]
+            let accounts = [msg.from.user(), msg.to.user()]
                 .into_iter()
                 .flatten()
-                .cloned()
+                .map(CompactString::from)
                 .collect();
             self.started.push(Started {
                 log: id,
@@ -550,7 +554,7 @@ impl SipTracker {
                 if let (Some(first), Some(frame)) =
                     (first, live.log.entries.first().map(|e| e.msg.frame))
                 {
-                    if let Some(user) = first.msg.to.user.as_deref() {
+                    if let Some(user) = first.msg.to.user() {
                         live.bound = true;
                         self.bound.push(Bound {
                             user: user.to_string(),

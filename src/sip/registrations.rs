@@ -106,7 +106,7 @@ pub fn build(log: CallIdLog) -> Option<Registration> {
             }
             if (200..300).contains(&code) {
                 // The registrar lists every binding of the AOR; ours is the one we asked for.
-                let ours = last_register.contact.as_ref().map(|c| c.uri.as_str());
+                let ours = last_register.contact.as_deref();
                 let mine = m
                     .rare()
                     .contacts
@@ -137,8 +137,8 @@ pub fn build(log: CallIdLog) -> Option<Registration> {
     let mut registration = Registration {
         call_id: log.call_id.clone(),
         aor: first.to.uri.to_string(),
-        user: first.to.user.as_deref().map(str::to_string),
-        contact: last_register.contact.as_ref().map(|c| c.uri.to_string()),
+        user: first.to.user().map(str::to_string),
+        contact: last_register.contact.as_ref().map(|c| c.to_string()),
         expires: if unregister {
             Some(0)
         } else {

@@ -184,8 +184,8 @@ fn build(title: String, subtitle: String, messages: &[MessageRef], base: TimeBas
 }
 
 fn party(p: &crate::sip::message::Party) -> String {
-    match (&p.display_name, &p.user) {
-        (Some(d), Some(u)) if d != u => format!("\"{d}\" {u}"),
+    match (&p.display_name, p.user()) {
+        (Some(d), Some(u)) if d.as_str() != u => format!("\"{d}\" {u}"),
         (_, Some(u)) => u.to_string(),
         (Some(d), None) => d.to_string(),
         (None, None) => p.uri.to_string(),
