@@ -1127,3 +1127,104 @@ fn identical_findings_of_many_calls_are_one_block() {
         .count();
     assert_eq!(each, 40, "{follow}");
 }
+
+/// A 488 is explained by what the callee was seen to speak in the capture's other calls: each
+/// host's codecs are remembered across calls (as interned sets), and the rule reads them.
+#[test]
+fn a_488_is_explained_by_the_callees_codecs_in_other_calls() {
+    let b = [10, 0, 0, 2];
+    let via = "10.0.0.1:5060";
+    let sdp_of = |ip: &str, port: u16, pts: &str, maps: &str| {
+        format!("v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP {pts}\r\n{maps}")
+    };
+    let pcmu = "a=rtpmap:0 PCMU/8000\r\n";
+    let pcma = "a=rtpmap:8 PCMA/8000\r\n";
+    let g729 = "a=rtpmap:18 G729/8000\r\n";
+    // (offer's payload types and maps, the callee's answer or None for a 488)
+    let calls: [(&str, String, Option<String>); 4] = [
+        (
+            "0",
+            pcmu.to_string(),
+            Some(sdp_of("10.0.0.2", 6000, "0", pcmu)),
+        ),
+        (
+            "8 0",
+            format!("{pcma}{pcmu}"),
+            Some(sdp_of("10.0.0.2", 6002, "8", pcma)),
+        ),
+        ("18", g729.to_string(), None),
+        ("18 0", format!("{g729}{pcmu}"), None),
+    ];
+    let mut p = Pcap::new(1);
+    for (i, (pts, maps, answer)) in calls.iter().enumerate() {
+        let id = format!("codecs{i}");
+        let t = 1_000_000 + i as u64 * 1_000_000;
+        let offer = sdp_of("10.0.0.1", 4000 + 2 * i as u16, pts, maps);
+        let invite = sip(
+            "INVITE sip:bob@10.0.0.2 SIP/2.0",
+            &id,
+            "1 INVITE",
+            "erin",
+            None,
+            via,
+            "",
+            &offer,
+        );
+        p.frame(t, &udp4(A, 5060, b, 5060, &invite));
+        let (status, body) = match answer {
+            Some(a) => ("SIP/2.0 200 OK", a.as_str()),
+            None => ("SIP/2.0 488 Not Acceptable Here", ""),
+        };
+        let resp = sip(status, &id, "1 INVITE", "erin", Some("b"), via, "", body);
+        p.frame(t + 50_000, &udp4(b, 5060, A, 5060, &resp));
+        let ack = sip(
+            "ACK sip:bob@10.0.0.2 SIP/2.0",
+            &id,
+            "1 ACK",
+            "erin",
+            Some("b"),
+            via,
+            "",
+            "",
+        );
+        p.frame(t + 60_000, &udp4(A, 5060, b, 5060, &ack));
+        if answer.is_some() {
+            let bye = sip(
+                "BYE sip:bob@10.0.0.2 SIP/2.0",
+                &id,
+                "2 BYE",
+                "erin",
+                Some("b"),
+                via,
+                "",
+                "",
+            );
+            p.frame(t + 500_000, &udp4(A, 5060, b, 5060, &bye));
+            let ok = sip(
+                "SIP/2.0 200 OK",
+                &id,
+                "2 BYE",
+                "erin",
+                Some("b"),
+                via,
+                "",
+                "",
+            );
+            p.frame(t + 510_000, &udp4(b, 5060, A, 5060, &ok));
+        }
+    }
+    let t = write("codecs-elsewhere.pcap", &p);
+    let fs = findings_of(t.path());
+    let none_common = find(&fs, "codec-mismatch", Some(3));
+    let text = none_common["explanation"].as_str().unwrap();
+    assert!(
+        text.contains("The offer proposed G729; the callee is seen elsewhere in this capture using PCMA, PCMU. There is no codec in common."),
+        "{text}"
+    );
+    let some_common = find(&fs, "codec-mismatch", Some(4));
+    let text = some_common["explanation"].as_str().unwrap();
+    assert!(
+        text.contains("The offer proposed G729, PCMU; PCMU is also used by the callee elsewhere"),
+        "{text}"
+    );
+}

@@ -31,15 +31,23 @@ fn join(set: &BTreeSet<String>) -> String {
 }
 
 /// Every host's codecs, from every description it sent in the calls seen. A busy day has a
-/// host per phone: each keeps small numbers for its codec names, which are held once.
+/// host per phone, and most phones offer one of a few codec lists: each host keeps the number
+/// of its set of codec names, and each set is held once (an IPv4 host costs 8 bytes).
 #[derive(Debug, Default)]
 pub struct HostCodecs {
     names: Vec<String>,
-    by_host: rustc_hash::FxHashMap<IpAddr, smallvec::SmallVec<[u16; 4]>>,
+    /// Distinct sets of name numbers (sorted), and where each is in `sets`.
+    sets: Vec<Box<[u16]>>,
+    set_index: rustc_hash::FxHashMap<Box<[u16]>, u16>,
+    v4: rustc_hash::FxHashMap<u32, u16>,
+    v6: rustc_hash::FxHashMap<u128, u16>,
 }
 
 /// Distinct codec names remembered; a name past these is not remembered for any host.
 const MAX_NAMES: usize = 4096;
+/// Distinct codec sets remembered; a host whose set would be a new one past these keeps its
+/// old set.
+const MAX_SETS: usize = u16::MAX as usize;
 
 impl HostCodecs {
     /// Adds the codecs of every description of the call to its sender's host.
@@ -49,9 +57,14 @@ impl HostCodecs {
                 Side::Callee => o.callee.ip(),
                 Side::Caller => o.caller.ip(),
             };
-            if self.by_host.len() >= MAX_HOSTS && !self.by_host.contains_key(&host) {
-                self.by_host.clear();
+            if self.hosts() >= MAX_HOSTS && self.set_of(host).is_none() {
+                self.v4.clear();
+                self.v6.clear();
             }
+            let mut ids: Vec<u16> = self
+                .set_of(host)
+                .map_or_else(Vec::new, |s| self.sets[usize::from(s)].to_vec());
+            let before = ids.len();
             for name in codecs(&e.sdp) {
                 let id = match self.names.iter().position(|n| *n == name) {
                     Some(id) => id,
@@ -61,17 +74,53 @@ impl HostCodecs {
                     }
                     None => continue,
                 } as u16;
-                let ids = self.by_host.entry(host).or_default();
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
             }
+            if ids.len() == before {
+                continue;
+            }
+            ids.sort_unstable();
+            let Some(set) = self.intern(ids) else {
+                continue;
+            };
+            match host {
+                IpAddr::V4(a) => self.v4.insert(u32::from(a), set),
+                IpAddr::V6(a) => self.v6.insert(u128::from(a), set),
+            };
         }
     }
 
+    fn hosts(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+
+    fn set_of(&self, host: IpAddr) -> Option<u16> {
+        match host {
+            IpAddr::V4(a) => self.v4.get(&u32::from(a)).copied(),
+            IpAddr::V6(a) => self.v6.get(&u128::from(a)).copied(),
+        }
+    }
+
+    fn intern(&mut self, ids: Vec<u16>) -> Option<u16> {
+        if let Some(&n) = self.set_index.get(ids.as_slice()) {
+            return Some(n);
+        }
+        if self.sets.len() >= MAX_SETS {
+            return None;
+        }
+        let n = self.sets.len() as u16;
+        let ids: Box<[u16]> = ids.into();
+        self.sets.push(ids.clone());
+        self.set_index.insert(ids, n);
+        Some(n)
+    }
+
     fn of(&self, host: IpAddr) -> BTreeSet<String> {
-        self.by_host.get(&host).map_or_else(BTreeSet::new, |ids| {
-            ids.iter()
+        self.set_of(host).map_or_else(BTreeSet::new, |s| {
+            self.sets[usize::from(s)]
+                .iter()
                 .map(|&id| self.names[usize::from(id)].clone())
                 .collect()
         })

@@ -336,6 +336,12 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
         &session_address,
         session_direction,
     );
+    // a description is kept as long as its call: without this, one m= line held room for
+    // four (1 KiB) and two formats for four
+    sdp.media.shrink_to_fit();
+    for m in &mut sdp.media {
+        m.formats.shrink_to_fit();
+    }
     seen_any.then_some(sdp)
 }
 

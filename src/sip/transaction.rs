@@ -41,10 +41,13 @@ pub enum Repeat {
     Duplicate,
 }
 
+/// 16 bytes: the table holds every message of the last 40 s (110,000 on a busy link).
 #[derive(Clone, Copy, Debug)]
 struct Seen {
     ts_ns: i64,
-    content: u64,
+    /// The low half of the message's fingerprint: a collision within the duplicate window on
+    /// the same hop and transaction is as unlikely as one of the whole.
+    content: u32,
     /// Request retransmissions of the transaction when this message was seen.
     request_repeats: u32,
 }
@@ -128,6 +131,7 @@ impl RetransmissionDetector {
         let tx = transaction_key(m).finish();
         let key = message_key(m);
         let request_repeats = self.request_repeats.get(&tx).map_or(0, |r| r.1);
+        let content = content as u32;
         let now = Seen {
             ts_ns: m.ts_ns,
             content,
