@@ -295,7 +295,12 @@ pub(crate) fn message_ref(mut e: Entry) -> MessageRef {
 
 fn info_dtmf(m: &Message) -> Option<(String, Option<u32>)> {
     let body = m.rare().body_text.as_deref()?;
-    let ct = m.content_type.as_deref().unwrap_or("").to_ascii_lowercase();
+    let ct = m
+        .rare()
+        .body_type
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if ct.contains("dtmf-relay") || body.to_ascii_lowercase().contains("signal") {
         let mut digit = None;
         let mut duration = None;
@@ -482,10 +487,12 @@ pub fn build(number: usize, log: CallIdLog) -> Option<Call> {
         (CallState::Rejected, _, _) => (Some(Side::Callee), None, None),
         _ => (None, None, None),
     };
-    let mut reason: Vec<ReasonValue> = end_msg.map(|m| m.reasons.clone()).unwrap_or_default();
+    let mut reason: Vec<ReasonValue> = end_msg
+        .map(|m| m.rare().reasons.clone())
+        .unwrap_or_default();
     if !answered {
         if let Some(m) = final_msg {
-            reason.extend(m.reasons.iter().cloned());
+            reason.extend(m.rare().reasons.iter().cloned());
         }
     }
     let warning = final_msg

@@ -156,6 +156,10 @@ pub struct Rare {
     pub contacts: Vec<(String, Option<u32>)>,
     /// Small non-SDP text bodies (INFO DTMF, NOTIFY dialog-info), else `None`.
     pub body_text: Option<String>,
+    /// The Content-Type of that body.
+    pub body_type: Option<String>,
+    /// Reason headers (RFC 3326: the Q.850 or SIP cause a BYE, CANCEL or failure gives).
+    pub reasons: Vec<ReasonValue>,
     pub warning: Option<(u16, String)>,
     pub event: Option<String>,
     pub subscription_state: Option<String>,
@@ -173,6 +177,8 @@ impl Rare {
     const EMPTY: Rare = Rare {
         contacts: Vec::new(),
         body_text: None,
+        body_type: None,
+        reasons: Vec::new(),
         warning: None,
         event: None,
         subscription_state: None,
@@ -214,10 +220,8 @@ pub struct Message {
     /// User-Agent, else Server: the sender's software.
     pub software: Option<Box<str>>,
     pub expires: Option<u32>,
-    pub content_type: Option<Box<str>>,
     /// Boxed, as [`Message::rare`]: most messages carry no SDP.
     pub sdp: Option<Box<SessionDescription>>,
-    pub reasons: Vec<ReasonValue>,
     /// `Require: 100rel` (reliable provisionals, RFC 3262).
     pub requires_100rel: bool,
     /// Headers few messages carry; read them through [`Message::rare`].
@@ -459,13 +463,16 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
             (na.uri.to_string(), expires)
         })
         .collect();
-    let content_type = boxed(t.known(id::CONTENT_TYPE));
-    let is_sdp = content_type.as_deref().is_some_and(|c| {
+    let content_type = t
+        .known(id::CONTENT_TYPE)
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let is_sdp = content_type.is_some_and(|c| {
         c.as_bytes()
             .windows(15)
             .any(|w| w.eq_ignore_ascii_case(b"application/sdp"))
     });
-    let multipart = content_type.as_deref().is_some_and(|c| {
+    let multipart = content_type.is_some_and(|c| {
         c.get(..10)
             .is_some_and(|p| p.eq_ignore_ascii_case("multipart/"))
     });
@@ -496,7 +503,12 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
 
     let rare = Rare {
         contacts,
+        body_type: body_text.as_ref().and(owned(content_type)),
         body_text,
+        reasons: t
+            .all_known(id::REASON)
+            .flat_map(fields::parse_reason)
+            .collect(),
         warning: t.known(id::WARNING).and_then(fields::parse_warning),
         event: owned(t.known(id::EVENT)),
         subscription_state: owned(t.known(id::SUBSCRIPTION_STATE)),
@@ -529,12 +541,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         contact_expires,
         software: boxed(t.known(id::USER_AGENT)).or_else(|| boxed(t.known(id::SERVER))),
         expires: number(t.known(id::EXPIRES)),
-        content_type,
         sdp: sdp.map(Box::new),
-        reasons: t
-            .all_known(id::REASON)
-            .flat_map(fields::parse_reason)
-            .collect(),
         requires_100rel,
         rare: (rare != Rare::EMPTY).then(|| Box::new(rare)),
         missing,
