@@ -112,7 +112,7 @@ pub(crate) struct Engine<'a> {
     live_ssrcs: FxHashMap<u32, u32>,
     /// Streams finished early (the live cap), waiting for the next sweep's batch.
     early_streams: Vec<(
-        RetiredStream,
+        Box<RetiredStream>,
         Option<crate::rtp::rtcp::RtcpFigures>,
         Option<Tie>,
     )>,
@@ -352,7 +352,7 @@ impl<'a> Engine<'a> {
         &mut self,
         mut due: Vec<usize>,
         out: &mut Vec<(
-            RetiredStream,
+            Box<RetiredStream>,
             Option<crate::rtp::rtcp::RtcpFigures>,
             Option<Tie>,
         )>,
@@ -362,7 +362,7 @@ impl<'a> Engine<'a> {
         for pos in due {
             let owner = self.streams.metas()[pos].owner;
             let fresh = self.streams.metas()[pos].fresh;
-            let mut s = self.streams.retire(pos);
+            let mut s = Box::new(self.streams.retire(pos));
             let key: StreamKey = s.key();
             if let Some(log) = LogId::from_tag(owner) {
                 self.tracker.release_media(log);

@@ -45,7 +45,8 @@ pub struct Tie {
 /// What one sweep retired.
 #[derive(Debug, Default)]
 pub(crate) struct Retired {
-    pub streams: Vec<(RetiredStream, Option<RtcpFigures>, Option<Tie>)>,
+    /// Boxed: a stream's state is large, and batches are pushed, sorted and handed on.
+    pub streams: Vec<(Box<RetiredStream>, Option<RtcpFigures>, Option<Tie>)>,
     pub flows: Vec<(MediaFlow, Option<Tie>)>,
     pub logs: Vec<RetiredLog>,
     pub started: Vec<Started>,
