@@ -54,6 +54,81 @@ struct Cli {
     command: Command,
 }
 
+/// The language of explanations, as the command line names it.
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    En,
+    De,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::En => Lang::En,
+            LangArg::De => Lang::De,
+        }
+    }
+}
+
+/// The `voipscope synth` arguments (see [`voipscope::synth::SynthArgs`]).
+#[derive(clap::Args, Debug, Clone)]
+struct SynthFlags {
+    /// Capture to write (classic pcap, Ethernet).
+    #[arg(short, long)]
+    output: String,
+    /// Calls in progress at once.
+    #[arg(long, default_value_t = 100)]
+    calls: u32,
+    /// Stop starting calls once the capture reaches this size (suffix K, M or G).
+    #[arg(long, default_value = "10M", value_parser = voipscope::synth::parse_size)]
+    size: u64,
+    /// Length of each call in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    call_seconds: f64,
+    /// Percentage of RTP packets dropped at random.
+    #[arg(long, default_value_t = 0.5)]
+    loss_pct: f64,
+    /// Largest random extra delay of an RTP packet, in milliseconds (below 20).
+    #[arg(long, default_value_t = 5.0)]
+    jitter_ms: f64,
+    /// Write a scripted teaching capture instead (see `samples/README.md`): basic-call, busy,
+    /// cancel, no-answer, register-digest, invite-407, hold-resume, blind-transfer,
+    /// codec-mismatch-488, one-way-nat, sip-tcp. The other options do not apply.
+    #[arg(long)]
+    scenario: Option<String>,
+    /// Time over which the first CALLS calls start (default: 10 ms apart).
+    #[arg(long)]
+    ramp_seconds: Option<f64>,
+    /// Start no more than this many calls in all (default: until the capture reaches SIZE).
+    /// With it, captures of different concurrency can hold the same calls and packets.
+    #[arg(long)]
+    total_calls: Option<u64>,
+    /// Seed of the random loss and jitter.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where to write the ground truth as JSON (default: OUTPUT.truth.json).
+    #[arg(long)]
+    truth: Option<String>,
+}
+
+impl From<SynthFlags> for voipscope::synth::SynthArgs {
+    fn from(f: SynthFlags) -> Self {
+        voipscope::synth::SynthArgs {
+            output: f.output,
+            calls: f.calls,
+            size: f.size,
+            call_seconds: f.call_seconds,
+            loss_pct: f.loss_pct,
+            jitter_ms: f.jitter_ms,
+            scenario: f.scenario,
+            ramp_seconds: f.ramp_seconds,
+            total_calls: f.total_calls,
+            seed: f.seed,
+            truth: f.truth,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
@@ -86,7 +161,7 @@ enum Command {
         format: AnalyzeFormat,
         /// Language of explanations in the text output.
         #[arg(long, value_enum, default_value = "en")]
-        lang: Lang,
+        lang: LangArg,
         /// With jsonl: write each line as soon as its record is finished (a live log).
         #[arg(long)]
         follow: bool,
@@ -100,7 +175,7 @@ enum Command {
         format: Format,
         /// Language of explanations.
         #[arg(long, value_enum, default_value = "en")]
-        lang: Lang,
+        lang: LangArg,
         /// Print each call and registration as it ends, in the order they end (a live call
         /// log: `tcpdump -i eth0 -w - | voipscope calls --follow -`).
         #[arg(long)]
@@ -131,7 +206,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
         #[arg(long, value_enum, default_value = "en")]
-        lang: Lang,
+        lang: LangArg,
         /// Print each finding as its call (or the capture) is finished, in that order.
         #[arg(long)]
         follow: bool,
@@ -155,7 +230,7 @@ enum Command {
         output: std::path::PathBuf,
         /// Language of explanations.
         #[arg(long, value_enum, default_value = "en")]
-        lang: Lang,
+        lang: LangArg,
         /// Also write the plots as PNG.
         #[arg(long)]
         png: bool,
@@ -186,7 +261,7 @@ enum Command {
         #[arg(long)]
         force: bool,
         #[arg(long, value_enum, default_value = "en")]
-        lang: Lang,
+        lang: LangArg,
         /// Also write the plots as PNG.
         #[arg(long)]
         png: bool,
@@ -194,7 +269,7 @@ enum Command {
         run: RunArgs,
     },
     /// Write a synthetic capture of concurrent G.711 calls and its ground truth.
-    Synth(voipscope::synth::SynthArgs),
+    Synth(SynthFlags),
 }
 
 #[derive(clap::Args)]
@@ -537,7 +612,7 @@ fn main() -> ExitCode {
             run,
         } => {
             let started = std::time::Instant::now();
-            let opts = streaming_options(&run, lang, false);
+            let opts = streaming_options(&run, lang.into(), false);
             let sink = report::jsonl::JsonLines::new(stdout(), follow);
             match run_into(&capture, &opts, sink) {
                 Ok((_, summary)) => {
@@ -561,7 +636,7 @@ fn main() -> ExitCode {
             }
             use report::listing::Listing;
             let text = (format == AnalyzeFormat::Text).then_some((Listing::Analyze, false));
-            listing(&capture, &run, lang, text, Shape::Whole, None)
+            listing(&capture, &run, lang.into(), text, Shape::Whole, None)
         }
         Command::Calls {
             capture,
@@ -577,7 +652,7 @@ fn main() -> ExitCode {
                 Format::Json if follow => return follow_is_text(),
                 Format::Json => None,
             };
-            listing(&capture, &run, lang, text, Shape::Calls, None)
+            listing(&capture, &run, lang.into(), text, Shape::Calls, None)
         }
         Command::Rtp {
             capture,
@@ -606,7 +681,7 @@ fn main() -> ExitCode {
                 Format::Json => None,
             };
             let shape = Shape::Findings(wanted.clone());
-            listing(&capture, &run, lang, text, shape, wanted.as_ref())
+            listing(&capture, &run, lang.into(), text, shape, wanted.as_ref())
         }
         Command::Ladder {
             capture,
@@ -656,7 +731,7 @@ fn main() -> ExitCode {
             png,
             run,
         } => {
-            let dir = match report::dir::ReportDir::create(&output, lang, png) {
+            let dir = match report::dir::ReportDir::create(&output, lang.into(), png) {
                 Ok(d) => d,
                 Err(e) => {
                     eprintln!(
@@ -667,7 +742,7 @@ fn main() -> ExitCode {
                 }
             };
             let started = std::time::Instant::now();
-            let opts = streaming_options(&run, lang, true);
+            let opts = streaming_options(&run, lang.into(), true);
             let (dir, summary) = match run_into(&capture, &opts, dir) {
                 Ok(done) => done,
                 Err(code) => return code,
@@ -737,8 +812,8 @@ fn main() -> ExitCode {
             lang,
             png,
             run,
-        } => batch(&paths, &output, force, lang, png, &run),
-        Command::Synth(args) => match voipscope::synth::run(&args) {
+        } => batch(&paths, &output, force, lang.into(), png, &run),
+        Command::Synth(flags) => match voipscope::synth::run(&flags.into()) {
             Ok(summary) => {
                 println!("{summary}");
                 ExitCode::SUCCESS

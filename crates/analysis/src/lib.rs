@@ -1,0 +1,369 @@
+//! The analysis: the range-parallel capture stage ([`pipeline`]) runs with the live analysis
+//! as its sink ([`engine`]), which finishes what is over on its own thread ([`finish`]): calls
+//! built, streams tied to their calls ([`correlate`]), findings made ([`diagnose`]), and the
+//! records handed to a [`RecordSink`] as each is finished. [`analyze`] collects them into an
+//! [`Analysis`] held in memory, for small captures, tests and the commands that need
+//! everything at once.
+//!
+//! Data flows one way: capture -> packets -> live Call-IDs and streams -> retired records ->
+//! correlation and findings -> the sink. The crate holds no output format: records are typed
+//! data (nanoseconds, addresses, enums), and the `report` crate decides how they read.
+//!
+//! Invariant: memory is bounded by live state. Every live table (Call-IDs, streams, flows,
+//! the media plan, reassembly) has a cap that finishes the longest idle early; finished work
+//! is written, never dropped; and the output does not depend on the number of threads.
+
+mod collect;
+pub mod correlate;
+pub mod diagnose;
+pub mod engine;
+mod finish;
+pub mod pipeline;
+pub mod record;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::pipeline::PipelineOptions;
+pub use collect::Collect;
+pub use record::{CallBundle, Record, RecordSink, RegistrationBundle, StreamBundle, Summary};
+use voipscope_rtp as rtp;
+use voipscope_sip as sip;
+use voipscope_wire::anomaly::{self, Anomaly};
+use voipscope_wire::capture::{self, CaptureError};
+use voipscope_wire::decode::SipMessage;
+use voipscope_wire::timefmt::{self, TimeBase};
+
+/// What `analyze` was asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub pipeline: PipelineOptions,
+    /// Depth of the simulated jitter buffer for the quality estimate (default 60 ms).
+    pub jitter_buffer_ms: Option<f64>,
+    /// Language of the findings' texts.
+    pub lang: sip::status::Lang,
+    /// Skip the per-stream time series only plots read (18 MB of the 1 GB benchmark
+    /// capture's heap, 3,600 streams): commands that draw no plot set this.
+    pub without_plot_series: bool,
+}
+
+impl Options {
+    pub fn jitter_buffer_ms(&self) -> f64 {
+        self.jitter_buffer_ms
+            .unwrap_or(rtp::quality::DEFAULT_JITTER_BUFFER_MS)
+    }
+}
+
+/// The capture summary: what was read and what it held.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CaptureSummary {
+    pub file: String,
+    pub format: String,
+    pub compressed: bool,
+    pub link_types: Vec<String>,
+    pub frames: u64,
+    pub bytes: u64,
+    pub file_bytes: u64,
+    pub first_time: Option<String>,
+    pub last_time: Option<String>,
+    /// The earliest frame time in ns since the epoch.
+    #[serde(skip)]
+    pub first_ts_ns: Option<i64>,
+    /// The latest frame time.
+    #[serde(skip)]
+    pub last_ts_ns: Option<i64>,
+    /// The first frame's time, from which every `*_s` time of the outputs counts.
+    #[serde(skip)]
+    pub time_base: timefmt::TimeBase,
+    pub duration_s: f64,
+    pub sip_messages: u64,
+    pub sip_messages_by_transport: BTreeMap<String, u64>,
+    pub sip_keepalives: u64,
+    pub rtp_packets: u64,
+    pub rtcp_packets: u64,
+    pub stun_packets: u64,
+    pub dtls_packets: u64,
+    pub zrtp_packets: u64,
+    /// TURN messages whose relayed data was analyzed.
+    pub turn_packets: u64,
+    /// HEP (HOMER) messages whose packet was analyzed.
+    pub hep_packets: u64,
+    pub tls_records: u64,
+    pub websocket_messages: u64,
+    pub other_udp_packets: u64,
+    pub tcp_segments: u64,
+    pub sctp_chunks: u64,
+    pub ip_fragments: u64,
+    pub reassembled_datagrams: u64,
+    pub tcp_retransmissions: u64,
+    pub tcp_gaps: u64,
+    pub snaplen_cut_frames: u64,
+    pub undecoded: BTreeMap<String, u64>,
+    pub anomaly_counts: BTreeMap<String, u64>,
+}
+
+/// Everything voipscope found in one capture, held in memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    pub capture: CaptureSummary,
+    pub sip: sip::SipStats,
+    pub calls: Vec<correlate::CallRecord>,
+    pub registrations: Vec<sip::Registration>,
+    pub other_sip: sip::OtherSip,
+    pub media: MediaSummary,
+    pub streams: Vec<rtp::RtpStream>,
+    /// STUN, DTLS, ZRTP and T.38 (UDPTL) flows on media paths.
+    pub media_flows: Vec<rtp::flows::MediaFlow>,
+    /// What went wrong and why, most important first (see `diagnose`).
+    pub findings: Vec<diagnose::Finding>,
+    pub anomalies: Vec<Anomaly>,
+}
+
+impl Analysis {
+    /// The call numbered `number` (1-based, as `calls` prints it). Calls are numbered in
+    /// order, so this is an index; the search behind it only guards that order.
+    pub fn call_by_number(&self, number: usize) -> Option<&correlate::CallRecord> {
+        let at = number.checked_sub(1).and_then(|i| self.calls.get(i));
+        at.filter(|c| c.number == number)
+            .or_else(|| self.calls.iter().find(|c| c.number == number))
+    }
+}
+
+/// Counts of the media stage.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct MediaSummary {
+    pub streams: usize,
+    /// Streams no SDP of a captured call named (`call_id` null).
+    pub unassociated_streams: usize,
+    /// RTP packets of streams beyond the stream cap, not analyzed.
+    pub dropped_rtp_packets: u64,
+    /// Shape-classified RTP packets in streams the heuristic did not confirm.
+    pub unconfirmed_rtp_packets: u64,
+    pub rtcp_packets: u64,
+    pub rtcp_unreadable: u64,
+    /// SDP endpoints beyond the media plan's cap.
+    pub sdp_endpoints_dropped: u64,
+    pub media_flows: usize,
+    /// Packets of non-RTP media flows beyond the flow cap, not listed.
+    pub dropped_flow_packets: u64,
+}
+
+/// Analyzes one capture file (`-` for stdin), handing each record to `sink` as it is
+/// finished, and each framed SIP message to `on_sip` in capture order as it is found.
+pub fn analyze_into(
+    path: &str,
+    opts: &Options,
+    sink: &mut (dyn RecordSink + Send),
+    on_sip: &mut (dyn FnMut(&SipMessage) + Send),
+) -> Result<(), AnalyzeError> {
+    let input = capture::open_input(path)?;
+    run(path, input, opts, sink, on_sip)
+}
+
+/// Why an analysis stopped: the capture could not be read, or the sink could not write.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Analyzes one capture file (`-` for stdin), also handing each framed SIP message to `on_sip`
+/// in capture order as it is found.
+pub fn analyze_with(
+    path: &str,
+    opts: &Options,
+    on_sip: &mut (dyn FnMut(&SipMessage) + Send),
+) -> Result<Analysis, CaptureError> {
+    let input = capture::open_input(path)?;
+    collect(path, input, opts, on_sip)
+}
+
+/// Analyzes a capture held in memory (uncompressed pcap or pcapng); `name` stands for the file
+/// name in the output. Used by the fuzz targets and the damage tests.
+pub fn analyze_bytes(
+    name: &str,
+    data: Vec<u8>,
+    opts: &Options,
+    on_sip: &mut (dyn FnMut(&SipMessage) + Send),
+) -> Result<Analysis, CaptureError> {
+    if data.is_empty() {
+        return Err(CaptureError::Empty(name.to_string()));
+    }
+    let input = capture::Input::Stream {
+        reader: Box::new(std::io::Cursor::new(data)),
+        gzip: false,
+    };
+    collect(name, input, opts, on_sip)
+}
+
+/// Analyzes one capture file (`-` for stdin) into memory.
+pub fn analyze(path: &str, opts: &Options) -> Result<Analysis, CaptureError> {
+    analyze_with(path, opts, &mut |_| {})
+}
+
+fn collect(
+    path: &str,
+    input: capture::Input,
+    opts: &Options,
+    on_sip: &mut (dyn FnMut(&SipMessage) + Send),
+) -> Result<Analysis, CaptureError> {
+    let mut sink = Collect::default();
+    match run(path, input, opts, &mut sink, on_sip) {
+        Ok(()) => {}
+        Err(AnalyzeError::Capture(e)) => return Err(e),
+        // collecting into memory writes nothing
+        Err(AnalyzeError::Output(e)) => return Err(CaptureError::Io(path.to_string(), e)),
+    }
+    sink.into_analysis()
+        .ok_or_else(|| CaptureError::Io(path.to_string(), std::io::Error::other("no summary")))
+}
+
+fn run(
+    path: &str,
+    input: capture::Input,
+    opts: &Options,
+    sink: &mut (dyn RecordSink + Send),
+    on_sip: &mut (dyn FnMut(&SipMessage) + Send),
+) -> Result<(), AnalyzeError> {
+    let pool = opts.pipeline.pool(path)?;
+    // the finisher has workers of its own: with one thread, the in-order stage would hold the
+    // only worker while it waits for the finisher to take a batch
+    let finish_pool = opts.pipeline.pool(path)?;
+    std::thread::scope(|scope| {
+        // one sweep's batch waits while the finisher works on the last: a retired call's
+        // messages are held until written, and each batch in flight held as much as a tenth
+        // of the heap (30,000-call capture: 4 in flight 93 MiB, 1 in flight 82 MiB resident,
+        // the same time)
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let pool = &pool;
+        let finish_pool = &finish_pool;
+        let finisher =
+            scope.spawn(move || finish::Finisher::new(sink, finish_pool, opts.lang).run(rx));
+        let mut engine = engine::Engine::new(
+            tx.clone(),
+            opts.jitter_buffer_ms(),
+            !opts.without_plot_series,
+            on_sip,
+        );
+        let run = pipeline::run(path, input, &opts.pipeline, pool, &mut engine);
+        let end = engine.finish();
+        let result = match run {
+            Ok(run) => {
+                let all_rtp = run.counters.rtp_packets;
+                let (capture, anomalies) = summarize(path, run, end.anomalies, end.base);
+                let media = MediaSummary {
+                    rtcp_packets: end.rtcp_packets,
+                    rtcp_unreadable: end.rtcp_unreadable,
+                    sdp_endpoints_dropped: end.sdp_endpoints_dropped,
+                    dropped_flow_packets: end.dropped_flow_packets,
+                    ..MediaSummary::default()
+                };
+                let _ = tx.send(finish::ToFinisher::End(Box::new(finish::Ending {
+                    capture,
+                    sip: end.sip,
+                    media,
+                    anomalies,
+                    all_rtp,
+                })));
+                Ok(())
+            }
+            Err(e) => Err(e),
+        };
+        drop(tx);
+        let written = match finisher.join() {
+            Ok(w) => w,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        result?;
+        written?;
+        Ok(())
+    })
+}
+
+/// The capture summary of a run, with the anomalies of every stage merged: the first ones by
+/// frame listed, all counted.
+fn summarize(
+    path: &str,
+    mut run: pipeline::CaptureRun,
+    later: Vec<Anomaly>,
+    base: TimeBase,
+) -> (CaptureSummary, Vec<Anomaly>) {
+    for a in &later {
+        *run.anomaly_counts.entry(a.kind).or_insert(0) += 1;
+    }
+    run.anomalies.extend(later);
+    run.anomalies.sort();
+    run.anomalies.truncate(anomaly::MAX_LISTED_ANOMALIES);
+    let c = &run.counters;
+    let mut link_types = c.link_types.clone();
+    link_types.sort_unstable();
+    let duration_ns = match (c.first_ts_ns, c.last_ts_ns) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => 0,
+    };
+    let file = if path == "-" {
+        "-".to_string()
+    } else {
+        std::path::Path::new(path)
+            .file_name()
+            .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+    };
+    let capture = CaptureSummary {
+        file,
+        format: run.container.name().to_string(),
+        compressed: run.compressed,
+        link_types: link_types
+            .iter()
+            .map(|l| capture::link_type_name(*l))
+            .collect(),
+        frames: c.frames,
+        bytes: c.bytes,
+        file_bytes: run.input_bytes,
+        first_time: c.first_ts_ns.map(timefmt::iso8601),
+        last_time: c.last_ts_ns.map(timefmt::iso8601),
+        first_ts_ns: c.first_ts_ns,
+        last_ts_ns: c.last_ts_ns,
+        time_base: base,
+        duration_s: duration_ns as f64 / 1e9,
+        sip_messages: run.sip_messages,
+        sip_messages_by_transport: run
+            .sip_by_transport
+            .iter()
+            .map(|(t, n)| (format!("{t:?}").to_lowercase(), *n))
+            .collect(),
+        sip_keepalives: run.streams.sip_keepalives,
+        rtp_packets: c.rtp_packets,
+        rtcp_packets: c.rtcp_packets,
+        stun_packets: c.stun_packets,
+        dtls_packets: c.dtls_packets,
+        zrtp_packets: c.zrtp_packets,
+        turn_packets: c.turn_packets,
+        hep_packets: c.hep_packets,
+        tls_records: run.streams.tls_records,
+        websocket_messages: run.streams.websocket_messages,
+        other_udp_packets: c.other_udp,
+        tcp_segments: c.tcp_segments,
+        sctp_chunks: c.sctp_chunks,
+        ip_fragments: c.ip_fragments,
+        reassembled_datagrams: run.streams.reassembled_datagrams,
+        tcp_retransmissions: run.streams.tcp_retransmissions,
+        tcp_gaps: run.streams.tcp_gaps,
+        snaplen_cut_frames: c.snaplen_cut_frames,
+        undecoded: {
+            let mut m = BTreeMap::new();
+            for (k, v) in &c.undecoded {
+                *m.entry(k.label()).or_insert(0) += v;
+            }
+            m
+        },
+        anomaly_counts: run
+            .anomaly_counts
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), *v))
+            .collect(),
+    };
+    (capture, run.anomalies)
+}

@@ -1,0 +1,819 @@
+//! TCP byte streams per direction, in capture order: reordering, retransmissions and overlaps
+//! resolved by sequence number, gaps reported, and each stream's bytes recognised (SIP,
+//! SIP over WebSocket, TLS records, TURN, other) and cut into SIP messages (or, for TURN, the
+//! data it relays).
+//!
+//! Every buffer has a cap: out-of-order data per direction, the partial message per direction,
+//! and the number of directions tracked. Reaching one is an anomaly, never unbounded memory.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::sip_frame::{extent, Extent};
+use crate::websocket::{parse_frame, upgrade_header_len, WsParse};
+use voipscope_wire::anomaly::{Anomaly, AnomalyKind};
+use voipscope_wire::decode::classify::{
+    looks_like_sip_start, may_start_request_line, MAX_START_LINE,
+};
+use voipscope_wire::decode::{
+    turn, Flow, SipMessage, SipTransport, StreamCounters, TcpSegment, TCP_FIN, TCP_RST, TCP_SYN,
+};
+
+/// Directions tracked at once; idle ones are dropped first when this is reached.
+pub const MAX_TCP_DIRECTIONS: usize = 65_536;
+/// Out-of-order bytes held per direction before the missing bytes are declared lost.
+pub const MAX_OUT_OF_ORDER_BYTES: usize = 1024 * 1024;
+/// Out-of-order segments held per direction before the missing bytes are declared lost.
+pub const MAX_OUT_OF_ORDER_SEGMENTS: usize = 256;
+/// Largest SIP message (or WebSocket message) accepted on a stream.
+pub const MAX_SIP_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Bytes looked at before deciding a stream carries none of what we analyze.
+const SNIFF_BYTES: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Unknown,
+    Sip,
+    /// SIP that lost its framing (gap, oversized message): skip to the next start line.
+    SipResync,
+    WebSocket,
+    Tls,
+    /// TURN over TCP (RFC 8656): STUN messages and ChannelData, back to back.
+    Turn,
+    Other,
+}
+
+/// Bytes received in order and not yet consumed, with the frames that brought them.
+#[derive(Default)]
+struct StreamBuf {
+    data: Vec<u8>,
+    head: usize,
+    /// Stream offset of `data[head]`.
+    pos: u64,
+    /// (stream offset just past the segment, frame, time) of each segment still in `data`.
+    segs: VecDeque<(u64, u64, i64)>,
+}
+
+impl StreamBuf {
+    fn bytes(&self) -> &[u8] {
+        &self.data[self.head..]
+    }
+
+    fn push(&mut self, bytes: &[u8], frame: u64, ts: i64) {
+        if self.head > 0 && self.head >= self.data.len() / 2 {
+            self.data.drain(..self.head);
+            self.head = 0;
+        }
+        self.data.extend_from_slice(bytes);
+        let end = self.pos + self.bytes().len() as u64;
+        self.segs.push_back((end, frame, ts));
+    }
+
+    /// The frames that carried the next `len` bytes, and the time of the last.
+    fn frames_of(&self, len: usize) -> (Vec<u64>, i64) {
+        let end = self.pos + len as u64;
+        let mut frames = Vec::new();
+        let mut ts = 0;
+        let mut start = self.pos;
+        for &(seg_end, frame, t) in &self.segs {
+            if seg_end > start && frames.last() != Some(&frame) {
+                frames.push(frame);
+            }
+            ts = t;
+            if seg_end >= end {
+                break;
+            }
+            start = start.max(seg_end);
+        }
+        (frames, ts)
+    }
+
+    fn consume(&mut self, len: usize) {
+        let len = len.min(self.bytes().len());
+        self.head += len;
+        self.pos += len as u64;
+        while self
+            .segs
+            .front()
+            .is_some_and(|(end, _, _)| *end <= self.pos)
+        {
+            self.segs.pop_front();
+        }
+        if self.head == self.data.len() {
+            self.data.clear();
+            self.head = 0;
+        }
+    }
+
+    fn clear(&mut self) {
+        let rest = self.bytes().len();
+        self.consume(rest);
+    }
+}
+
+struct Direction {
+    next_seq: Option<u32>,
+    out_of_order: Vec<(u32, Vec<u8>, u64, i64)>,
+    ooo_bytes: usize,
+    mode: Mode,
+    buf: StreamBuf,
+    /// TLS: bytes of the current record still to skip, and a header split across segments.
+    tls_skip: usize,
+    tls_header: Vec<u8>,
+    /// WebSocket: payload of a message whose frames are not all here yet, and where it began.
+    ws_message: Vec<u8>,
+    ws_frames: Vec<u64>,
+    last_ts: i64,
+}
+
+impl Direction {
+    fn new(ts: i64) -> Self {
+        Direction {
+            next_seq: None,
+            out_of_order: Vec::new(),
+            ooo_bytes: 0,
+            mode: Mode::Unknown,
+            buf: StreamBuf::default(),
+            tls_skip: 0,
+            tls_header: Vec::new(),
+            ws_message: Vec::new(),
+            ws_frames: Vec::new(),
+            last_ts: ts,
+        }
+    }
+}
+
+/// Data a TURN relay carried on a TCP stream, to be read as a UDP payload of the stream's
+/// addresses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelayedData {
+    pub flow: Flow,
+    /// The frame that completed the TURN message, and its time.
+    pub frame: u64,
+    pub ts_ns: i64,
+    pub data: Vec<u8>,
+}
+
+/// What the stream stage produces as it goes.
+#[derive(Default)]
+pub struct StreamOutput {
+    pub messages: Vec<SipMessage>,
+    pub relayed: Vec<RelayedData>,
+    pub anomalies: Vec<Anomaly>,
+    pub counters: StreamCounters,
+}
+
+#[derive(Default)]
+pub struct TcpTable {
+    dirs: HashMap<Flow, Direction>,
+}
+
+fn seq_diff(a: u32, b: u32) -> i32 {
+    a.wrapping_sub(b) as i32
+}
+
+impl TcpTable {
+    /// Takes one segment in capture order.
+    pub fn segment(&mut self, seg: &TcpSegment<'_>, frame: u64, ts: i64, out: &mut StreamOutput) {
+        if !self.dirs.contains_key(&seg.flow) && self.dirs.len() >= MAX_TCP_DIRECTIONS {
+            self.evict_idle(ts, out);
+            if self.dirs.len() >= MAX_TCP_DIRECTIONS {
+                out.anomalies.push(Anomaly::new(
+                    AnomalyKind::TcpCapReached,
+                    frame,
+                    format!(
+                        "{} -> {}: not followed, {MAX_TCP_DIRECTIONS} TCP directions already tracked",
+                        seg.flow.src, seg.flow.dst
+                    ),
+                ));
+                return;
+            }
+        }
+        let flow = seg.flow;
+        let dir = self.dirs.entry(flow).or_insert_with(|| Direction::new(ts));
+        dir.last_ts = ts;
+        if seg.flags & TCP_SYN != 0 {
+            let isn = seg.seq.wrapping_add(1);
+            if dir.next_seq.is_some_and(|n| n != isn) {
+                // a new connection on the same addresses: finish the old one first
+                finish_direction(flow, dir, frame, out);
+                *dir = Direction::new(ts);
+            }
+            dir.next_seq = Some(isn);
+        }
+        if !seg.data.is_empty() {
+            let next = *dir.next_seq.get_or_insert(seg.seq);
+            let d = seq_diff(seg.seq, next);
+            if d == 0 {
+                accept(flow, dir, seg.data, frame, ts, out);
+                drain_in_order(flow, dir, out);
+            } else if d < 0 {
+                let overlap = d.unsigned_abs() as usize;
+                if overlap >= seg.data.len() {
+                    out.counters.tcp_retransmissions += 1;
+                } else {
+                    accept(flow, dir, &seg.data[overlap..], frame, ts, out);
+                    drain_in_order(flow, dir, out);
+                }
+            } else {
+                if !dir.out_of_order.iter().any(|(s, _, _, _)| *s == seg.seq) {
+                    dir.ooo_bytes += seg.data.len();
+                    dir.out_of_order
+                        .push((seg.seq, seg.data.to_vec(), frame, ts));
+                }
+                if dir.ooo_bytes > MAX_OUT_OF_ORDER_BYTES
+                    || dir.out_of_order.len() > MAX_OUT_OF_ORDER_SEGMENTS
+                {
+                    skip_gap(flow, dir, out);
+                }
+            }
+        }
+        if seg.flags & (TCP_FIN | TCP_RST) != 0 {
+            if let Some(mut dir) = self.dirs.remove(&flow) {
+                finish_direction(flow, &mut dir, frame, out);
+            }
+        }
+    }
+
+    fn evict_idle(&mut self, now: i64, out: &mut StreamOutput) {
+        let mut idle: Vec<(i64, Flow)> = self.dirs.iter().map(|(f, d)| (d.last_ts, *f)).collect();
+        idle.sort();
+        for (_, flow) in idle.into_iter().take(MAX_TCP_DIRECTIONS / 8) {
+            if let Some(mut dir) = self.dirs.remove(&flow) {
+                if now - dir.last_ts < 60_000_000_000 {
+                    // still busy: keep it
+                    self.dirs.insert(flow, dir);
+                    continue;
+                }
+                finish_direction(flow, &mut dir, 0, out);
+            }
+        }
+    }
+
+    /// At the end of the capture: deliver what waits behind gaps and report partial messages.
+    pub fn finish(&mut self, last_frame: u64, out: &mut StreamOutput) {
+        let mut flows: Vec<Flow> = self.dirs.keys().copied().collect();
+        flows.sort();
+        for flow in flows {
+            if let Some(mut dir) = self.dirs.remove(&flow) {
+                finish_direction(flow, &mut dir, last_frame, out);
+            }
+        }
+    }
+}
+
+fn finish_direction(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) {
+    while !dir.out_of_order.is_empty() {
+        skip_gap(flow, dir, out);
+    }
+    if matches!(dir.mode, Mode::Sip | Mode::WebSocket) && !dir.buf.bytes().is_empty() {
+        let rest = dir.buf.bytes();
+        let only_crlf = rest.iter().all(|b| matches!(b, b'\r' | b'\n'));
+        if !only_crlf {
+            let (frames, _) = dir.buf.frames_of(rest.len());
+            out.anomalies.push(Anomaly::new(
+                AnomalyKind::SipTruncated,
+                frames.first().copied().unwrap_or(frame),
+                format!(
+                    "{} -> {}: {} bytes of an incomplete message when the stream ended",
+                    flow.src,
+                    flow.dst,
+                    rest.len()
+                ),
+            ));
+        }
+        dir.buf.clear();
+    }
+}
+
+/// Declares the bytes before the lowest waiting segment lost and continues from there.
+fn skip_gap(flow: Flow, dir: &mut Direction, out: &mut StreamOutput) {
+    let Some(next) = dir.next_seq else { return };
+    let Some(lowest) = dir
+        .out_of_order
+        .iter()
+        .min_by_key(|(s, _, _, _)| seq_diff(*s, next))
+        .map(|(s, _, f, _)| (*s, *f))
+    else {
+        return;
+    };
+    let missing = seq_diff(lowest.0, next);
+    if missing > 0 {
+        out.counters.tcp_gaps += 1;
+        out.anomalies.push(Anomaly::new(
+            AnomalyKind::TcpGap,
+            lowest.1,
+            format!(
+                "{} -> {}: {missing} bytes before this segment were never captured",
+                flow.src, flow.dst
+            ),
+        ));
+        lose_sync(dir);
+        dir.next_seq = Some(lowest.0);
+    }
+    drain_in_order(flow, dir, out);
+}
+
+/// After lost bytes, whatever was being framed cannot be trusted.
+fn lose_sync(dir: &mut Direction) {
+    dir.buf.clear();
+    dir.ws_message.clear();
+    dir.ws_frames.clear();
+    dir.tls_header.clear();
+    dir.tls_skip = 0;
+    dir.mode = match dir.mode {
+        Mode::Sip | Mode::SipResync => Mode::SipResync,
+        Mode::Unknown => Mode::Unknown,
+        // TLS, WebSocket and TURN resume at the next record, frame or message start we can
+        // recognise
+        Mode::Tls | Mode::WebSocket | Mode::Turn => Mode::Unknown,
+        Mode::Other => Mode::Other,
+    };
+}
+
+fn drain_in_order(flow: Flow, dir: &mut Direction, out: &mut StreamOutput) {
+    loop {
+        let Some(next) = dir.next_seq else { return };
+        let Some(i) = dir.out_of_order.iter().position(|(s, d, _, _)| {
+            seq_diff(*s, next) <= 0 && seq_diff(s.wrapping_add(d.len() as u32), next) > 0
+                || seq_diff(*s, next) <= 0 && d.is_empty()
+        }) else {
+            // discard fully old segments
+            let before = dir.out_of_order.len();
+            dir.out_of_order
+                .retain(|(s, d, _, _)| seq_diff(s.wrapping_add(d.len() as u32), next) > 0);
+            if dir.out_of_order.len() != before {
+                dir.ooo_bytes = dir.out_of_order.iter().map(|(_, d, _, _)| d.len()).sum();
+            }
+            return;
+        };
+        let (s, d, frame, ts) = dir.out_of_order.swap_remove(i);
+        dir.ooo_bytes -= d.len();
+        let skip = seq_diff(next, s).max(0) as usize;
+        if skip < d.len() {
+            accept(flow, dir, &d[skip..], frame, ts, out);
+        }
+    }
+}
+
+/// Takes in-order bytes into the stream.
+fn accept(
+    flow: Flow,
+    dir: &mut Direction,
+    bytes: &[u8],
+    frame: u64,
+    ts: i64,
+    out: &mut StreamOutput,
+) {
+    dir.next_seq = dir.next_seq.map(|n| n.wrapping_add(bytes.len() as u32));
+    match dir.mode {
+        Mode::Other => {}
+        Mode::Tls => count_tls(dir, bytes, out),
+        _ => {
+            dir.buf.push(bytes, frame, ts);
+            process(flow, dir, frame, out);
+        }
+    }
+}
+
+fn count_tls(dir: &mut Direction, mut bytes: &[u8], out: &mut StreamOutput) {
+    while !bytes.is_empty() {
+        if dir.tls_skip > 0 {
+            let n = dir.tls_skip.min(bytes.len());
+            dir.tls_skip -= n;
+            bytes = &bytes[n..];
+            continue;
+        }
+        let need = 5 - dir.tls_header.len();
+        let n = need.min(bytes.len());
+        dir.tls_header.extend_from_slice(&bytes[..n]);
+        bytes = &bytes[n..];
+        if dir.tls_header.len() == 5 {
+            let h = std::mem::take(&mut dir.tls_header);
+            if !is_tls_header(&h) {
+                dir.mode = Mode::Other;
+                return;
+            }
+            out.counters.tls_records += 1;
+            dir.tls_skip = usize::from(u16::from_be_bytes([h[3], h[4]]));
+        }
+    }
+}
+
+fn is_tls_header(h: &[u8]) -> bool {
+    h.len() >= 5
+        && (20..=24).contains(&h[0])
+        && h[1] == 3
+        && h[2] <= 4
+        && u16::from_be_bytes([h[3], h[4]]) <= 16384 + 2048
+}
+
+/// Runs the stream's recogniser and framer over the buffered bytes.
+fn process(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) {
+    loop {
+        match dir.mode {
+            Mode::Unknown => {
+                if !recognise(flow, dir, frame, out) {
+                    return;
+                }
+            }
+            Mode::Sip => {
+                if !frame_sip(flow, dir, frame, out) {
+                    return;
+                }
+            }
+            Mode::SipResync => {
+                if !resync_sip(dir) {
+                    return;
+                }
+            }
+            Mode::WebSocket => {
+                if !frame_websocket(flow, dir, frame, out) {
+                    return;
+                }
+            }
+            Mode::Turn => {
+                if !frame_turn(flow, dir, frame, out) {
+                    return;
+                }
+            }
+            Mode::Tls => {
+                let bytes = dir.buf.bytes().to_vec();
+                dir.buf.clear();
+                count_tls(dir, &bytes, out);
+                return;
+            }
+            Mode::Other => {
+                dir.buf.clear();
+                return;
+            }
+        }
+    }
+}
+
+/// Decides what a stream carries from its first bytes. Returns true when the mode changed.
+fn recognise(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) -> bool {
+    let data = dir.buf.bytes();
+    if flow.src.port() == turn::TURN_PORT || flow.dst.port() == turn::TURN_PORT {
+        match turn::stream_message_len(data) {
+            Some(Some(_)) => {
+                dir.mode = Mode::Turn;
+                return true;
+            }
+            Some(None) => return false,
+            None => {}
+        }
+    }
+    let lead = data
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .count();
+    let data = &data[lead..];
+    if data.is_empty() {
+        return false;
+    }
+    if data.len() >= 5 && is_tls_header(data) {
+        dir.mode = Mode::Tls;
+        return true;
+    }
+    if looks_like_sip_start(data) {
+        dir.mode = Mode::Sip;
+        return true;
+    }
+    if let Some(len) = upgrade_header_len(data) {
+        dir.buf.consume(lead + len);
+        dir.mode = Mode::WebSocket;
+        return true;
+    }
+    if let WsParse::Frame { payload, .. } = parse_frame(data) {
+        if looks_like_sip_start(&payload) {
+            dir.mode = Mode::WebSocket;
+            return true;
+        }
+    }
+    // SIP captured from the middle of a stream: look for a start line after a line break
+    let window = &data[..data.len().min(SNIFF_BYTES)];
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'\n', &window[from..]) {
+        let at = from + i + 1;
+        if looks_like_sip_start(&data[at..]) {
+            out.anomalies.push(Anomaly::new(
+                AnomalyKind::SipFraming,
+                frame,
+                format!(
+                    "{} -> {}: skipped {} bytes before the first SIP message (stream captured mid-way)",
+                    flow.src,
+                    flow.dst,
+                    lead + at
+                ),
+            ));
+            dir.buf.consume(lead + at);
+            dir.mode = Mode::Sip;
+            return true;
+        }
+        from = at;
+    }
+    let undecided = (data.len() < SNIFF_BYTES
+        && (memchr::memchr(b'\n', data).is_none()
+            || data.starts_with(b"GET ")
+            || data.starts_with(b"HTTP/")))
+        || (data.len() < MAX_START_LINE && may_start_request_line(data));
+    if undecided {
+        return false;
+    }
+    dir.mode = Mode::Other;
+    dir.buf.clear();
+    false
+}
+
+/// Cuts complete TURN messages off the buffer and hands on the data they relay. Returns true
+/// when the mode changed (bytes that are no TURN message: the stream is left alone).
+fn frame_turn(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) -> bool {
+    loop {
+        let data = dir.buf.bytes();
+        let len = match turn::stream_message_len(data) {
+            Some(Some(len)) => len,
+            Some(None) => return false,
+            None => {
+                out.anomalies.push(Anomaly::new(
+                    AnomalyKind::SipFraming,
+                    frame,
+                    format!(
+                        "{} -> {}: bytes that are no TURN message; the rest of the stream is not read",
+                        flow.src, flow.dst
+                    ),
+                ));
+                dir.mode = Mode::Other;
+                return true;
+            }
+        };
+        if data.len() < len {
+            return false;
+        }
+        if let Some(turn::Turn::Relayed(inner)) = turn::stream_message(&data[..len]) {
+            let (frames, ts) = dir.buf.frames_of(len);
+            out.relayed.push(RelayedData {
+                flow,
+                frame: frames.last().copied().unwrap_or(frame),
+                ts_ns: ts,
+                data: inner.to_vec(),
+            });
+        }
+        dir.buf.consume(len);
+    }
+}
+
+/// Cuts complete SIP messages off the buffer. Returns true when the mode changed.
+fn frame_sip(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) -> bool {
+    loop {
+        let data = dir.buf.bytes();
+        let lead = data
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+        if lead > 0 {
+            if lead >= 2 {
+                out.counters.sip_keepalives += 1;
+            }
+            dir.buf.consume(lead);
+            continue;
+        }
+        if data.is_empty() {
+            return false;
+        }
+        if !looks_like_sip_start(data) {
+            if memchr::memchr(b'\n', data).is_none() && data.len() < MAX_START_LINE {
+                return false; // the start line is not complete yet
+            }
+            out.anomalies.push(Anomaly::new(
+                AnomalyKind::SipFraming,
+                frame,
+                format!(
+                    "{} -> {}: bytes that do not start a SIP message; skipping to the next one",
+                    flow.src, flow.dst
+                ),
+            ));
+            dir.mode = Mode::SipResync;
+            return true;
+        }
+        match extent(data) {
+            Extent::Complete { len } => {
+                let (frames, ts) = dir.buf.frames_of(len);
+                out.messages.push(SipMessage {
+                    frame: frames.last().copied().unwrap_or(frame),
+                    frames,
+                    ts_ns: ts,
+                    flow,
+                    transport: SipTransport::Tcp,
+                    data: data[..len].to_vec(),
+                    truncated: false,
+                });
+                dir.buf.consume(len);
+            }
+            Extent::NeedHeaders | Extent::NeedBody { .. } => {
+                let wanted = match extent(data) {
+                    Extent::NeedBody { len, .. } => len,
+                    _ => data.len(),
+                };
+                if wanted > MAX_SIP_MESSAGE_BYTES {
+                    out.anomalies.push(Anomaly::new(
+                        AnomalyKind::SipOversized,
+                        frame,
+                        format!(
+                            "{} -> {}: a SIP message over {MAX_SIP_MESSAGE_BYTES} bytes; dropped",
+                            flow.src, flow.dst
+                        ),
+                    ));
+                    dir.buf.consume(1);
+                    dir.mode = Mode::SipResync;
+                    return true;
+                }
+                return false;
+            }
+        }
+    }
+}
+
+/// Skips bytes until a line that starts a SIP message. Returns true when found.
+fn resync_sip(dir: &mut Direction) -> bool {
+    let data = dir.buf.bytes();
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'\n', &data[from..]) {
+        let at = from + i + 1;
+        let rest = &data[at..];
+        if rest.len() < 12 || (memchr::memchr(b'\n', rest).is_none() && rest.len() < MAX_START_LINE)
+        {
+            // cannot tell yet: keep from this line on
+            dir.buf.consume(from + i);
+            return false;
+        }
+        if looks_like_sip_start(rest) {
+            dir.buf.consume(at);
+            dir.mode = Mode::Sip;
+            return true;
+        }
+        from = at;
+    }
+    // no line break at all: keep only a tail that might start one
+    let keep = data.len().min(2048);
+    let drop = data.len() - keep;
+    dir.buf.consume(drop);
+    false
+}
+
+/// Cuts WebSocket frames off the buffer and SIP messages out of them.
+fn frame_websocket(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput) -> bool {
+    loop {
+        let data = dir.buf.bytes();
+        if data.is_empty() {
+            return false;
+        }
+        match parse_frame(data) {
+            WsParse::NeedMore => return false,
+            WsParse::Invalid(why) => {
+                out.anomalies.push(Anomaly::new(
+                    AnomalyKind::WebSocketMalformed,
+                    frame,
+                    format!(
+                        "{} -> {}: {why}; stream no longer followed",
+                        flow.src, flow.dst
+                    ),
+                ));
+                dir.mode = Mode::Other;
+                dir.buf.clear();
+                return true;
+            }
+            WsParse::Frame {
+                fin,
+                opcode,
+                payload,
+                len,
+            } => {
+                let (frames, ts) = dir.buf.frames_of(len);
+                dir.buf.consume(len);
+                if !matches!(opcode, 0..=2) {
+                    continue; // close, ping, pong
+                }
+                for f in frames {
+                    if dir.ws_frames.last() != Some(&f) {
+                        dir.ws_frames.push(f);
+                    }
+                }
+                dir.ws_message.extend_from_slice(&payload);
+                if dir.ws_message.len() > MAX_SIP_MESSAGE_BYTES {
+                    out.anomalies.push(Anomaly::new(
+                        AnomalyKind::SipOversized,
+                        frame,
+                        format!(
+                            "{} -> {}: WebSocket message over the cap; dropped",
+                            flow.src, flow.dst
+                        ),
+                    ));
+                    dir.ws_message.clear();
+                    dir.ws_frames.clear();
+                    continue;
+                }
+                if !fin {
+                    continue;
+                }
+                out.counters.websocket_messages += 1;
+                let message = std::mem::take(&mut dir.ws_message);
+                let frames = std::mem::take(&mut dir.ws_frames);
+                if looks_like_sip_start(&message) {
+                    let truncated = !matches!(extent(&message), Extent::Complete { .. });
+                    out.messages.push(SipMessage {
+                        frame: frames.last().copied().unwrap_or(frame),
+                        frames,
+                        ts_ns: ts,
+                        flow,
+                        transport: SipTransport::Ws,
+                        data: message,
+                        truncated,
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(flow: Flow, seq: u32, flags: u8, data: &[u8]) -> TcpSegment<'_> {
+        TcpSegment {
+            flow,
+            seq,
+            flags,
+            data,
+        }
+    }
+
+    fn flow() -> Flow {
+        Flow {
+            src: "10.0.0.1:5060".parse().unwrap(),
+            dst: "10.0.0.2:5060".parse().unwrap(),
+        }
+    }
+
+    const MSG: &[u8] = b"INVITE sip:b@x SIP/2.0\r\nCall-ID: 1\r\nContent-Length: 4\r\n\r\nv=0\n";
+
+    #[test]
+    fn one_message_over_three_segments_out_of_order_with_retransmission() {
+        let mut t = TcpTable::default();
+        let mut out = StreamOutput::default();
+        let f = flow();
+        t.segment(&seg(f, 99, TCP_SYN, b""), 1, 0, &mut out);
+        t.segment(&seg(f, 100, 0, &MSG[..10]), 2, 1, &mut out);
+        t.segment(&seg(f, 130, 0, &MSG[30..]), 3, 2, &mut out);
+        t.segment(&seg(f, 100, 0, &MSG[..10]), 4, 3, &mut out);
+        assert!(out.messages.is_empty());
+        t.segment(&seg(f, 110, 0, &MSG[10..30]), 5, 4, &mut out);
+        assert_eq!(out.messages.len(), 1);
+        assert_eq!(out.messages[0].data, MSG);
+        assert_eq!(out.messages[0].frames, vec![2, 5, 3]);
+        assert_eq!(out.counters.tcp_retransmissions, 1);
+    }
+
+    #[test]
+    fn several_messages_in_one_segment() {
+        let mut t = TcpTable::default();
+        let mut out = StreamOutput::default();
+        let mut both = MSG.to_vec();
+        both.extend_from_slice(b"\r\n\r\n");
+        both.extend_from_slice(MSG);
+        t.segment(&seg(flow(), 5, 0, &both), 7, 0, &mut out);
+        assert_eq!(out.messages.len(), 2);
+        assert!(out
+            .messages
+            .iter()
+            .all(|m| m.frames == vec![7] && m.data == MSG));
+        assert_eq!(out.counters.sip_keepalives, 1);
+    }
+
+    #[test]
+    fn gap_is_reported_and_framing_resumes() {
+        let mut t = TcpTable::default();
+        let mut out = StreamOutput::default();
+        let f = flow();
+        t.segment(&seg(f, 1000, 0, &MSG[..20]), 1, 0, &mut out);
+        let second_at = 1000 + MSG.len() as u32;
+        t.segment(&seg(f, second_at, 0, MSG), 2, 1, &mut out);
+        t.finish(2, &mut out);
+        assert_eq!(out.messages.len(), 1, "{:?}", out.anomalies);
+        assert_eq!(out.messages[0].frames, vec![2]);
+        assert!(out.anomalies.iter().any(|a| a.kind == AnomalyKind::TcpGap));
+    }
+
+    #[test]
+    fn tls_records_are_counted_across_segments() {
+        let mut t = TcpTable::default();
+        let mut out = StreamOutput::default();
+        let f = flow();
+        let mut rec = vec![23, 3, 3, 0, 10];
+        rec.extend([0u8; 10]);
+        rec.extend([23, 3, 3, 0, 2, 9, 9]);
+        t.segment(&seg(f, 1, 0, &rec[..7]), 1, 0, &mut out);
+        t.segment(&seg(f, 8, 0, &rec[7..]), 2, 0, &mut out);
+        assert_eq!(out.counters.tls_records, 2);
+    }
+}
