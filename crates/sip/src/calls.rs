@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::fields::ReasonValue;
 use super::message::{Message, Party};
-use super::{CallIdLog, Entry};
+use super::{CallIdLog, Entry, Method};
 use voipscope_sdp::SessionDescription;
 use voipscope_wire::decode::SipTransport;
 
@@ -61,8 +61,10 @@ pub struct MessageRef {
     pub transport: SipTransport,
     /// Method, or status code and reason phrase.
     pub label: CompactString,
+    /// The request's method (`None` for a response).
+    pub method: Option<Method>,
     pub status: Option<u16>,
-    pub cseq: CompactString,
+    pub cseq: super::CSeq,
     pub retransmission: bool,
     /// A copy of the previous message made by the capture setup.
     pub duplicate: bool,
@@ -216,7 +218,7 @@ impl Call {
     /// The first 2xx to an INVITE: when the call was answered.
     pub fn answer(&self) -> Option<&MessageRef> {
         self.messages.iter().find(|m| {
-            m.status.is_some_and(|s| (200..300).contains(&s)) && m.cseq.ends_with("INVITE")
+            m.status.is_some_and(|s| (200..300).contains(&s)) && m.cseq.method == Method::Invite
         })
     }
 
@@ -284,8 +286,12 @@ pub(crate) fn message_ref(mut e: Entry) -> MessageRef {
         dst: m.dst,
         transport: m.transport,
         label: m.label(),
+        method: m.method().map(Method::from_name),
         status: m.status(),
-        cseq: compact_str::format_compact!("{} {}", m.cseq, m.cseq_method),
+        cseq: super::CSeq {
+            number: m.cseq,
+            method: Method::from_name(&m.cseq_method),
+        },
         retransmission: e.retransmission,
         duplicate: e.duplicate,
         sdp: m.sdp.as_deref().map(sdp_brief),

@@ -11,6 +11,7 @@ pub mod calls;
 pub mod fields;
 pub mod live;
 pub mod message;
+pub mod method;
 pub mod other;
 pub mod q850;
 pub mod registrations;
@@ -28,6 +29,7 @@ use serde::Serialize;
 
 pub use calls::{Call, CallState};
 pub use message::{Message, MessageKind};
+pub use method::{CSeq, Method};
 pub use other::OtherSip;
 pub use registrations::{Registration, RegistrationState};
 use voipscope_wire::anomaly::{Anomaly, AnomalyKind};

@@ -4,6 +4,7 @@
 
 use super::{txt, Ctx, Finding, Severity};
 use voipscope_sip::status::Lang;
+use voipscope_sip::Method;
 use voipscope_sip::{Call, CallState, Registration, RegistrationState};
 
 /// Challenges beyond which the exchange is a loop, not a retry.
@@ -60,7 +61,9 @@ pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
             let frames: Vec<u64> = c
                 .messages
                 .iter()
-                .filter(|m| matches!(m.status, Some(401 | 403 | 407)) || m.label == "INVITE")
+                .filter(|m| {
+                    matches!(m.status, Some(401 | 403 | 407)) || m.method == Some(Method::Invite)
+                })
                 .map(|m| m.frame)
                 .collect();
             out.push(
@@ -79,7 +82,9 @@ pub fn registration(r: &Registration, ctx: Ctx, out: &mut Vec<Finding>) {
         let frames: Vec<u64> = r
             .messages
             .iter()
-            .filter(|m| matches!(m.status, Some(401 | 403 | 407)) || m.label == "REGISTER")
+            .filter(|m| {
+                matches!(m.status, Some(401 | 403 | 407)) || m.method == Some(Method::Register)
+            })
             .map(|m| m.frame)
             .collect();
         if r.state == RegistrationState::RegisterFailed {

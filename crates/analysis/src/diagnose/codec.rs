@@ -175,7 +175,7 @@ pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Findi
                         ),
                     )
                     .evidence(
-                        std::iter::once(offer.frame).chain(super::frames_of(c, &code.to_string())),
+                        std::iter::once(offer.frame).chain(super::frames_of_status(c, code)),
                     ),
             );
         }

@@ -28,7 +28,7 @@ use serde::Serialize;
 use crate::correlate::CallRecord;
 use voipscope_rtp::RtpStream;
 use voipscope_sip::status::Lang;
-use voipscope_sip::{Call, Registration};
+use voipscope_sip::{Call, Method, Registration};
 use voipscope_wire::timefmt::TimeBase;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -411,11 +411,20 @@ pub fn diagnose(a: &crate::Analysis, lang: Lang) -> Vec<Finding> {
     out
 }
 
-/// Frames of the call's messages with this label prefix (`INVITE`, `486`), repeats included.
-pub(crate) fn frames_of(c: &Call, label: &str) -> Vec<u64> {
+/// Frames of the call's requests of this method, repeats included.
+pub(crate) fn frames_of_method(c: &Call, method: Method) -> Vec<u64> {
     c.messages
         .iter()
-        .filter(|m| m.label == label || m.label.starts_with(&format!("{label} ")))
+        .filter(|m| m.method.as_ref() == Some(&method))
+        .map(|m| m.frame)
+        .collect()
+}
+
+/// Frames of the call's responses with this status, repeats included.
+pub(crate) fn frames_of_status(c: &Call, status: u16) -> Vec<u64> {
+    c.messages
+        .iter()
+        .filter(|m| m.status == Some(status))
         .map(|m| m.frame)
         .collect()
 }

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use super::{host_ip, is_private, txt, Ctx, Finding, Severity};
 use crate::correlate::CallRecord;
 use voipscope_sip::calls::Side;
+use voipscope_sip::Method;
 use voipscope_sip::Registration;
 
 /// The advertised private addresses that differ from `source`: (where, address).
@@ -59,7 +60,9 @@ pub fn call(c: &CallRecord, ctx: Ctx, out: &mut Vec<Finding>) {
         if places.is_empty() {
             return;
         }
-        let invite = super::frames_of(c, "INVITE").into_iter().next();
+        let invite = super::frames_of_method(c, Method::Invite)
+            .into_iter()
+            .next();
         let src = c.caller.ip().to_string();
         let (consequence, severity, more) = match c.final_status {
             Some(code @ (403 | 488 | 606)) => (
@@ -69,7 +72,7 @@ pub fn call(c: &CallRecord, ctx: Ctx, out: &mut Vec<Finding>) {
                     format!(" Der Anruf wurde danach mit {code} abgelehnt: Provider weisen Anfragen mit unerreichbaren Adressen ab.")
                 ),
                 Severity::Error,
-                super::frames_of(c, &code.to_string()),
+                super::frames_of_status(c, code),
             ),
             _ if c.media.one_way => (
                 txt!(

@@ -133,7 +133,7 @@ pub fn finding(c: &Call, o: &Answered, ctx: Ctx, out: &mut Vec<Finding>) {
                 ),
             )
             .evidence(
-                super::frames_of(c, &code.to_string())
+                super::frames_of_status(c, code)
                     .into_iter()
                     .chain(o.answer_frame),
             ),

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use super::{txt, Ctx, Finding, Severity};
+use voipscope_sip::Method;
 use voipscope_sip::{Call, Registration};
 
 /// Sources kept per account and registrar; a device with more is not one device.
@@ -100,7 +101,9 @@ pub fn call(c: &Call, registry: &Registry, ctx: Ctx, out: &mut Vec<Finding>) {
             }
             let rejected = c.final_status == Some(403);
             let register = r.first_frame;
-            let invite = super::frames_of(c, "INVITE").into_iter().next();
+            let invite = super::frames_of_method(c, Method::Invite)
+                .into_iter()
+                .next();
             out.push(
                 Finding::new(
                     "register-invite-source-differs",

@@ -7,6 +7,7 @@ use voipscope_sdp::{Direction, SessionDescription};
 use voipscope_sip::calls::MessageRef;
 use voipscope_sip::status;
 use voipscope_sip::Call;
+use voipscope_sip::{CSeq, Method};
 
 /// What an in-dialog offer asked for, from its SDP (and the description before it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,33 +109,33 @@ impl Asked {
     }
 }
 
-fn is_offer_request(m: &MessageRef, first_cseq: &str) -> bool {
-    m.status.is_none()
-        && !m.retransmission
+fn is_offer_request(m: &MessageRef, first_cseq: &CSeq) -> bool {
+    !m.retransmission
         && !m.duplicate
-        && ((m.label == "INVITE" && m.cseq != first_cseq) || m.label == "UPDATE")
+        && match &m.method {
+            Some(Method::Invite) => m.cseq != *first_cseq,
+            Some(Method::Update) => true,
+            _ => false,
+        }
 }
 
 pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
     let lang = ctx.lang;
-    let Some(first) = c.messages.iter().find(|m| m.label == "INVITE") else {
+    let Some(first) = c.messages.iter().find(|m| m.method == Some(Method::Invite)) else {
         return;
     };
     let first_cseq = first.cseq.clone();
     // in the dialog: after the call was answered (an INVITE retried with credentials after a
     // 401/407 has a new CSeq too, but comes before any 2xx)
     let Some(answered_at) = c.messages.iter().position(|m| {
-        m.status.is_some_and(|s| (200..300).contains(&s)) && m.cseq.ends_with("INVITE")
+        m.status.is_some_and(|s| (200..300).contains(&s)) && m.cseq.method == Method::Invite
     }) else {
         return;
     };
     // a transaction seen on several hops (a B2BUA's two legs under one Call-ID) is one offer
-    let mut judged: Vec<&str> = Vec::new();
+    let mut judged: Vec<&CSeq> = Vec::new();
     for (i, req) in c.messages.iter().enumerate() {
-        if i < answered_at
-            || !is_offer_request(req, &first_cseq)
-            || judged.contains(&req.cseq.as_str())
-        {
+        if i < answered_at || !is_offer_request(req, &first_cseq) || judged.contains(&&req.cseq) {
             continue;
         }
         let Some(answer) = c.messages[i + 1..].iter().find(|m| {
@@ -142,7 +143,7 @@ pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
         }) else {
             continue;
         };
-        judged.push(req.cseq.as_str());
+        judged.push(&req.cseq);
         let Some(code) = answer.status.filter(|&s| s >= 300 && s != 401 && s != 407) else {
             continue;
         };
@@ -150,10 +151,10 @@ pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
         let before = c.sdp.iter().rfind(|e| e.frame < req.frame).map(|e| &e.sdp);
         let asked = Asked::of(offer, before);
         let what = asked.text(offer, lang);
-        let method = if req.label == "INVITE" {
-            "re-INVITE"
-        } else {
-            req.label.as_str()
+        let method = match &req.method {
+            Some(Method::Invite) => "re-INVITE",
+            Some(m) => m.as_str(),
+            None => continue,
         };
         let e = status::explain(code, lang);
         let after = ctx.base.s(answer.ts_ns) - ctx.base.s(req.ts_ns);

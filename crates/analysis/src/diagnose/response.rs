@@ -6,10 +6,11 @@
 use super::{txt, Ctx, Finding, Severity};
 use voipscope_sip::calls::MessageRef;
 use voipscope_sip::status;
+use voipscope_sip::Method;
 use voipscope_sip::{Call, CallState, Registration, RegistrationState};
 
 fn first_invite(msgs: &[MessageRef]) -> Option<&MessageRef> {
-    msgs.iter().find(|m| m.label == "INVITE")
+    msgs.iter().find(|m| m.method == Some(Method::Invite))
 }
 
 pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
@@ -22,7 +23,7 @@ pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
                 let fin = c
                     .messages
                     .iter()
-                    .rfind(|m| m.status == Some(code) && m.cseq.ends_with("INVITE"));
+                    .rfind(|m| m.status == Some(code) && m.cseq.method == Method::Invite);
                 let invite = first_invite(&c.messages);
                 let after = match (fin, invite) {
                     (Some(f), Some(i)) => ctx.base.s(f.ts_ns) - ctx.base.s(i.ts_ns),
@@ -99,7 +100,7 @@ pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
                 );
             }
             CallState::Cancelled => {
-                let cancel = c.messages.iter().find(|m| m.label == "CANCEL");
+                let cancel = c.messages.iter().find(|m| m.method == Some(Method::Cancel));
                 let ringing = c
                     .messages
                     .iter()
@@ -144,7 +145,7 @@ pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
                                 .map(|x| x.frame)
                                 .into_iter()
                                 .chain(invite.map(|i| i.frame))
-                                .chain(super::frames_of(c, "487")),
+                                .chain(super::frames_of_status(c, 487)),
                         ),
                 );
             }

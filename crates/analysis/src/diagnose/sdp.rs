@@ -4,6 +4,7 @@
 
 use super::{txt, Ctx, Finding, Severity};
 use voipscope_sip::Call;
+use voipscope_sip::Method;
 
 /// INVITE to first 18x above this is reported.
 pub const SETUP_DELAY_WARN_MS: f64 = 5_000.0;
@@ -47,7 +48,9 @@ pub fn call(c: &Call, ctx: Ctx, out: &mut Vec<Finding>) {
             .map(voipscope_wire::timefmt::ms)
             .filter(|&t| t > SETUP_DELAY_WARN_MS)
         {
-            let invite = super::frames_of(c, "INVITE").into_iter().next();
+            let invite = super::frames_of_method(c, Method::Invite)
+                .into_iter()
+                .next();
             let ring = c
                 .messages
                 .iter()

@@ -3,6 +3,7 @@
 //! with no ACK (the call drops after about 32 s); a BYE or CANCEL nobody answered.
 
 use super::{txt, CallFacts, Ctx, Finding, Severity};
+use voipscope_sip::Method;
 use voipscope_sip::{Call, CallState};
 
 pub fn call(c: &Call, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Finding>) {
@@ -11,7 +12,7 @@ pub fn call(c: &Call, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Finding>) {
         let invites: Vec<u64> = c
             .messages
             .iter()
-            .filter(|m| m.label == "INVITE")
+            .filter(|m| m.method == Some(Method::Invite))
             .map(|m| m.frame)
             .collect();
         if c.state == CallState::Unanswered {
@@ -19,7 +20,7 @@ pub fn call(c: &Call, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Finding>) {
             let resent = c
                 .messages
                 .iter()
-                .filter(|m| m.label == "INVITE" && m.retransmission)
+                .filter(|m| m.method == Some(Method::Invite) && m.retransmission)
                 .count();
             let span = ctx.base.s(c.end_ns) - ctx.base.s(c.start_ns);
             // how long the capture went on after the INVITE: the time the callee had
@@ -46,11 +47,11 @@ pub fn call(c: &Call, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Finding>) {
             .filter(|m| {
                 m.retransmission
                     && m.status.is_some_and(|s| (200..300).contains(&s))
-                    && m.cseq.ends_with("INVITE")
+                    && m.cseq.method == Method::Invite
             })
             .map(|m| m.frame)
             .collect();
-        let acked = c.messages.iter().any(|m| m.label == "ACK");
+        let acked = c.messages.iter().any(|m| m.method == Some(Method::Ack));
         if !ok_resent.is_empty() && !acked {
             out.push(
                 Finding::new("ack-missing", Severity::Error)
@@ -63,11 +64,11 @@ pub fn call(c: &Call, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Finding>) {
                     .evidence(ok_resent),
             );
         }
-        for method in ["BYE", "CANCEL"] {
+        for method in [Method::Bye, Method::Cancel] {
             for m in c
                 .messages
                 .iter()
-                .filter(|m| m.label == method && !m.retransmission)
+                .filter(|m| m.method.as_ref() == Some(&method) && !m.retransmission)
             {
                 let answered = c
                     .messages
@@ -75,7 +76,7 @@ pub fn call(c: &Call, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Finding>) {
                     .any(|r| r.status.is_some() && r.cseq == m.cseq);
                 if !answered {
                     out.push(
-                        Finding::new(if method == "BYE" { "bye-unanswered" } else { "cancel-unanswered" }, Severity::Warning)
+                        Finding::new(if method == Method::Bye { "bye-unanswered" } else { "cancel-unanswered" }, Severity::Warning)
                             .call(c)
                             .text(
                                 txt!(lang, format!("{method} was never answered"), format!("{method} wurde nie beantwortet")),
