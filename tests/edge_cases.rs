@@ -984,3 +984,60 @@ fn sip_sent_by_a_hep_agent_is_analyzed() {
     assert_eq!(call["caller"], "10.0.0.1:5060");
     assert_eq!(call["messages"].as_array().unwrap().len(), 3, "{call}");
 }
+
+/// A cut .gz larger than one read of the decompressor gives the same report whatever the threads
+/// and buffers: the decompressed bytes and the cut record's position count from the start of
+/// the capture, not of the buffer the walk was in (they moved with how much had arrived when
+/// the error came: "at byte 0" with small buffers).
+#[test]
+fn truncated_gzip_reports_positions_in_the_capture() {
+    let mut pcap = Vec::new();
+    let args = voipscope::synth::SynthArgs {
+        size: 3 << 20,
+        calls: 20,
+        ..Default::default()
+    };
+    voipscope::synth::write_capture(&args, &mut pcap).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&pcap).unwrap();
+    let gz = gz.finish().unwrap();
+    let cut = TempFile::new("cut-synth.pcap.gz", &gz[..gz.len() * 3 / 5]);
+    let first = voipscope(&["analyze", cut.path(), "--format", "json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    for args in [
+        ["--threads", "1", "--chunk-bytes", "1000000"],
+        ["--threads", "3", "--chunk-bytes", "1500"],
+        ["--threads", "2", "--chunk-bytes", "65536"],
+    ] {
+        let again =
+            voipscope(&[&["analyze", cut.path(), "--format", "json"][..], &args[..]].concat());
+        assert_eq!(again.stdout, first.stdout, "{args:?}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    let detail = |kind: &str| -> String {
+        v["anomalies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["kind"] == kind)
+            .map(|x| x["detail"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no {kind}"))
+    };
+    let number_after = |text: &str, lead: &str| -> u64 {
+        text.split(lead)
+            .nth(1)
+            .and_then(|t| t.split([':', ' ']).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{text}"))
+    };
+    let at = number_after(&detail("truncated-record"), "at byte ");
+    let decompressed = number_after(&detail("gzip-damaged"), "after ");
+    // the cut record starts where the frames read end, within the bytes decompressed
+    let bytes = v["capture"]["bytes"].as_u64().unwrap();
+    let frames = v["capture"]["frames"].as_u64().unwrap();
+    assert_eq!(at, 24 + 16 * frames + bytes, "{at} {frames} {bytes}");
+    assert!(
+        decompressed > at && decompressed < at + 300,
+        "{decompressed} {at}"
+    );
+}

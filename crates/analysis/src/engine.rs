@@ -22,7 +22,7 @@ use voipscope_rtp::{flows::FlowTable, Direction, Encryption, StreamTable};
 use voipscope_sdp::plan::MediaPlan;
 use voipscope_sip::calls::Side;
 use voipscope_sip::{LogId, Offer, Preread, SipTracker, Unfiled};
-use voipscope_wire::anomaly::{Anomaly, AnomalyKind};
+use voipscope_wire::anomaly::{Anomaly, AnomalyKind, Detail};
 use voipscope_wire::decode::{self, MediaKind, SipMessage};
 use voipscope_wire::timefmt::TimeBase;
 
@@ -415,10 +415,9 @@ impl<'a> Engine<'a> {
             self.anomalies.push(Anomaly::new(
                 AnomalyKind::RtpCapReached,
                 frame,
-                format!(
-                    "more than {} RTP streams live at once: the longest idle are finished early",
-                    voipscope_rtp::streams::MAX_STREAMS
-                ),
+                Detail::LiveStreamsOverCap {
+                    max: voipscope_rtp::streams::MAX_STREAMS,
+                },
             ));
         }
         let mut by_age: Vec<(i64, usize)> = self

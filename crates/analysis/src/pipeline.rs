@@ -14,7 +14,7 @@ use voipscope_reasm::sctp::SctpTable;
 use voipscope_reasm::sip_frame::{extent, Extent};
 use voipscope_reasm::tcp::{StreamOutput, TcpTable};
 use voipscope_sip::Preread;
-use voipscope_wire::anomaly::{Anomaly, AnomalyKind, MAX_LISTED_ANOMALIES};
+use voipscope_wire::anomaly::{Anomaly, AnomalyKind, Detail, MAX_LISTED_ANOMALIES};
 use voipscope_wire::capture::{self, CaptureError, Container, FormatState, Input, RecordIter};
 use voipscope_wire::decode::ip::decode_transport;
 use voipscope_wire::decode::{
@@ -98,6 +98,9 @@ struct InOrder<'s> {
     sip_messages: u64,
     sip_by_transport: BTreeMap<decode::SipTransport, u64>,
     last_frame: u64,
+    /// Where the walked buffer starts in the input (streamed input is walked in pieces), so
+    /// anomalies name positions in the file.
+    byte_base: u64,
     sink: &'s mut dyn Sink,
 }
 
@@ -204,9 +207,11 @@ impl InOrder<'_> {
             }
         }
         self.counters.add(&chunk.counters);
+        let byte_base = self.byte_base;
         self.anomalies
             .extend(chunk.anomalies.into_iter().map(|mut a| {
                 a.frame += frame_base;
+                a.detail.shift_file_offset(byte_base);
                 a
             }));
         let distances = self.sink.lookahead();
@@ -345,16 +350,10 @@ fn truncation_anomaly(m: &SipMessage, cut: bool) -> Option<Anomaly> {
         Anomaly::new(
             AnomalyKind::SipTruncated,
             m.frame,
-            format!(
-                "{} -> {}: SIP message {}",
-                m.flow.src,
-                m.flow.dst,
-                if cut {
-                    "cut by the snap length"
-                } else {
-                    "shorter than its Content-Length"
-                }
-            ),
+            Detail::SipDatagramCut {
+                flow: m.flow,
+                by_snap_length: cut,
+            },
         )
     })
 }
@@ -715,6 +714,7 @@ pub fn run(
         sip_messages: 0,
         sip_by_transport: BTreeMap::new(),
         last_frame: 0,
+        byte_base: 0,
         sink,
     };
     let (container, compressed, input_bytes) = match input {
@@ -757,11 +757,13 @@ pub fn run(
             let mut feed = capture::feed::Feed::spawn(reader, name);
             let mut buf = Vec::new();
             let mut total = 0u64;
+            // bytes of the input before `buf`'s first one
+            let mut drained = 0u64;
             feed.fill(&mut buf, 32, 32)?;
             // whether `buf` holds bytes the walk has not seen (else it waits for more)
             let mut unread = true;
             // why a gzip stream ended before its end, reported after the last frame
-            let mut damage: Option<String> = None;
+            let mut damage: Option<Detail> = None;
             let (state, header_len): (FormatState, usize) = capture::read_file_header(name, &buf)?;
             let container = state.container();
             let mut at = WalkPosition {
@@ -779,10 +781,10 @@ pub fn run(
                     // a cut .gz (a capture copied while being written, a download cut short)
                     // still holds every record before the cut
                     Err(CaptureError::Io(_, e)) if gzip => {
-                        damage = Some(format!(
-                            "the gzip stream ends early or is damaged after {} decompressed bytes ({e}); everything before is analyzed",
-                            total + buf.len() as u64 + header_len as u64
-                        ));
+                        damage = Some(Detail::GzipCut {
+                            after: drained + buf.len() as u64,
+                            error: e.to_string(),
+                        });
                         true
                     }
                     Err(e) => return Err(e),
@@ -818,6 +820,8 @@ pub fn run(
                         .min(4 * voipscope_wire::capture::MAX_PCAPNG_BLOCK as usize);
                 }
                 buf.drain(..at.pos);
+                drained += at.pos as u64;
+                stage.byte_base = drained;
                 at.pos = 0;
             }
             (container, gzip, total)

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
-use voipscope_wire::anomaly::{Anomaly, AnomalyKind};
+use voipscope_wire::anomaly::{Anomaly, AnomalyKind, Detail, FragmentDrop};
 use voipscope_wire::decode::FragmentPiece;
 
 /// A datagram whose fragments have not all arrived within this capture time is dropped
@@ -60,21 +60,26 @@ impl FragmentTable {
         self.pending.len()
     }
 
-    fn drop_key(&mut self, key: &Key, kind: AnomalyKind, why: &str, anomalies: &mut Vec<Anomaly>) {
+    fn drop_key(
+        &mut self,
+        key: &Key,
+        kind: AnomalyKind,
+        why: FragmentDrop,
+        anomalies: &mut Vec<Anomaly>,
+    ) {
         if let Some(p) = self.pending.remove(key) {
             self.bytes -= p.bytes;
             anomalies.push(Anomaly::new(
                 kind,
                 p.first_frame,
-                format!(
-                    "IP datagram {} -> {} id {:#x}: {} fragment(s) in frames {:?} {}",
-                    key.src,
-                    key.dst,
-                    key.id,
-                    p.pieces.len(),
-                    p.frames,
-                    why
-                ),
+                Detail::FragmentsDropped {
+                    src: key.src,
+                    dst: key.dst,
+                    id: key.id,
+                    pieces: p.pieces.len(),
+                    frames: p.frames,
+                    why,
+                },
             ));
         }
     }
@@ -90,7 +95,7 @@ impl FragmentTable {
                 self.drop_key(
                     &key,
                     AnomalyKind::FragmentIncomplete,
-                    "never completed within 30 s",
+                    FragmentDrop::TimedOut,
                     anomalies,
                 );
             }
@@ -103,7 +108,7 @@ impl FragmentTable {
             self.drop_key(
                 &key,
                 AnomalyKind::FragmentIncomplete,
-                "still incomplete at the end of the capture",
+                FragmentDrop::CaptureEnded,
                 anomalies,
             );
         }
@@ -129,7 +134,7 @@ impl FragmentTable {
             anomalies.push(Anomaly::new(
                 AnomalyKind::MalformedHeader,
                 frame,
-                format!("IP fragment ending at byte {end}, beyond the largest datagram"),
+                Detail::FragmentBeyondMax { end },
             ));
             return None;
         }
@@ -143,7 +148,7 @@ impl FragmentTable {
             self.drop_key(
                 &old,
                 AnomalyKind::FragmentCapReached,
-                "dropped: too many datagrams waiting for fragments",
+                FragmentDrop::TooManyPending,
                 anomalies,
             );
         }
@@ -166,10 +171,9 @@ impl FragmentTable {
             anomalies.push(Anomaly::new(
                 AnomalyKind::FragmentOverlap,
                 frame,
-                format!(
-                    "IP fragment at offset {} overlaps an earlier one",
-                    piece.offset
-                ),
+                Detail::FragmentOverlap {
+                    offset: piece.offset,
+                },
             ));
         }
         p.frames.push(frame);

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::tcp::{StreamOutput, MAX_SIP_MESSAGE_BYTES};
-use voipscope_wire::anomaly::{Anomaly, AnomalyKind};
+use voipscope_wire::anomaly::{Anomaly, AnomalyKind, Detail};
 use voipscope_wire::decode::classify::looks_like_sip_start;
 use voipscope_wire::decode::{Flow, SctpPiece, SipMessage, SipTransport};
 
@@ -30,10 +30,7 @@ impl SctpTable {
                 out.anomalies.push(Anomaly::new(
                     AnomalyKind::SctpIncomplete,
                     frame,
-                    format!(
-                        "{} -> {}: a fragmented SCTP message never ended",
-                        p.flow.src, p.flow.dst
-                    ),
+                    Detail::SctpNeverEnded { flow: p.flow },
                 ));
             }
             if self.partial.len() >= MAX_SCTP_PARTIAL {
@@ -57,10 +54,7 @@ impl SctpTable {
             out.anomalies.push(Anomaly::new(
                 AnomalyKind::SctpIncomplete,
                 frame,
-                format!(
-                    "{} -> {}: a fragment of an SCTP message is missing",
-                    p.flow.src, p.flow.dst
-                ),
+                Detail::SctpFragmentMissing { flow: p.flow },
             ));
             return;
         }
@@ -94,10 +88,7 @@ impl SctpTable {
             out.anomalies.push(Anomaly::new(
                 AnomalyKind::SctpIncomplete,
                 part.frames.first().copied().unwrap_or(0),
-                format!(
-                    "{} -> {}: a fragmented SCTP message never ended",
-                    flow.src, flow.dst
-                ),
+                Detail::SctpNeverEnded { flow },
             ));
         }
     }

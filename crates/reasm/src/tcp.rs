@@ -10,7 +10,7 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::sip_frame::{extent, Extent};
 use crate::websocket::{parse_frame, upgrade_header_len, WsParse};
-use voipscope_wire::anomaly::{Anomaly, AnomalyKind};
+use voipscope_wire::anomaly::{Anomaly, AnomalyKind, Detail};
 use voipscope_wire::decode::classify::{
     looks_like_sip_start, may_start_request_line, MAX_START_LINE,
 };
@@ -180,10 +180,10 @@ impl TcpTable {
                 out.anomalies.push(Anomaly::new(
                     AnomalyKind::TcpCapReached,
                     frame,
-                    format!(
-                        "{} -> {}: not followed, {MAX_TCP_DIRECTIONS} TCP directions already tracked",
-                        seg.flow.src, seg.flow.dst
-                    ),
+                    Detail::TcpDirectionsFull {
+                        flow: seg.flow,
+                        max: MAX_TCP_DIRECTIONS,
+                    },
                 ));
                 return;
             }
@@ -273,12 +273,10 @@ fn finish_direction(flow: Flow, dir: &mut Direction, frame: u64, out: &mut Strea
             out.anomalies.push(Anomaly::new(
                 AnomalyKind::SipTruncated,
                 frames.first().copied().unwrap_or(frame),
-                format!(
-                    "{} -> {}: {} bytes of an incomplete message when the stream ended",
-                    flow.src,
-                    flow.dst,
-                    rest.len()
-                ),
+                Detail::StreamEndedMidMessage {
+                    flow,
+                    bytes: rest.len(),
+                },
             ));
         }
         dir.buf.clear();
@@ -302,10 +300,10 @@ fn skip_gap(flow: Flow, dir: &mut Direction, out: &mut StreamOutput) {
         out.anomalies.push(Anomaly::new(
             AnomalyKind::TcpGap,
             lowest.1,
-            format!(
-                "{} -> {}: {missing} bytes before this segment were never captured",
-                flow.src, flow.dst
-            ),
+            Detail::TcpGap {
+                flow,
+                missing: missing.unsigned_abs(),
+            },
         ));
         lose_sync(dir);
         dir.next_seq = Some(lowest.0);
@@ -499,12 +497,10 @@ fn recognise(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput
             out.anomalies.push(Anomaly::new(
                 AnomalyKind::SipFraming,
                 frame,
-                format!(
-                    "{} -> {}: skipped {} bytes before the first SIP message (stream captured mid-way)",
-                    flow.src,
-                    flow.dst,
-                    lead + at
-                ),
+                Detail::SkippedBeforeFirstSip {
+                    flow,
+                    bytes: lead + at,
+                },
             ));
             dir.buf.consume(lead + at);
             dir.mode = Mode::Sip;
@@ -537,10 +533,7 @@ fn frame_turn(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutpu
                 out.anomalies.push(Anomaly::new(
                     AnomalyKind::SipFraming,
                     frame,
-                    format!(
-                        "{} -> {}: bytes that are no TURN message; the rest of the stream is not read",
-                        flow.src, flow.dst
-                    ),
+                    Detail::NotTurn { flow },
                 ));
                 dir.mode = Mode::Other;
                 return true;
@@ -587,10 +580,7 @@ fn frame_sip(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput
             out.anomalies.push(Anomaly::new(
                 AnomalyKind::SipFraming,
                 frame,
-                format!(
-                    "{} -> {}: bytes that do not start a SIP message; skipping to the next one",
-                    flow.src, flow.dst
-                ),
+                Detail::NotSipStart { flow },
             ));
             dir.mode = Mode::SipResync;
             return true;
@@ -618,10 +608,10 @@ fn frame_sip(flow: Flow, dir: &mut Direction, frame: u64, out: &mut StreamOutput
                     out.anomalies.push(Anomaly::new(
                         AnomalyKind::SipOversized,
                         frame,
-                        format!(
-                            "{} -> {}: a SIP message over {MAX_SIP_MESSAGE_BYTES} bytes; dropped",
-                            flow.src, flow.dst
-                        ),
+                        Detail::SipOversized {
+                            flow,
+                            max: MAX_SIP_MESSAGE_BYTES,
+                        },
                     ));
                     dir.buf.consume(1);
                     dir.mode = Mode::SipResync;
@@ -673,10 +663,7 @@ fn frame_websocket(flow: Flow, dir: &mut Direction, frame: u64, out: &mut Stream
                 out.anomalies.push(Anomaly::new(
                     AnomalyKind::WebSocketMalformed,
                     frame,
-                    format!(
-                        "{} -> {}: {why}; stream no longer followed",
-                        flow.src, flow.dst
-                    ),
+                    Detail::WebSocketInvalid { flow, why },
                 ));
                 dir.mode = Mode::Other;
                 dir.buf.clear();
@@ -703,10 +690,7 @@ fn frame_websocket(flow: Flow, dir: &mut Direction, frame: u64, out: &mut Stream
                     out.anomalies.push(Anomaly::new(
                         AnomalyKind::SipOversized,
                         frame,
-                        format!(
-                            "{} -> {}: WebSocket message over the cap; dropped",
-                            flow.src, flow.dst
-                        ),
+                        Detail::WebSocketOversized { flow },
                     ));
                     dir.ws_message.clear();
                     dir.ws_frames.clear();

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use voipscope_analysis::Analysis;
 use voipscope_sip::status::{self, Lang};
-use voipscope_sip::{Call, CallState, Registration};
+use voipscope_sip::{Call, Registration};
 use voipscope_wire::timefmt::TimeBase;
 
 fn cut(s: &str, max: usize) -> String {
@@ -47,60 +47,6 @@ fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "-".to_string(), |x| format!("{x:.digits$}"))
 }
 
-/// Why a call that did not connect ended as it did, from the catalog and the call's headers.
-pub fn why(c: &Call, lang: Lang) -> Vec<String> {
-    let mut lines = Vec::new();
-    match c.state {
-        CallState::Rejected => {
-            if let Some(code) = c.final_status {
-                let e = status::explain(code, lang);
-                lines.push(format!("{code} {}: {}", e.phrase, e.for_call));
-                if !e.causes.is_empty() {
-                    let label = match lang {
-                        Lang::En => "Usual causes",
-                        Lang::De => "Übliche Ursachen",
-                    };
-                    lines.push(format!("{label}: {}", e.causes));
-                }
-            }
-        }
-        CallState::Cancelled => lines.push(match lang {
-            Lang::En => "The caller hung up before the call was answered (CANCEL, 487).".into(),
-            Lang::De => {
-                "Der Anrufer hat aufgelegt, bevor angenommen wurde (CANCEL, 487).".into()
-            }
-        }),
-        CallState::Unanswered => lines.push(match lang {
-            Lang::En => {
-                "No final response in the capture: the callee or a server never answered, or the capture ended first."
-                    .into()
-            }
-            Lang::De => {
-                "Keine endgültige Antwort in der Aufzeichnung: Angerufener oder Server hat nie geantwortet, oder die Aufzeichnung endete vorher."
-                    .into()
-            }
-        }),
-        CallState::Completed | CallState::InCall => {}
-    }
-    for r in &c.reason {
-        let mut line = format!("Reason: {}", r.protocol);
-        if let Some(cause) = r.cause {
-            let _ = write!(line, " cause {cause}");
-        }
-        if let Some(t) = &r.text {
-            let _ = write!(line, " \"{t}\"");
-        }
-        if let Some(meaning) = voipscope_sip::q850::of_reason(r, lang) {
-            let _ = write!(line, " — {meaning}");
-        }
-        lines.push(line);
-    }
-    if let Some(w) = &c.warning {
-        lines.push(format!("Warning: {} \"{}\"", w.code, w.text));
-    }
-    lines
-}
-
 /// The column header of the call table, after a blank line.
 pub fn call_header() -> String {
     format!(
@@ -132,7 +78,7 @@ pub fn call_lines(c: &Call, lang: Lang, base: TimeBase) -> String {
         c.transport,
         cut(&c.call_id, 48)
     );
-    for line in why(c, lang) {
+    for line in voipscope_analysis::diagnose::outcome::lines(c, lang) {
         let _ = writeln!(s, "     {}", cut(&line, 300));
     }
     s

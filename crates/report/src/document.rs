@@ -337,7 +337,7 @@ impl<W: Write> Document<W> {
                 doc.array("streams", take(&mut self.streams))?;
                 doc.array("media_flows", take(&mut self.flows))?;
                 doc.array("findings", take(&mut self.findings))?;
-                doc.value("anomalies", &summary.anomalies)?;
+                doc.value("anomalies", &crate::anomaly::JsonList(&summary.anomalies))?;
             }
             Shape::Calls => {
                 doc.array("calls", take(&mut self.calls))?;

@@ -758,7 +758,7 @@ fn anomalies(out: &mut String, anomalies: &[voipscope_wire::anomaly::Anomaly]) {
             "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             an.frame,
             esc(&format!("{:?}", an.kind)),
-            esc(&an.detail)
+            esc(&crate::anomaly::text(&an.detail))
         );
     }
     out.push_str("</tbody></table></section>\n");

@@ -485,7 +485,7 @@ impl Serialize for View<'_, voipscope_analysis::Analysis> {
         st.serialize_field("streams", &List(base, &a.streams))?;
         st.serialize_field("media_flows", &List(base, &a.media_flows))?;
         st.serialize_field("findings", &a.findings)?;
-        st.serialize_field("anomalies", &a.anomalies)?;
+        st.serialize_field("anomalies", &crate::anomaly::JsonList(&a.anomalies))?;
         st.end()
     }
 }

@@ -124,7 +124,7 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
 
     fn finish(&mut self, summary: Summary) -> std::io::Result<()> {
         for a in &summary.anomalies {
-            self.put("anomaly", None, a)?;
+            self.put("anomaly", None, &crate::anomaly::Json(a))?;
         }
         #[derive(Serialize)]
         struct Totals<'a> {

@@ -7,6 +7,7 @@
 //! shows that the records do not hold is formatting (seconds from a time base, texts in the
 //! chosen language).
 
+pub mod anomaly;
 pub mod batch;
 pub mod calls;
 pub mod csv;

@@ -114,7 +114,7 @@ pub fn summary_of(
                 "    frame {:>7}  {:<20} {}",
                 an.frame,
                 an.kind.as_str(),
-                an.detail
+                crate::anomaly::text(&an.detail)
             );
         }
         if total > 20 {

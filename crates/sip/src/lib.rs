@@ -32,7 +32,7 @@ pub use message::{Message, MessageKind};
 pub use method::{CSeq, Method};
 pub use other::OtherSip;
 pub use registrations::{Registration, RegistrationState};
-use voipscope_wire::anomaly::{Anomaly, AnomalyKind};
+use voipscope_wire::anomaly::{Anomaly, AnomalyKind, Detail};
 use voipscope_wire::decode::SipMessage;
 
 /// Messages kept per Call-ID; beyond this they are counted, not kept.
@@ -422,10 +422,12 @@ impl SipTracker {
             Ok(msg) => self.push_message(msg, fingerprint, active),
             Err(e) => {
                 self.stats.unreadable += 1;
+                // the only reason a framed message is unreadable: no SIP start line
+                let tokenizer::TokenizeError::BadStartLine = e;
                 self.anomalies.push(Anomaly::new(
                     AnomalyKind::SipUnreadable,
                     frame,
-                    e.to_string(),
+                    Detail::SipUnreadable,
                 ));
             }
         }
@@ -457,11 +459,10 @@ impl SipTracker {
             self.anomalies.push(Anomaly::new(
                 AnomalyKind::SipMissingHeader,
                 msg.frame,
-                format!(
-                    "{} without {}",
-                    msg.label(),
-                    msg.missing.names().collect::<Vec<_>>().join(", ")
-                ),
+                Detail::SipMissingHeaders {
+                    label: msg.label().into(),
+                    headers: msg.missing.names().collect(),
+                },
             ));
         }
         for h in msg.rsip_rejected.names() {
@@ -491,10 +492,10 @@ impl SipTracker {
                 self.anomalies.push(Anomaly::new(
                     AnomalyKind::SipCapReached,
                     msg.frame,
-                    format!(
-                        "Call-ID {} has more than {MAX_MESSAGES_PER_CALL_ID} messages: the rest are counted, not kept",
-                        live.log.call_id
-                    ),
+                    Detail::CallIdOverCap {
+                        call_id: live.log.call_id.clone(),
+                        max: MAX_MESSAGES_PER_CALL_ID,
+                    },
                 ));
             }
             live.log.dropped += 1;
@@ -585,9 +586,9 @@ impl SipTracker {
                 self.anomalies.push(Anomaly::new(
                     AnomalyKind::SipCapReached,
                     msg.frame,
-                    format!(
-                        "more than {MAX_LIVE_CALL_IDS} Call-IDs live at once: the least recently active are finished early"
-                    ),
+                    Detail::LiveCallIdsOverCap {
+                        max: MAX_LIVE_CALL_IDS,
+                    },
                 ));
             }
             let mut by_age: Vec<(i64, u64, LogId)> = self

@@ -14,6 +14,7 @@ pub mod codec;
 pub mod media;
 pub mod nat;
 pub mod one_call;
+pub mod outcome;
 pub mod register_source;
 pub mod reinvite;
 pub mod response;

@@ -5,7 +5,7 @@
 
 use super::scan::{probe, resync, Probe};
 use super::{u16_at, u32_at, FormatState, MAX_PCAPNG_BLOCK};
-use crate::anomaly::{Anomaly, AnomalyKind};
+use crate::anomaly::{Anomaly, AnomalyKind, Detail};
 
 /// One captured frame.
 #[derive(Clone, Copy, Debug)]
@@ -102,7 +102,7 @@ impl<'a> RecordIter<'a> {
         self.next_frame
     }
 
-    fn anomaly(&mut self, kind: AnomalyKind, frame: u64, detail: String) {
+    fn anomaly(&mut self, kind: AnomalyKind, frame: u64, detail: Detail) {
         self.anomalies.push(Anomaly::new(kind, frame, detail));
     }
 
@@ -149,7 +149,7 @@ impl<'a> RecordIter<'a> {
                     self.anomalies.push(Anomaly::new(
                         AnomalyKind::BadInterface,
                         number,
-                        "simple packet block before any interface description".into(),
+                        Detail::SimpleBlockBeforeInterface,
                     ));
                     return empty;
                 };
@@ -176,7 +176,7 @@ impl<'a> RecordIter<'a> {
             self.anomalies.push(Anomaly::new(
                 AnomalyKind::DamagedRecord,
                 number,
-                "packet block too short for its header".into(),
+                Detail::PacketBlockTooShort,
             ));
             return empty;
         };
@@ -184,10 +184,10 @@ impl<'a> RecordIter<'a> {
             self.anomalies.push(Anomaly::new(
                 AnomalyKind::DamagedRecord,
                 number,
-                format!(
-                    "packet block claims {caplen} captured bytes but holds {}",
-                    record.len().saturating_sub(data_off + 4)
-                ),
+                Detail::PacketBlockOverclaims {
+                    caplen,
+                    holds: record.len().saturating_sub(data_off + 4),
+                },
             ));
             return empty;
         };
@@ -195,7 +195,7 @@ impl<'a> RecordIter<'a> {
             self.anomalies.push(Anomaly::new(
                 AnomalyKind::BadInterface,
                 number,
-                format!("packet on interface {if_id}, which was never described"),
+                Detail::UnknownInterface { interface: if_id },
             ));
             return RawFrame { data, ..empty };
         };
@@ -262,10 +262,10 @@ impl<'a> Iterator for RecordIter<'a> {
                         self.anomalies.push(Anomaly::new(
                             AnomalyKind::TruncatedRecord,
                             self.next_frame,
-                            format!(
-                                "the capture ends inside a record at byte {}: {needed} more bytes were expected",
-                                self.pos
-                            ),
+                            Detail::EndsInsideRecord {
+                                at: self.pos as u64,
+                                needed,
+                            },
                         ));
                         self.pos = self.buf.len();
                     }
@@ -276,11 +276,11 @@ impl<'a> Iterator for RecordIter<'a> {
                         self.anomalies.push(Anomaly::new(
                             AnomalyKind::DamagedRecord,
                             self.next_frame,
-                            format!(
-                                "{why} at byte {}; skipped {} bytes to the next valid record",
-                                self.pos,
-                                next - self.pos
-                            ),
+                            Detail::DamagedSkipped {
+                                damage: why,
+                                at: self.pos as u64,
+                                skipped: next - self.pos,
+                            },
                         ));
                         self.pos = next;
                     }
@@ -294,11 +294,11 @@ impl<'a> Iterator for RecordIter<'a> {
                         self.anomalies.push(Anomaly::new(
                             AnomalyKind::DamagedRecord,
                             self.next_frame,
-                            format!(
-                                "{why} at byte {}; no valid record in the {} bytes after it",
-                                self.pos,
-                                self.buf.len() - self.pos
-                            ),
+                            Detail::DamagedNoResync {
+                                damage: why,
+                                at: self.pos as u64,
+                                rest: self.buf.len() - self.pos,
+                            },
                         ));
                         self.pos = self.buf.len();
                         return None;
@@ -324,11 +324,7 @@ impl<'a> RecordIter<'a> {
                     pcap_parser::parse_pcap_frame(record)
                 };
                 let Ok((_, rec)) = parsed else {
-                    self.anomaly(
-                        AnomalyKind::DamagedRecord,
-                        number,
-                        "record could not be read".into(),
-                    );
+                    self.anomaly(AnomalyKind::DamagedRecord, number, Detail::RecordUnreadable);
                     return None;
                 };
                 let frac_ns = if *nanos {

@@ -2,6 +2,7 @@
 //! damage, and where a worker that starts in the middle of a file should begin.
 
 use super::{u16_at, u32_at, FormatState, Interface, MAX_PCAPNG_BLOCK, MAX_PCAP_RECORD};
+use crate::anomaly::Damage;
 
 const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
 const PCAPNG_IDB: u32 = 1;
@@ -29,7 +30,7 @@ pub(crate) enum Probe {
     /// A valid header whose record runs past the end of the buffer.
     Incomplete { needed: usize },
     /// Not a valid record header.
-    Damaged(String),
+    Damaged(Damage),
 }
 
 /// What is at `off`: a whole valid record, one cut by the end of the buffer, or damage.
@@ -118,7 +119,7 @@ fn chain_ok(state: &FormatState, buf: &[u8], start: usize, records: usize) -> bo
                 if known {
                     probe_pcapng(buf, off, *big_endian)
                 } else {
-                    Probe::Damaged(String::new())
+                    Probe::Damaged(Damage::Implausible)
                 }
             }
         };
@@ -155,14 +156,14 @@ fn probe_pcap(
     };
     let frac_limit = if nanos { 1_000_000_000 } else { 1_000_000 };
     if frac >= frac_limit {
-        return Probe::Damaged(format!("record header with sub-second field {frac}"));
+        return Probe::Damaged(Damage::SubsecondField { frac });
     }
     let max = MAX_PCAP_RECORD.max(snaplen.min(MAX_PCAPNG_BLOCK));
     if caplen > max {
-        return Probe::Damaged(format!("record header claiming {caplen} captured bytes"));
+        return Probe::Damaged(Damage::CaplenTooLarge { caplen });
     }
     if strict && (origlen < caplen || origlen > 1 << 20) {
-        return Probe::Damaged(String::new());
+        return Probe::Damaged(Damage::Implausible);
     }
     let len = 16 + caplen as usize;
     if off + len > buf.len() {
@@ -183,9 +184,7 @@ fn probe_pcapng(buf: &[u8], off: usize, big_endian: bool) -> Probe {
         match buf.get(off + 8..off + 12) {
             Some([0x1a, 0x2b, 0x3c, 0x4d]) => true,
             Some([0x4d, 0x3c, 0x2b, 0x1a]) => false,
-            Some(_) => {
-                return Probe::Damaged("section header with an unknown byte-order magic".into())
-            }
+            Some(_) => return Probe::Damaged(Damage::UnknownByteOrder),
             None => {
                 return Probe::Incomplete {
                     needed: off + 12 - buf.len(),
@@ -201,9 +200,10 @@ fn probe_pcapng(buf: &[u8], off: usize, big_endian: bool) -> Probe {
         };
     };
     if len < 12 || len % 4 != 0 || len > MAX_PCAPNG_BLOCK {
-        return Probe::Damaged(format!(
-            "pcapng block of type {kind:#x} claiming {len} bytes"
-        ));
+        return Probe::Damaged(Damage::BlockLength {
+            block_type: kind,
+            len,
+        });
     }
     let len = len as usize;
     if off + len > buf.len() {
@@ -212,9 +212,7 @@ fn probe_pcapng(buf: &[u8], off: usize, big_endian: bool) -> Probe {
         };
     }
     if u32_at(buf, off + len - 4, order) != Some(len as u32) {
-        return Probe::Damaged(format!(
-            "pcapng block of type {kind:#x} whose trailing length does not match"
-        ));
+        return Probe::Damaged(Damage::BlockTrailer { block_type: kind });
     }
     let frame = matches!(kind, PCAPNG_EPB | PCAPNG_SPB | PCAPNG_OBSOLETE_PB);
     Probe::Record { len, frame }

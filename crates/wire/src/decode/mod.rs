@@ -413,10 +413,7 @@ pub fn time_backwards(frame: u64, back_ns: i64) -> crate::anomaly::Anomaly {
     crate::anomaly::Anomaly::new(
         crate::anomaly::AnomalyKind::TimeBackwards,
         frame,
-        format!(
-            "stamped {:.3} ms before the frame preceding it",
-            back_ns as f64 / 1e6
-        ),
+        crate::anomaly::Detail::TimeBackwards { back_ns },
     )
 }
 
