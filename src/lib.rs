@@ -18,7 +18,7 @@ pub use voipscope_rtp as rtp;
 pub use voipscope_sdp as sdp;
 pub use voipscope_sip as sip;
 pub use voipscope_testkit::{scenario, synth};
-pub use voipscope_wire::{anomaly, capture, decode, timefmt};
+pub use voipscope_wire::{anomaly, capture, decode, numbers, timefmt};
 
 pub use voipscope_analysis::pipeline::PipelineOptions;
 pub use voipscope_analysis::{

@@ -5,6 +5,7 @@
 use proptest::prelude::*;
 use voipscope::capture::RawFrame;
 use voipscope::decode::{decode_frame, ChunkOut, Flow, MediaKind, MediaPacket, RtpHeader};
+use voipscope::numbers::LinkType;
 use voipscope::{analyze_bytes, Options, SipMessage};
 
 fn sample(name: &str) -> Vec<u8> {
@@ -136,7 +137,7 @@ fn fuzz_regressions() {
     let frame = RawFrame {
         number: 1,
         ts_ns: 0,
-        link: u16::from_be_bytes([crash[0], crash[1]]),
+        link: LinkType(u16::from_be_bytes([crash[0], crash[1]])),
         orig_len: (crash.len() - 2) as u32,
         data: &crash[2..],
     };
@@ -174,7 +175,7 @@ proptest! {
 
     #[test]
     fn any_frame_on_any_link(link in prop_oneof![Just(1u16), Just(101), Just(113), Just(276), Just(0), Just(12), Just(228), Just(229), any::<u16>()], data in proptest::collection::vec(any::<u8>(), 0..1600)) {
-        let frame = RawFrame { number: 1, ts_ns: 0, link, orig_len: data.len() as u32, data: &data };
+        let frame = RawFrame { number: 1, ts_ns: 0, link: LinkType(link), orig_len: data.len() as u32, data: &data };
         let mut out = ChunkOut::default();
         decode_frame(&frame, &mut out);
     }
@@ -200,7 +201,7 @@ proptest! {
         // and on the wire, on their ports
         for (sport, dport) in [(50000, 3478), (40001, 9060)] {
             let frame = udp_frame(sport, dport, &bytes);
-            let raw = RawFrame { number: 1, ts_ns: 0, link: 1, orig_len: frame.len() as u32, data: &frame };
+            let raw = RawFrame { number: 1, ts_ns: 0, link: LinkType::ETHERNET, orig_len: frame.len() as u32, data: &frame };
             let mut out = ChunkOut::default();
             decode_frame(&raw, &mut out);
         }

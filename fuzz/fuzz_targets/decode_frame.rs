@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let frame = RawFrame {
         number: 1,
         ts_ns: 0,
-        link,
+        link: voipscope::numbers::LinkType(link),
         orig_len: data.len() as u32,
         data: &data[2..],
     };

@@ -315,10 +315,7 @@ fn summarize(
         file,
         format: run.container.name().to_string(),
         compressed: run.compressed,
-        link_types: link_types
-            .iter()
-            .map(|l| capture::link_type_name(*l))
-            .collect(),
+        link_types: link_types.iter().map(|l| l.name()).collect(),
         frames: c.frames,
         bytes: c.bytes,
         file_bytes: run.input_bytes,

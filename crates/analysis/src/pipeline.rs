@@ -21,6 +21,7 @@ use voipscope_wire::decode::{
     self, ChunkOut, Counters, Event, EventKind, FrameCtx, MediaKind, MediaPacket, SipMessage,
     StreamCounters,
 };
+use voipscope_wire::numbers::IpProtocol;
 
 /// Default bytes per chunk: big enough that per-chunk overhead vanishes, small enough that
 /// two threads get work from a few megabytes. The decoded events of the chunks in flight
@@ -359,9 +360,12 @@ fn truncation_anomaly(m: &SipMessage, cut: bool) -> Option<Anomaly> {
 }
 
 /// The fragmentable part of an IPv6 datagram may start with more extension headers.
-fn skip_ipv6_extensions(mut protocol: u8, mut data: &[u8]) -> (u8, &[u8]) {
+fn skip_ipv6_extensions(mut protocol: IpProtocol, mut data: &[u8]) -> (IpProtocol, &[u8]) {
     for _ in 0..8 {
-        if !matches!(protocol, 0 | 43 | 60) {
+        if !matches!(
+            protocol,
+            IpProtocol::IPV6_HOP_BY_HOP | IpProtocol::IPV6_ROUTING | IpProtocol::IPV6_DEST_OPTIONS
+        ) {
             break;
         }
         let (Some(&next), Some(&units)) = (data.first(), data.get(1)) else {
@@ -369,7 +373,7 @@ fn skip_ipv6_extensions(mut protocol: u8, mut data: &[u8]) -> (u8, &[u8]) {
         };
         let len = (usize::from(units) + 1) * 8;
         let Some(rest) = data.get(len..) else { break };
-        protocol = next;
+        protocol = IpProtocol(next);
         data = rest;
     }
     (protocol, data)

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use voipscope_wire::anomaly::{Anomaly, AnomalyKind, Detail, FragmentDrop};
 use voipscope_wire::decode::FragmentPiece;
+use voipscope_wire::numbers::IpProtocol;
 
 /// A datagram whose fragments have not all arrived within this capture time is dropped
 /// (Linux's `ipfrag_time` default).
@@ -22,7 +23,7 @@ struct Key {
     src: IpAddr,
     dst: IpAddr,
     id: u32,
-    protocol: u8,
+    protocol: IpProtocol,
 }
 
 struct Pending {
@@ -40,7 +41,7 @@ struct Pending {
 pub struct Reassembled {
     pub src: IpAddr,
     pub dst: IpAddr,
-    pub protocol: u8,
+    pub protocol: IpProtocol,
     pub data: Vec<u8>,
     /// Every frame that carried a fragment, in capture order.
     pub frames: Vec<u64>,
@@ -224,7 +225,7 @@ mod tests {
             src: "10.0.0.1".parse().unwrap(),
             dst: "10.0.0.2".parse().unwrap(),
             id: 7,
-            protocol: 17,
+            protocol: IpProtocol::UDP,
             offset,
             more,
             data,

@@ -8,6 +8,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use voipscope_wire::numbers::LinkType;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -174,7 +175,7 @@ fn wanted(sel: &Selection, frame: &RawFrame<'_>) -> bool {
 /// A kept frame, copied out of the capture.
 struct Kept {
     ts_ns: i64,
-    link: u16,
+    link: LinkType,
     orig_len: u32,
     data: Vec<u8>,
 }
@@ -275,11 +276,11 @@ pub enum ExportError {
 fn write_pcap<W: Write>(
     mut w: W,
     frames: &[Kept],
-    link: u16,
+    link: LinkType,
     nanos: bool,
     snaplen: u32,
 ) -> std::io::Result<()> {
-    voipscope_wire::capture::write::pcap_header(&mut w, link, nanos, snaplen)?;
+    voipscope_wire::capture::write::pcap_header(&mut w, link.0, nanos, snaplen)?;
     for f in frames {
         voipscope_wire::capture::write::pcap_record(&mut w, f.ts_ns, nanos, &f.data, f.orig_len)?;
     }
@@ -304,8 +305,8 @@ fn write_pcapng<W: Write>(mut w: W, frames: &[Kept]) -> std::io::Result<()> {
     shb.extend(0u16.to_le_bytes());
     shb.extend((-1i64).to_le_bytes());
     block(&mut w, 0x0A0D_0D0A, &shb)?;
-    let mut interfaces: FxHashMap<u16, u32> = FxHashMap::default();
-    let mut order: Vec<u16> = Vec::new();
+    let mut interfaces: FxHashMap<LinkType, u32> = FxHashMap::default();
+    let mut order: Vec<LinkType> = Vec::new();
     for f in frames {
         if let std::collections::hash_map::Entry::Vacant(e) = interfaces.entry(f.link) {
             e.insert(order.len() as u32);
@@ -314,7 +315,7 @@ fn write_pcapng<W: Write>(mut w: W, frames: &[Kept]) -> std::io::Result<()> {
     }
     for link in &order {
         let mut idb = Vec::new();
-        idb.extend(link.to_le_bytes());
+        idb.extend(link.0.to_le_bytes());
         idb.extend(0u16.to_le_bytes());
         idb.extend(0u32.to_le_bytes()); // snaplen: no limit
                                         // if_tsresol = 9 (nanoseconds), then opt_endofopt

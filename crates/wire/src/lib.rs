@@ -10,5 +10,6 @@
 pub mod anomaly;
 pub mod capture;
 pub mod decode;
+pub mod numbers;
 pub mod prefetch;
 pub mod timefmt;

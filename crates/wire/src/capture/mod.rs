@@ -15,6 +15,8 @@ pub mod write;
 pub use open::{open_input, Input};
 pub use records::{RawFrame, RecordIter};
 
+use crate::numbers::LinkType;
+
 /// Largest record (classic pcap) we accept before calling the header damaged. Real captures use
 /// a snap length of at most 262144 bytes.
 pub const MAX_PCAP_RECORD: u32 = 262_144;
@@ -40,7 +42,7 @@ impl Container {
 /// One pcapng interface: the link type and how to turn its timestamps into nanoseconds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Interface {
-    pub link: u16,
+    pub link: LinkType,
     pub snaplen: u32,
     /// Timestamp units per second (10^6 unless `if_tsresol` says otherwise).
     pub units_per_sec: u64,
@@ -56,7 +58,7 @@ pub enum FormatState {
         big_endian: bool,
         nanos: bool,
         snaplen: u32,
-        link: u16,
+        link: LinkType,
     },
     PcapNg {
         big_endian: bool,
@@ -152,7 +154,7 @@ pub fn read_file_header(name: &str, head: &[u8]) -> Result<(FormatState, usize),
             let (hdr, _) = pcap_parser::parse_pcap_header(head)
                 .map(|(rest, h)| (h, rest.len()))
                 .map_err(|e| CaptureError::BadHeader(name.to_string(), format!("{e:?}")))?;
-            let link = u16::try_from(hdr.network.0).unwrap_or(u16::MAX);
+            let link = LinkType(u16::try_from(hdr.network.0).unwrap_or(u16::MAX));
             Ok((
                 FormatState::Pcap {
                     big_endian: hdr.is_bigendian(),
@@ -170,26 +172,5 @@ pub fn read_file_header(name: &str, head: &[u8]) -> Result<(FormatState, usize),
                 magic[0], magic[1], magic[2], magic[3]
             ),
         )),
-    }
-}
-
-/// Human name of a link type, for the summary.
-pub fn link_type_name(link: u16) -> String {
-    match link {
-        0 => "NULL".into(),
-        1 => "EN10MB".into(),
-        9 => "PPP".into(),
-        12 | 101 => "RAW".into(),
-        14 => "RAW".into(),
-        50 => "PPP_HDLC".into(),
-        51 => "PPP_ETHER".into(),
-        105 => "IEEE802_11".into(),
-        108 => "LOOP".into(),
-        113 => "LINUX_SLL".into(),
-        204 => "PPP_WITH_DIR".into(),
-        228 => "IPV4".into(),
-        229 => "IPV6".into(),
-        276 => "LINUX_SLL2".into(),
-        other => format!("LINKTYPE_{other}"),
     }
 }

@@ -6,6 +6,7 @@
 use super::scan::{probe, resync, Probe};
 use super::{u16_at, u32_at, FormatState, MAX_PCAPNG_BLOCK};
 use crate::anomaly::{Anomaly, AnomalyKind, Detail};
+use crate::numbers::LinkType;
 
 /// One captured frame.
 #[derive(Clone, Copy, Debug)]
@@ -14,7 +15,7 @@ pub struct RawFrame<'a> {
     pub number: u64,
     /// Capture timestamp, nanoseconds since the Unix epoch.
     pub ts_ns: i64,
-    pub link: u16,
+    pub link: LinkType,
     /// Length of the packet on the wire (may exceed `data.len()` when cut by the snap length).
     pub orig_len: u32,
     pub data: &'a [u8],
@@ -120,7 +121,7 @@ impl<'a> RecordIter<'a> {
         let empty = RawFrame {
             number,
             ts_ns: *last_ts_ns,
-            link: u16::MAX,
+            link: LinkType(u16::MAX),
             orig_len: 0,
             data: &[],
         };

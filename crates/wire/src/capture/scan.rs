@@ -3,6 +3,7 @@
 
 use super::{u16_at, u32_at, FormatState, Interface, MAX_PCAPNG_BLOCK, MAX_PCAP_RECORD};
 use crate::anomaly::Damage;
+use crate::numbers::LinkType;
 
 const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
 const PCAPNG_IDB: u32 = 1;
@@ -221,7 +222,7 @@ fn probe_pcapng(buf: &[u8], off: usize, big_endian: bool) -> Probe {
 /// Stands in for an interface whose description could not be read, so later interface numbers
 /// still line up.
 pub(crate) const UNKNOWN_INTERFACE: Interface = Interface {
-    link: u16::MAX,
+    link: LinkType(u16::MAX),
     snaplen: 0,
     units_per_sec: 1_000_000,
     offset_s: 0,
@@ -247,7 +248,7 @@ pub(crate) fn parse_interface(block: &[u8], big_endian: bool) -> Option<Interfac
     };
     match parsed {
         Ok((_, idb)) => Some(Interface {
-            link: u16::try_from(idb.linktype.0).unwrap_or(u16::MAX),
+            link: LinkType(u16::try_from(idb.linktype.0).unwrap_or(u16::MAX)),
             snaplen: idb.snaplen,
             units_per_sec: ts_units_per_sec(idb.if_tsresol).unwrap_or(1_000_000),
             offset_s: idb.ts_offset(),
@@ -255,7 +256,7 @@ pub(crate) fn parse_interface(block: &[u8], big_endian: bool) -> Option<Interfac
         Err(_) => {
             // Fall back to the fixed part: link type and snap length are all we need to decode.
             Some(Interface {
-                link: u16_at(block, 8, big_endian)?,
+                link: LinkType(u16_at(block, 8, big_endian)?),
                 snaplen: u32_at(block, 12, big_endian)?,
                 units_per_sec: 1_000_000,
                 offset_s: 0,
@@ -285,7 +286,7 @@ mod tests {
         assert_eq!(idb.if_tsresol, 0x8a);
         assert_eq!(idb.ts_resolution(), None);
         let i = parse_interface(&b, false).unwrap();
-        assert_eq!((i.link, i.units_per_sec), (101, 1024));
+        assert_eq!((i.link, i.units_per_sec), (LinkType::RAW, 1024));
         assert_eq!(ts_units_per_sec(6), Some(1_000_000));
         assert_eq!(ts_units_per_sec(9), Some(1_000_000_000));
         assert_eq!(ts_units_per_sec(20), None);

@@ -7,6 +7,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use etherparse::{Ipv6ExtensionSlice, LaxIpSlice};
 
+use crate::numbers::IpProtocol;
+
 use super::classify::{classify_udp, not_media_port, PayloadClass};
 use super::{
     be16, be32, hep, link, turn, ChunkOut, EventKind, Flow, FragmentPiece, FrameCtx, MediaKind,
@@ -23,7 +25,7 @@ pub fn decode_ip<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
         Err(_) => return out.counters.undecoded(Undecoded::Malformed("ip header")),
     };
     let payload = slice.payload();
-    let protocol = payload.ip_number.0;
+    let protocol = IpProtocol(payload.ip_number.0);
     let (src, dst) = (slice.source_addr(), slice.destination_addr());
     if payload.fragmented {
         let (id, offset, more) = match &slice {
@@ -82,7 +84,7 @@ pub fn decode_ip<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
 /// Decodes what an IP packet (or a reassembled datagram) carries. `cut` says the bytes end
 /// before the IP length said they would (snap length).
 pub fn decode_transport<'a>(
-    protocol: u8,
+    protocol: IpProtocol,
     src: IpAddr,
     dst: IpAddr,
     data: &'a [u8],
@@ -91,11 +93,11 @@ pub fn decode_transport<'a>(
     out: &mut ChunkOut<'a>,
 ) {
     match protocol {
-        17 => udp(src, dst, data, cut, ctx, out),
-        6 => tcp(src, dst, data, ctx, out),
-        132 => sctp(src, dst, data, ctx, out),
-        47 => link::gre(data, ctx, out),
-        4 | 41 => link::ip_in_ip(data, ctx, out),
+        IpProtocol::UDP => udp(src, dst, data, cut, ctx, out),
+        IpProtocol::TCP => tcp(src, dst, data, ctx, out),
+        IpProtocol::SCTP => sctp(src, dst, data, ctx, out),
+        IpProtocol::GRE => link::gre(data, ctx, out),
+        IpProtocol::IPIP | IpProtocol::IPV6 => link::ip_in_ip(data, ctx, out),
         p => out.counters.undecoded(Undecoded::IpProtocol(p)),
     }
 }
@@ -165,10 +167,10 @@ pub fn turn_relayed<'a>(flow: Flow, data: &'a [u8], ctx: FrameCtx, out: &mut Chu
 /// The packet a HEP message carries, as if captured where the agent saw it: UDP payloads as
 /// any UDP payload, a TCP or SCTP payload (agents send whole SIP messages) as a SIP datagram.
 fn encapsulated<'a>(e: hep::Encapsulated<'a>, cut: bool, ctx: FrameCtx, out: &mut ChunkOut<'a>) {
-    let transport = match e.protocol {
-        17 => return udp_payload(e.flow, e.payload, cut, ctx, out),
-        6 => SipTransport::Tcp,
-        132 => SipTransport::Sctp,
+    let transport = match IpProtocol(e.protocol) {
+        IpProtocol::UDP => return udp_payload(e.flow, e.payload, cut, ctx, out),
+        IpProtocol::TCP => SipTransport::Tcp,
+        IpProtocol::SCTP => SipTransport::Sctp,
         _ => return out.counters.undecoded(Undecoded::Malformed("hep")),
     };
     if classify_udp(e.flow.src.port(), e.flow.dst.port(), e.payload) == PayloadClass::Sip {

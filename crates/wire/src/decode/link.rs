@@ -3,32 +3,33 @@
 //! enhanced GRE), GTP-U and VXLAN. Every function reads through bounds-checked slices only.
 
 use super::{be16, ip, ChunkOut, FrameCtx, Undecoded, MAX_TUNNEL_DEPTH};
+use crate::numbers::{EtherType, LinkType, PppProtocol, ARPHRD_IPGRE};
 
 /// Dispatches on a pcap link type.
-pub fn decode_link<'a>(link: u16, data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
+pub fn decode_link<'a>(link: LinkType, data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
     match link {
-        1 => ethernet(data, ctx, out),
-        113 => {
+        LinkType::ETHERNET => ethernet(data, ctx, out),
+        LinkType::LINUX_SLL => {
             // Linux cooked v1: packet type, ARPHRD type, address length, 8 address bytes, protocol.
-            match (be16(data, 2), be16(data, 14), data.get(16..)) {
-                (Some(778), Some(proto), Some(rest)) => gre_payload(proto, rest, ctx, out),
+            match (be16(data, 2), be16(data, 14).map(EtherType), data.get(16..)) {
+                (Some(ARPHRD_IPGRE), Some(proto), Some(rest)) => gre_payload(proto, rest, ctx, out),
                 (Some(_), Some(proto), Some(rest)) => ethertype(proto, rest, ctx, out),
                 _ => out
                     .counters
                     .undecoded(Undecoded::Truncated("linux cooked header")),
             }
         }
-        276 => {
+        LinkType::LINUX_SLL2 => {
             // Linux cooked v2: protocol first, then interface, ARPHRD, packet type, address.
-            match (be16(data, 0), be16(data, 8), data.get(20..)) {
-                (Some(proto), Some(778), Some(rest)) => gre_payload(proto, rest, ctx, out),
+            match (be16(data, 0).map(EtherType), be16(data, 8), data.get(20..)) {
+                (Some(proto), Some(ARPHRD_IPGRE), Some(rest)) => gre_payload(proto, rest, ctx, out),
                 (Some(proto), Some(_), Some(rest)) => ethertype(proto, rest, ctx, out),
                 _ => out
                     .counters
                     .undecoded(Undecoded::Truncated("linux cooked v2 header")),
             }
         }
-        0 | 108 => {
+        LinkType::NULL | LinkType::LOOP => {
             // BSD loopback: the address family in host order (null) or network order (loop).
             let Some(fam) = data.get(0..4) else {
                 out.counters
@@ -45,9 +46,13 @@ pub fn decode_link<'a>(link: u16, data: &'a [u8], ctx: FrameCtx, out: &mut Chunk
                 _ => out.counters.undecoded(Undecoded::LinkType(link)),
             }
         }
-        12 | 14 | 101 | 228 | 229 => ip::decode_ip(data, ctx, out),
-        9 | 50 | 204 => {
-            let body = if link == 204 {
+        LinkType::RAW_OPENBSD
+        | LinkType::RAW_BSD
+        | LinkType::RAW
+        | LinkType::IPV4
+        | LinkType::IPV6 => ip::decode_ip(data, ctx, out),
+        LinkType::PPP | LinkType::PPP_HDLC | LinkType::PPP_WITH_DIR => {
+            let body = if link == LinkType::PPP_WITH_DIR {
                 data.get(1..)
             } else {
                 Some(data)
@@ -64,7 +69,7 @@ pub fn decode_link<'a>(link: u16, data: &'a [u8], ctx: FrameCtx, out: &mut Chunk
 /// Ethernet II (or 802.3 with LLC, which carries nothing we analyze).
 pub fn ethernet<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
     match (be16(data, 12), data.get(14..)) {
-        (Some(et), Some(rest)) if et >= 0x0600 => ethertype(et, rest, ctx, out),
+        (Some(et), Some(rest)) if et >= 0x0600 => ethertype(EtherType(et), rest, ctx, out),
         (Some(_), Some(_)) => out.counters.undecoded(Undecoded::Llc),
         _ => out
             .counters
@@ -73,18 +78,18 @@ pub fn ethernet<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
 }
 
 /// Follows an EtherType, peeling VLAN tags (any depth), MPLS labels and PPPoE sessions.
-pub fn ethertype<'a>(mut et: u16, mut data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
+pub fn ethertype<'a>(mut et: EtherType, mut data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
     loop {
         match et {
-            0x0800 | 0x86DD => return ip::decode_ip(data, ctx, out),
-            0x8100 | 0x88A8 | 0x9100 | 0x9200 => {
+            EtherType::IPV4 | EtherType::IPV6 => return ip::decode_ip(data, ctx, out),
+            vlan if vlan.is_vlan_tag() => {
                 let (Some(inner), Some(rest)) = (be16(data, 2), data.get(4..)) else {
                     return out.counters.undecoded(Undecoded::Truncated("vlan tag"));
                 };
-                et = inner;
+                et = EtherType(inner);
                 data = rest;
             }
-            0x8847 | 0x8848 => {
+            EtherType::MPLS_UNICAST | EtherType::MPLS_MULTICAST => {
                 // MPLS: pop labels to the bottom of the stack, then guess IP by its version.
                 let mut off = 0;
                 loop {
@@ -102,7 +107,7 @@ pub fn ethertype<'a>(mut et: u16, mut data: &'a [u8], ctx: FrameCtx, out: &mut C
                     _ => out.counters.undecoded(Undecoded::EtherType(et)),
                 };
             }
-            0x8864 => {
+            EtherType::PPPOE_SESSION => {
                 // PPPoE session: version/type, code, session id, length, then PPP.
                 let (Some(len), Some(rest)) = (be16(data, 4), data.get(6..)) else {
                     return out.counters.undecoded(Undecoded::Truncated("pppoe header"));
@@ -110,7 +115,7 @@ pub fn ethertype<'a>(mut et: u16, mut data: &'a [u8], ctx: FrameCtx, out: &mut C
                 let rest = &rest[..(len as usize).min(rest.len())];
                 return ppp(rest, ctx, out);
             }
-            0x6558 => return ethernet(data, ctx, out),
+            EtherType::TRANSPARENT_ETHERNET => return ethernet(data, ctx, out),
             _ => return out.counters.undecoded(Undecoded::EtherType(et)),
         }
     }
@@ -131,8 +136,8 @@ pub fn ppp<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
         },
         None => return out.counters.undecoded(Undecoded::Truncated("ppp header")),
     };
-    match proto {
-        0x0021 | 0x0057 => ip::decode_ip(rest, ctx, out),
+    match PppProtocol(proto) {
+        PppProtocol::IPV4 | PppProtocol::IPV6 => ip::decode_ip(rest, ctx, out),
         p => out.counters.undecoded(Undecoded::PppProtocol(p)),
     }
 }
@@ -151,7 +156,7 @@ fn deeper(ctx: FrameCtx, out: &mut ChunkOut<'_>) -> Option<FrameCtx> {
 /// GRE (RFC 2784/2890) and PPTP's enhanced GRE (version 1).
 pub fn gre<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
     let Some(ctx) = deeper(ctx, out) else { return };
-    let (Some(flags), Some(proto)) = (be16(data, 0), be16(data, 2)) else {
+    let (Some(flags), Some(proto)) = (be16(data, 0), be16(data, 2).map(EtherType)) else {
         return out.counters.undecoded(Undecoded::Truncated("gre header"));
     };
     let mut off = 4;
@@ -174,14 +179,14 @@ pub fn gre<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
     match proto {
         // ERSPAN type II carries an 8-byte header and always has a sequence number; type I has
         // neither.
-        0x88BE if seq_present => match rest.get(8..) {
+        EtherType::ERSPAN_II if seq_present => match rest.get(8..) {
             Some(inner) => ethernet(inner, ctx, out),
             None => out
                 .counters
                 .undecoded(Undecoded::Truncated("erspan header")),
         },
-        0x88BE => ethernet(rest, ctx, out),
-        0x22EB => {
+        EtherType::ERSPAN_II => ethernet(rest, ctx, out),
+        EtherType::ERSPAN_III => {
             // ERSPAN type III: 12 bytes, plus an 8-byte platform sub-header when O is set.
             let Some(last) = rest.get(11) else {
                 return out
@@ -200,10 +205,15 @@ pub fn gre<'a>(data: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
     }
 }
 
-fn gre_payload<'a>(proto: u16, rest: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
+fn gre_payload<'a>(proto: EtherType, rest: &'a [u8], ctx: FrameCtx, out: &mut ChunkOut<'a>) {
     match proto {
-        0x880B => ppp(rest, ctx, out),
-        0x0800 | 0x86DD | 0x8100 | 0x88A8 | 0x8847 | 0x6558 => ethertype(proto, rest, ctx, out),
+        EtherType::PPP => ppp(rest, ctx, out),
+        EtherType::IPV4
+        | EtherType::IPV6
+        | EtherType::VLAN
+        | EtherType::QINQ
+        | EtherType::MPLS_UNICAST
+        | EtherType::TRANSPARENT_ETHERNET => ethertype(proto, rest, ctx, out),
         p => out.counters.undecoded(Undecoded::GreProtocol(p)),
     }
 }

@@ -16,6 +16,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use crate::anomaly::Anomaly;
 use crate::capture::RawFrame;
+use crate::numbers::{EtherType, IpProtocol, LinkType, PppProtocol};
 
 pub use classify::PayloadClass;
 
@@ -103,7 +104,7 @@ pub struct FragmentPiece<'a> {
     pub src: IpAddr,
     pub dst: IpAddr,
     pub id: u32,
-    pub protocol: u8,
+    pub protocol: IpProtocol,
     pub offset: u32,
     pub more: bool,
     pub data: &'a [u8],
@@ -270,12 +271,12 @@ pub struct StreamCounters {
 /// Why a frame (or a packet inside a tunnel) carries nothing we analyze.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Undecoded {
-    LinkType(u16),
-    EtherType(u16),
+    LinkType(LinkType),
+    EtherType(EtherType),
     Llc,
-    PppProtocol(u16),
-    IpProtocol(u8),
-    GreProtocol(u16),
+    PppProtocol(PppProtocol),
+    IpProtocol(IpProtocol),
+    GreProtocol(EtherType),
     Truncated(&'static str),
     Malformed(&'static str),
     TunnelTooDeep,
@@ -285,24 +286,24 @@ impl Undecoded {
     /// The key used in the JSON `undecoded` object.
     pub fn label(self) -> String {
         match self {
-            Undecoded::LinkType(l) => format!("link type {l}"),
-            Undecoded::EtherType(0x0806) => "arp".into(),
-            Undecoded::EtherType(0x8035) => "rarp".into(),
-            Undecoded::EtherType(0x88cc) => "lldp".into(),
-            Undecoded::EtherType(0x8863) => "pppoe discovery".into(),
-            Undecoded::EtherType(0x888e) => "eapol".into(),
-            Undecoded::EtherType(0x8809) => "slow protocols (lacp)".into(),
-            Undecoded::EtherType(e) => format!("ethertype {e:#06x}"),
+            Undecoded::LinkType(LinkType(l)) => format!("link type {l}"),
+            Undecoded::EtherType(EtherType::ARP) => "arp".into(),
+            Undecoded::EtherType(EtherType::RARP) => "rarp".into(),
+            Undecoded::EtherType(EtherType::LLDP) => "lldp".into(),
+            Undecoded::EtherType(EtherType::PPPOE_DISCOVERY) => "pppoe discovery".into(),
+            Undecoded::EtherType(EtherType::EAPOL) => "eapol".into(),
+            Undecoded::EtherType(EtherType::SLOW_PROTOCOLS) => "slow protocols (lacp)".into(),
+            Undecoded::EtherType(EtherType(e)) => format!("ethertype {e:#06x}"),
             Undecoded::Llc => "802.3 llc (stp, cdp, ...)".into(),
-            Undecoded::PppProtocol(p) => format!("ppp protocol {p:#06x}"),
-            Undecoded::IpProtocol(1) => "icmp".into(),
-            Undecoded::IpProtocol(2) => "igmp".into(),
-            Undecoded::IpProtocol(58) => "icmpv6".into(),
-            Undecoded::IpProtocol(50) => "esp".into(),
-            Undecoded::IpProtocol(89) => "ospf".into(),
-            Undecoded::IpProtocol(112) => "vrrp".into(),
-            Undecoded::IpProtocol(p) => format!("ip protocol {p}"),
-            Undecoded::GreProtocol(p) => format!("gre protocol {p:#06x}"),
+            Undecoded::PppProtocol(PppProtocol(p)) => format!("ppp protocol {p:#06x}"),
+            Undecoded::IpProtocol(IpProtocol::ICMP) => "icmp".into(),
+            Undecoded::IpProtocol(IpProtocol::IGMP) => "igmp".into(),
+            Undecoded::IpProtocol(IpProtocol::ICMPV6) => "icmpv6".into(),
+            Undecoded::IpProtocol(IpProtocol::ESP) => "esp".into(),
+            Undecoded::IpProtocol(IpProtocol::OSPF) => "ospf".into(),
+            Undecoded::IpProtocol(IpProtocol::VRRP) => "vrrp".into(),
+            Undecoded::IpProtocol(IpProtocol(p)) => format!("ip protocol {p}"),
+            Undecoded::GreProtocol(EtherType(p)) => format!("gre protocol {p:#06x}"),
             Undecoded::Truncated(layer) => format!("truncated {layer}"),
             Undecoded::Malformed(layer) => format!("malformed {layer}"),
             Undecoded::TunnelTooDeep => "tunnels nested too deep".into(),
@@ -318,7 +319,7 @@ pub struct Counters {
     pub snaplen_cut_frames: u64,
     pub first_ts_ns: Option<i64>,
     pub last_ts_ns: Option<i64>,
-    pub link_types: Vec<u16>,
+    pub link_types: Vec<LinkType>,
     pub rtp_packets: u64,
     pub rtcp_packets: u64,
     pub stun_packets: u64,
