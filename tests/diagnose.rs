@@ -707,6 +707,10 @@ fn shared(dir: &std::path::Path, name: &str) -> Vec<Value> {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn shared_captures_fire_the_rules() {
     let Some(dir) = shared_captures() else { return };
     let fs = shared(&dir, "sip-call-g711a-rtcp-noise.pcap");
@@ -787,6 +791,10 @@ fn shared_captures_fire_the_rules() {
 
 /// Every failed call of the oracle gets a finding; no completed call gets an error.
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn failed_calls_are_explained_and_clean_calls_are_not_errors() {
     let Some(dir) = shared_captures() else { return };
     let mut failed = 0;

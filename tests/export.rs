@@ -50,6 +50,10 @@ fn stream_keys(a: &Value, c: &Value) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn exported_calls_read_back_the_same() {
     let Some(dir) = shared_captures() else { return };
     let mut checked = 0;
@@ -101,6 +105,10 @@ fn exported_calls_read_back_the_same() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn export_of_a_missing_call_says_so() {
     let Some(dir) = shared_captures() else { return };
     let capture = dir.join("sip-call-g711u-invite401-bye-magicjack.pcap");

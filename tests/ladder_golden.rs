@@ -38,6 +38,10 @@ fn ladder(capture: &str, call: &str, format: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn text_ladders() {
     if shared_captures().is_none() {
         return;
@@ -50,6 +54,10 @@ fn text_ladders() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn svg_ladders() {
     if shared_captures().is_none() {
         return;
@@ -62,6 +70,10 @@ fn svg_ladders() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn mermaid_ladders() {
     if shared_captures().is_none() {
         return;

@@ -86,6 +86,10 @@ fn open_in_chromium(browser: &Path, page: &Path) -> (String, Vec<String>) {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn report_of_every_shared_capture() {
     let Some(dir) = shared_captures() else { return };
     let browser = chromium();
@@ -145,6 +149,10 @@ fn report_of_every_shared_capture() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn csv_files_are_golden() {
     let Some(dir) = shared_captures() else { return };
     let out = out_dir("golden");

@@ -50,6 +50,10 @@ fn close(ours: f64, tshark: f64) -> bool {
 const FAX: &str = "sip-fax-t38-reinvite488-megaco.pcap";
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn every_stream_of_the_oracle_is_found_with_its_figures() {
     let Some(dir) = shared_captures() else { return };
     let mut checked = 0;
@@ -111,6 +115,10 @@ fn only_stream(name: &str) -> Value {
 
 /// rtpproxy's expected output for dups.a.rtp: duplicates=1, plost=0. tshark says -1 lost.
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn duplicate_is_one_duplicate_and_no_loss() {
     let s = only_stream("rtp-g729-duplicate.pcap");
     if s.is_null() {
@@ -123,6 +131,10 @@ fn duplicate_is_one_duplicate_and_no_loss() {
 
 /// Asterisk's test deleted every 100th packet of 3000: 29 missing.
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn opus_capture_loses_29() {
     let s = only_stream("rtp-opus-fec-60s-29dropped.pcapng");
     if s.is_null() {
@@ -145,6 +157,10 @@ fn digits(s: &Value) -> String {
 
 /// Asterisk's ulaw-2013785496 capture: the digits are in its name.
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn rfc2833_digits_in_a_g711_stream() {
     let s = only_stream("rtp-g711u-rfc2833-sll.pcap");
     if s.is_null() {
@@ -155,6 +171,10 @@ fn rfc2833_digits_in_a_g711_stream() {
 
 /// rtpproxy's catch_dtmf expected output: 1 2 3 4 5 6 7 8 9 * 0 # 5, then 5 4 3 2 1 #.
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn rfc2833_event_only_streams() {
     let Some(dir) = shared_captures() else { return };
     let v = rtp(dir.join("rtp-dtmf-rfc2833-events.pcap").to_str().unwrap());
@@ -168,6 +188,10 @@ fn rfc2833_event_only_streams() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn streams_are_tied_to_their_call_with_a_direction() {
     let Some(dir) = shared_captures() else { return };
     let v = rtp(dir
@@ -199,6 +223,10 @@ fn analysis(dir: &std::path::Path, name: &str) -> Value {
 /// rtpproxy's SRTP test capture has no SDP: the G.722 payloads are 170 bytes for a timestamp
 /// step of 160, the 10 extra bytes being the HMAC-SHA1-80 tag. Plain G.711 is never marked.
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn srtp_without_sdp_is_told_by_its_authentication_tag() {
     let Some(dir) = shared_captures() else { return };
     let v = analysis(&dir, "srtp-g722-aes-cm-128-hmac-sha1-80.pcap");
@@ -220,6 +248,10 @@ fn srtp_without_sdp_is_told_by_its_authentication_tag() {
 /// The WebRTC capture: ICE checks (STUN) and a DTLS handshake on the path of the two Opus
 /// streams, whose SDP went over secure WebSocket and cannot be read.
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn stun_and_dtls_flows_mark_webrtc_media_as_srtp() {
     let Some(dir) = shared_captures() else { return };
     let v = analysis(&dir, "webrtc-sip-wss-stun-dtls-srtp.pcapng");

@@ -44,6 +44,10 @@ fn frames_by_pcap_parser(path: &std::path::Path) -> u64 {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn every_shared_capture_is_read_whole_and_sip_counts_match_tshark() {
     let Some(dir) = shared_captures() else { return };
     let frames = capinfos_frames();
@@ -95,6 +99,10 @@ fn every_shared_capture_is_read_whole_and_sip_counts_match_tshark() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn format_is_found_by_magic_number_not_name() {
     let Some(dir) = shared_captures() else { return };
     // both are pcapng files named .pcap
@@ -110,6 +118,10 @@ fn format_is_found_by_magic_number_not_name() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn output_is_identical_for_any_thread_count_and_chunk_size() {
     let Some(dir) = shared_captures() else { return };
     for cap in all_captures(&dir) {
@@ -135,6 +147,10 @@ fn output_is_identical_for_any_thread_count_and_chunk_size() {
 
 /// Commands that draw no plot skip the streams' time series; nothing else may change.
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn skipping_plot_series_changes_nothing_else() {
     let Some(dir) = shared_captures() else { return };
     for cap in all_captures(&dir) {
@@ -161,6 +177,10 @@ fn skipping_plot_series_changes_nothing_else() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn link_layers_and_transports_of_the_shared_set() {
     let Some(dir) = shared_captures() else { return };
     let get = |name: &str| analyze_json(dir.join(name).to_str().unwrap(), &[])["capture"].clone();
@@ -220,6 +240,10 @@ fn link_layers_and_transports_of_the_shared_set() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn sip_messages_keep_their_frames_and_times() {
     let Some(dir) = shared_captures() else { return };
     let path = dir.join("sip-ipv6-fragmented-100rel-sll.pcap");

@@ -46,6 +46,10 @@ const DEREGISTRATIONS: [(&str, &str); 2] = [
 ];
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn every_call_and_registration_has_the_oracles_state() {
     let Some(dir) = shared_captures() else { return };
     let mut checked_calls = 0;
@@ -102,6 +106,10 @@ fn every_call_and_registration_has_the_oracles_state() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn retransmissions_equal_tshark_except_where_tshark_is_wrong() {
     let Some(dir) = shared_captures() else { return };
     for path in all_captures(&dir) {
@@ -131,6 +139,10 @@ fn retransmissions_equal_tshark_except_where_tshark_is_wrong() {
 }
 
 #[test]
+#[cfg_attr(
+    not(shared_captures),
+    ignore = "needs ../shared/captures beside the repository"
+)]
 fn call_details_of_a_challenged_call() {
     let Some(dir) = shared_captures() else { return };
     let path = dir.join("sip-register401-invite407-call-g711u-bye.pcap");
