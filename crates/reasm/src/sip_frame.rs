@@ -1,5 +1,8 @@
 //! Where a SIP message ends in a byte stream: the blank line after the headers (CRLF or bare
-//! LF), then Content-Length (or its compact form `l`) bytes of body (RFC 3261 section 18.3).
+//! LF), then Content-Length (or its compact form `l`) bytes of body (RFC 3261 section 18.3);
+//! and the message a datagram holds.
+
+use voipscope_wire::decode::{Flow, SipMessage, SipTransport};
 
 /// How far the message at the start of a buffer reaches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +61,33 @@ pub fn extent(data: &[u8]) -> Extent {
         Extent::Complete { len }
     } else {
         Extent::NeedBody { header_len, len }
+    }
+}
+
+/// The message a SIP datagram holds: a datagram holds one message, and bytes after its
+/// Content-Length are not SIP. `carried_by`: the frames of a reassembled datagram.
+pub fn datagram(
+    frame: u64,
+    ts: i64,
+    flow: Flow,
+    transport: SipTransport,
+    data: &[u8],
+    cut: bool,
+    carried_by: Option<&[u64]>,
+) -> SipMessage {
+    let declared = match extent(data) {
+        Extent::Complete { len } => Some(len),
+        _ => None,
+    };
+    let len = declared.unwrap_or(data.len());
+    SipMessage {
+        frame,
+        frames: carried_by.map_or_else(|| vec![frame], <[u64]>::to_vec),
+        ts_ns: ts,
+        flow,
+        transport,
+        data: data[..len].to_vec(),
+        truncated: cut || declared.is_none(),
     }
 }
 

@@ -198,14 +198,18 @@ fn for_each_frame(
         }
         capture::open::Input::Stream { mut reader, .. } => {
             let mut buf = Vec::new();
-            voipscope_analysis::pipeline::read_full(reader.as_mut(), &mut buf, 64, path)?;
+            voipscope_wire::capture::open::read_full(reader.as_mut(), &mut buf, 64, path)?;
             let (state, header_len) = capture::read_file_header(path, &buf)?;
             let first = state.clone();
             let (mut pos, mut state, mut next) = (header_len, state, 1u64);
             let mut want = 8 << 20;
             loop {
-                let eof =
-                    voipscope_analysis::pipeline::read_full(reader.as_mut(), &mut buf, want, path)?;
+                let eof = voipscope_wire::capture::open::read_full(
+                    reader.as_mut(),
+                    &mut buf,
+                    want,
+                    path,
+                )?;
                 let from = pos;
                 let mut it = RecordIter::new(&buf, pos, buf.len(), eof, state, next);
                 for f in it.by_ref() {

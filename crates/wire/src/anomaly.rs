@@ -1,6 +1,7 @@
 //! Anomalies: things wrong with the capture itself (damage, truncation, gaps, caps reached),
 //! counted and reported with the frame they concern, never printed ad hoc.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::decode::Flow;
@@ -229,4 +230,33 @@ pub enum Damage {
     BlockLength { block_type: u32, len: u32 },
     /// A pcapng block whose trailing length differs from its leading one.
     BlockTrailer { block_type: u32 },
+}
+
+/// Anomalies: the first ones (by frame) listed, all of them counted by kind.
+#[derive(Debug, Default)]
+pub struct AnomalyLog {
+    listed: Vec<Anomaly>,
+    pub counts: BTreeMap<AnomalyKind, u64>,
+}
+
+impl AnomalyLog {
+    pub fn extend(&mut self, items: impl IntoIterator<Item = Anomaly>) {
+        for a in items {
+            *self.counts.entry(a.kind).or_insert(0) += 1;
+            self.listed.push(a);
+        }
+        if self.listed.len() > 2 * MAX_LISTED_ANOMALIES {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        self.listed.sort();
+        self.listed.truncate(MAX_LISTED_ANOMALIES);
+    }
+
+    pub fn into_sorted(mut self) -> (Vec<Anomaly>, BTreeMap<AnomalyKind, u64>) {
+        self.trim();
+        (self.listed, self.counts)
+    }
 }

@@ -104,3 +104,31 @@ pub fn open_input(path: &str) -> Result<Input, CaptureError> {
     }
     Ok(Input::Mapped(map))
 }
+
+/// Reads until `buf` holds `want` bytes or the input ends (then returns true).
+pub fn read_full(
+    reader: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    want: usize,
+    name: &str,
+) -> Result<bool, CaptureError> {
+    let mut eof = false;
+    while buf.len() < want {
+        let start = buf.len();
+        buf.resize(want, 0);
+        match reader.read(&mut buf[start..]) {
+            Ok(0) => {
+                buf.truncate(start);
+                eof = true;
+                break;
+            }
+            Ok(n) => buf.truncate(start + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
+            Err(e) => {
+                buf.truncate(start);
+                return Err(CaptureError::Io(name.to_string(), e));
+            }
+        }
+    }
+    Ok(eof)
+}
