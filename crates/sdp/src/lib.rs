@@ -2,7 +2,11 @@
 //! section (audio, video, image/udptl for T.38, message), formats with `rtpmap`, `fmtp` and
 //! `ptime`, direction, RTCP port and mux, SRTP (`crypto`, `zrtp-hash`, DTLS `fingerprint` and
 //! `setup`) and ICE candidates. It never rejects a description; attributes it does not read are
-//! kept as text. Strict validation is a separate concern ([`validate`], webrtc-sdp).
+//! kept as text. Strict validation is a separate concern ([`validate`], webrtc-sdp). The media
+//! plan ([`plan`]) turns what descriptions named into endpoints RTP can be looked up by.
+//!
+//! Invariant: reading never fails and never panics on what a phone sends; a strict peer's
+//! complaint is data about the description (`strict_error`), never a reason to drop it.
 
 pub mod plan;
 pub mod validate;

@@ -6,6 +6,11 @@
 //! [`live`]); the analysis retires a log then, and [`RetiredLog::build`] decides what the
 //! Call-ID was from everything it held, so a capture that starts mid-dialog or sees messages
 //! out of order is still classified from all of it.
+//!
+//! Invariant: a message is read from our own framing and field readers, never trusting a
+//! length, and analyzed even where rsip rejects it (counted); memory is bounded by the live
+//! Call-IDs (a cap finishes the longest idle early, a log's messages are capped), never by the
+//! capture.
 
 pub mod calls;
 pub mod fields;
