@@ -220,106 +220,190 @@ m=audio {} RTP/AVP {fmts}\r\n{maps}a=ptime:20\r\na={direction}\r\n",
 }
 
 impl Dialog {
-    /// A request from `from_caller`'s side; `to_tag` once the dialog exists.
-    #[allow(clippy::too_many_arguments)]
-    fn request(
-        &self,
-        method: &str,
-        from_caller: bool,
-        cseq: u32,
-        branch: &str,
-        to_tagged: bool,
-        extra: &[String],
-        body: Option<&str>,
-    ) -> String {
-        let (me, peer, my_tag, peer_tag) = if from_caller {
-            (&self.caller, &self.callee, self.caller_tag, self.callee_tag)
-        } else {
-            (&self.callee, &self.caller, self.callee_tag, self.caller_tag)
-        };
-        let ruri = if to_tagged {
-            format!("sip:{}@{}:{}", peer.user, peer.sip.0, peer.sip.1)
-        } else {
-            peer.uri()
-        };
-        let mut m = format!("{method} {ruri} SIP/2.0\r\n");
-        m += &format!(
-            "Via: SIP/2.0/{} {}:{};branch=z9hG4bK{branch};rport\r\n",
-            self.transport, me.host, me.sip.1
-        );
-        m += "Max-Forwards: 70\r\n";
-        m += &format!("From: \"{}\" <{}>;tag={my_tag}\r\n", me.name, me.uri());
-        if to_tagged {
-            m += &format!("To: <{}>;tag={peer_tag}\r\n", peer.uri());
-        } else {
-            m += &format!("To: <{}>\r\n", peer.uri());
-        }
-        m += &format!("Call-ID: {}\r\nCSeq: {cseq} {method}\r\n", self.call_id);
-        if matches!(
-            method,
-            "INVITE" | "REFER" | "SUBSCRIBE" | "NOTIFY" | "REGISTER"
-        ) {
-            m += &format!(
-                "Contact: <sip:{}@{}:{};transport={}>\r\n",
-                me.user,
-                me.host,
-                me.sip.1,
-                self.transport.to_ascii_lowercase()
-            );
-        }
-        for h in extra {
-            m += h;
-            m += "\r\n";
-        }
-        m += &format!("User-Agent: {}\r\n", me.ua);
-        finish(m, body)
+    /// A request the caller sends, outside the dialog (no To tag) until
+    /// [`Message::in_dialog`].
+    fn request(&self, method: &'static str, cseq: u32, branch: &'static str) -> Message<'_> {
+        self.message(Start::Request(method), cseq, method, branch)
     }
 
-    /// A response to a request of `from_caller`'s side.
-    #[allow(clippy::too_many_arguments)]
+    /// A response to a request of the caller, without a To tag until [`Message::in_dialog`].
     fn response(
         &self,
-        status: &str,
-        request_from_caller: bool,
+        status: &'static str,
         cseq: u32,
-        method: &str,
-        branch: &str,
-        tagged: bool,
-        extra: &[String],
-        body: Option<&str>,
-    ) -> String {
-        let (req, resp, req_tag, resp_tag) = if request_from_caller {
-            (&self.caller, &self.callee, self.caller_tag, self.callee_tag)
-        } else {
-            (&self.callee, &self.caller, self.callee_tag, self.caller_tag)
+        method: &'static str,
+        branch: &'static str,
+    ) -> Message<'_> {
+        self.message(Start::Response(status), cseq, method, branch)
+    }
+
+    fn message(
+        &self,
+        start: Start,
+        cseq: u32,
+        method: &'static str,
+        branch: &'static str,
+    ) -> Message<'_> {
+        Message {
+            dialog: self,
+            start,
+            caller_asks: true,
+            cseq,
+            method,
+            branch,
+            in_dialog: false,
+            extra: Vec::new(),
+            body: None,
+        }
+    }
+}
+
+/// A request's method or a response's status line.
+#[derive(Clone, Copy)]
+enum Start {
+    Request(&'static str),
+    Response(&'static str),
+}
+
+/// One SIP message of a dialog, built in steps (who asked, the To tag, extra headers, a body)
+/// and then written as text or sent over UDP between the parties.
+struct Message<'d> {
+    dialog: &'d Dialog,
+    start: Start,
+    /// The caller sent the request (for a response: the request it answers).
+    caller_asks: bool,
+    cseq: u32,
+    /// The CSeq method.
+    method: &'static str,
+    branch: &'static str,
+    in_dialog: bool,
+    extra: Vec<String>,
+    body: Option<String>,
+}
+
+impl Message<'_> {
+    /// The callee sent the request (or the request this response answers).
+    fn by_callee(mut self) -> Self {
+        self.caller_asks = false;
+        self
+    }
+
+    /// The dialog exists: the To header has its tag.
+    fn in_dialog(mut self) -> Self {
+        self.in_dialog = true;
+        self
+    }
+
+    fn headers(mut self, extra: &[String]) -> Self {
+        self.extra.extend_from_slice(extra);
+        self
+    }
+
+    fn body(mut self, body: &str) -> Self {
+        self.body = Some(body.to_string());
+        self
+    }
+
+    /// Sends the message over UDP from the party that sends it, at `t_ms`.
+    fn send(&self, c: &mut Capture, t_ms: i64) {
+        let d = self.dialog;
+        let caller_sends = match self.start {
+            Start::Request(_) => self.caller_asks,
+            Start::Response(_) => !self.caller_asks,
         };
-        let mut m = format!("SIP/2.0 {status}\r\n");
-        m += &format!(
-            "Via: SIP/2.0/{} {}:{};branch=z9hG4bK{branch};rport={};received={}\r\n",
-            self.transport, req.host, req.sip.1, req.sip.1, req.sip.0
-        );
-        m += &format!("From: \"{}\" <{}>;tag={req_tag}\r\n", req.name, req.uri());
-        if tagged {
-            m += &format!("To: <{}>;tag={resp_tag}\r\n", resp.uri());
+        let (src, dst) = if caller_sends {
+            (d.caller.sip, d.callee.sip)
         } else {
-            m += &format!("To: <{}>\r\n", resp.uri());
-        }
-        m += &format!("Call-ID: {}\r\nCSeq: {cseq} {method}\r\n", self.call_id);
-        if status.starts_with("200") && method == "INVITE" {
-            m += &format!(
+            (d.callee.sip, d.caller.sip)
+        };
+        c.udp(t_ms, src, dst, self.text().as_bytes());
+    }
+
+    fn text(&self) -> String {
+        let d = self.dialog;
+        // who asked and who answers, with their tags
+        let (asker, answerer, asker_tag, answerer_tag) = if self.caller_asks {
+            (&d.caller, &d.callee, d.caller_tag, d.callee_tag)
+        } else {
+            (&d.callee, &d.caller, d.callee_tag, d.caller_tag)
+        };
+        let (cseq, method, branch) = (self.cseq, self.method, self.branch);
+        let to = |m: &mut String| {
+            if self.in_dialog {
+                *m += &format!("To: <{}>;tag={answerer_tag}\r\n", answerer.uri());
+            } else {
+                *m += &format!("To: <{}>\r\n", answerer.uri());
+            }
+        };
+        let contact = |m: &mut String, p: &Party| {
+            *m += &format!(
                 "Contact: <sip:{}@{}:{};transport={}>\r\n",
-                resp.user,
-                resp.host,
-                resp.sip.1,
-                self.transport.to_ascii_lowercase()
+                p.user,
+                p.host,
+                p.sip.1,
+                d.transport.to_ascii_lowercase()
             );
+        };
+        let mut m;
+        match self.start {
+            Start::Request(method) => {
+                let ruri = if self.in_dialog {
+                    format!(
+                        "sip:{}@{}:{}",
+                        answerer.user, answerer.sip.0, answerer.sip.1
+                    )
+                } else {
+                    answerer.uri()
+                };
+                m = format!("{method} {ruri} SIP/2.0\r\n");
+                m += &format!(
+                    "Via: SIP/2.0/{} {}:{};branch=z9hG4bK{branch};rport\r\n",
+                    d.transport, asker.host, asker.sip.1
+                );
+                m += "Max-Forwards: 70\r\n";
+                m += &format!(
+                    "From: \"{}\" <{}>;tag={asker_tag}\r\n",
+                    asker.name,
+                    asker.uri()
+                );
+                to(&mut m);
+                m += &format!("Call-ID: {}\r\nCSeq: {cseq} {method}\r\n", d.call_id);
+                if matches!(
+                    method,
+                    "INVITE" | "REFER" | "SUBSCRIBE" | "NOTIFY" | "REGISTER"
+                ) {
+                    contact(&mut m, asker);
+                }
+                for h in &self.extra {
+                    m += h;
+                    m += "\r\n";
+                }
+                m += &format!("User-Agent: {}\r\n", asker.ua);
+            }
+            Start::Response(status) => {
+                m = format!("SIP/2.0 {status}\r\n");
+                m += &format!(
+                    "Via: SIP/2.0/{} {}:{};branch=z9hG4bK{branch};rport={};received={}\r\n",
+                    d.transport, asker.host, asker.sip.1, asker.sip.1, asker.sip.0
+                );
+                m += &format!(
+                    "From: \"{}\" <{}>;tag={asker_tag}\r\n",
+                    asker.name,
+                    asker.uri()
+                );
+                to(&mut m);
+                m += &format!("Call-ID: {}\r\nCSeq: {cseq} {method}\r\n", d.call_id);
+                if status.starts_with("200") && method == "INVITE" {
+                    contact(&mut m, answerer);
+                }
+                for h in &self.extra {
+                    m += h;
+                    m += "\r\n";
+                }
+                m += &format!("Server: {}\r\n", answerer.ua);
+            }
         }
-        for h in extra {
-            m += h;
-            m += "\r\n";
-        }
-        m += &format!("Server: {}\r\n", resp.ua);
-        finish(m, body)
+        finish(m, self.body.as_deref())
     }
 }
 
@@ -387,64 +471,24 @@ fn dialog(call_id: &str, caller: Party, callee: Party) -> Dialog {
     }
 }
 
-/// Sends SIP over UDP between the two parties, in either direction.
-fn sip(c: &mut Capture, d: &Dialog, t_ms: i64, from_caller: bool, msg: &str) {
-    let (src, dst) = if from_caller {
-        (d.caller.sip, d.callee.sip)
-    } else {
-        (d.callee.sip, d.caller.sip)
-    };
-    c.udp(t_ms, src, dst, msg.as_bytes());
-}
-
 /// INVITE with an offer, 100, 180, 200 with an answer, ACK; returns when the ACK went.
 fn answered_call(c: &mut Capture, d: &Dialog, t: i64, cseq: u32, extra: &[String]) -> i64 {
     let offer = sdp(&d.caller, 1001, 1, "sendrecv", Codecs::Pcmu);
     let answer = sdp(&d.callee, 2002, 1, "sendrecv", Codecs::Pcmu);
-    sip(
-        c,
-        d,
-        t,
-        true,
-        &d.request("INVITE", true, cseq, "inv1", false, extra, Some(&offer)),
-    );
-    sip(
-        c,
-        d,
-        t + 5,
-        false,
-        &d.response("100 Trying", true, cseq, "INVITE", "inv1", false, &[], None),
-    );
-    sip(
-        c,
-        d,
-        t + 40,
-        false,
-        &d.response("180 Ringing", true, cseq, "INVITE", "inv1", true, &[], None),
-    );
-    sip(
-        c,
-        d,
-        t + 2040,
-        false,
-        &d.response(
-            "200 OK",
-            true,
-            cseq,
-            "INVITE",
-            "inv1",
-            true,
-            &[],
-            Some(&answer),
-        ),
-    );
-    sip(
-        c,
-        d,
-        t + 2050,
-        true,
-        &d.request("ACK", true, cseq, "ack1", true, &[], None),
-    );
+    d.request("INVITE", cseq, "inv1")
+        .headers(extra)
+        .body(&offer)
+        .send(c, t);
+    d.response("100 Trying", cseq, "INVITE", "inv1")
+        .send(c, t + 5);
+    d.response("180 Ringing", cseq, "INVITE", "inv1")
+        .in_dialog()
+        .send(c, t + 40);
+    d.response("200 OK", cseq, "INVITE", "inv1")
+        .in_dialog()
+        .body(&answer)
+        .send(c, t + 2040);
+    d.request("ACK", cseq, "ack1").in_dialog().send(c, t + 2050);
     t + 2050
 }
 
@@ -466,20 +510,10 @@ fn two_way_audio(c: &mut Capture, d: &Dialog, t: i64, duration_ms: i64) {
 }
 
 fn hang_up(c: &mut Capture, d: &Dialog, t: i64, cseq: u32) {
-    sip(
-        c,
-        d,
-        t,
-        true,
-        &d.request("BYE", true, cseq, "bye1", true, &[], None),
-    );
-    sip(
-        c,
-        d,
-        t + 30,
-        false,
-        &d.response("200 OK", true, cseq, "BYE", "bye1", true, &[], None),
-    );
+    d.request("BYE", cseq, "bye1").in_dialog().send(c, t);
+    d.response("200 OK", cseq, "BYE", "bye1")
+        .in_dialog()
+        .send(c, t + 30);
 }
 
 fn basic_call(c: &mut Capture) {
@@ -492,108 +526,39 @@ fn basic_call(c: &mut Capture) {
 fn busy(c: &mut Capture) {
     let d = dialog("busy-2c81e0@192.0.2.10", alice(), bob());
     let offer = sdp(&d.caller, 1001, 1, "sendrecv", Codecs::Pcmu);
-    sip(
-        c,
-        &d,
-        0,
-        true,
-        &d.request("INVITE", true, 1, "inv1", false, &[], Some(&offer)),
-    );
-    sip(
-        c,
-        &d,
-        5,
-        false,
-        &d.response("100 Trying", true, 1, "INVITE", "inv1", false, &[], None),
-    );
-    sip(
-        c,
-        &d,
-        60,
-        false,
-        &d.response("486 Busy Here", true, 1, "INVITE", "inv1", true, &[], None),
-    );
+    d.request("INVITE", 1, "inv1").body(&offer).send(c, 0);
+    d.response("100 Trying", 1, "INVITE", "inv1").send(c, 5);
+    d.response("486 Busy Here", 1, "INVITE", "inv1")
+        .in_dialog()
+        .send(c, 60);
     // the ACK of a non-2xx final response belongs to the INVITE transaction (same branch)
-    sip(
-        c,
-        &d,
-        65,
-        true,
-        &d.request("ACK", true, 1, "inv1", true, &[], None),
-    );
+    d.request("ACK", 1, "inv1").in_dialog().send(c, 65);
 }
 
 fn cancel(c: &mut Capture) {
     let d = dialog("cancel-9b07d2@192.0.2.10", alice(), bob());
     let offer = sdp(&d.caller, 1001, 1, "sendrecv", Codecs::Pcmu);
-    sip(
-        c,
-        &d,
-        0,
-        true,
-        &d.request("INVITE", true, 1, "inv1", false, &[], Some(&offer)),
-    );
-    sip(
-        c,
-        &d,
-        5,
-        false,
-        &d.response("100 Trying", true, 1, "INVITE", "inv1", false, &[], None),
-    );
-    sip(
-        c,
-        &d,
-        40,
-        false,
-        &d.response("180 Ringing", true, 1, "INVITE", "inv1", true, &[], None),
-    );
+    d.request("INVITE", 1, "inv1").body(&offer).send(c, 0);
+    d.response("100 Trying", 1, "INVITE", "inv1").send(c, 5);
+    d.response("180 Ringing", 1, "INVITE", "inv1")
+        .in_dialog()
+        .send(c, 40);
     // CANCEL: same branch and CSeq number as the INVITE, no To tag
-    sip(
-        c,
-        &d,
-        6040,
-        true,
-        &d.request("CANCEL", true, 1, "inv1", false, &[], None),
-    );
-    sip(
-        c,
-        &d,
-        6045,
-        false,
-        &d.response("200 OK", true, 1, "CANCEL", "inv1", false, &[], None),
-    );
-    sip(
-        c,
-        &d,
-        6050,
-        false,
-        &d.response(
-            "487 Request Terminated",
-            true,
-            1,
-            "INVITE",
-            "inv1",
-            true,
-            &[],
-            None,
-        ),
-    );
-    sip(
-        c,
-        &d,
-        6055,
-        true,
-        &d.request("ACK", true, 1, "inv1", true, &[], None),
-    );
+    d.request("CANCEL", 1, "inv1").send(c, 6040);
+    d.response("200 OK", 1, "CANCEL", "inv1").send(c, 6045);
+    d.response("487 Request Terminated", 1, "INVITE", "inv1")
+        .in_dialog()
+        .send(c, 6050);
+    d.request("ACK", 1, "inv1").in_dialog().send(c, 6055);
 }
 
 fn no_answer(c: &mut Capture) {
     let d = dialog("noanswer-41aa5c@192.0.2.10", alice(), bob());
     let offer = sdp(&d.caller, 1001, 1, "sendrecv", Codecs::Pcmu);
-    let invite = d.request("INVITE", true, 1, "inv1", false, &[], Some(&offer));
+    let invite = d.request("INVITE", 1, "inv1").body(&offer);
     // RFC 3261 timer A: 0.5 s, doubling, until timer B (32 s) gives up
     for t in [0, 500, 1500, 3500, 7500, 15500, 31500] {
-        sip(c, &d, t, true, &invite);
+        invite.send(c, t);
     }
 }
 
@@ -689,36 +654,9 @@ fn invite_407(c: &mut Capture) {
     };
     let d = dialog("auth407-66c0b3@192.0.2.10", alice(), proxy);
     let offer = sdp(&d.caller, 1001, 1, "sendrecv", Codecs::Pcmu);
-    sip(
-        c,
-        &d,
-        0,
-        true,
-        &d.request("INVITE", true, 1, "inv0", false, &[], Some(&offer)),
-    );
-    sip(
-        c,
-        &d,
-        15,
-        false,
-        &d.response(
-            "407 Proxy Authentication Required",
-            true,
-            1,
-            "INVITE",
-            "inv0",
-            true,
-            &["Proxy-Authenticate: Digest realm=\"teaching.example\", nonce=\"77ab09e1\", algorithm=MD5".into()],
-            None,
-        ),
-    );
-    sip(
-        c,
-        &d,
-        20,
-        true,
-        &d.request("ACK", true, 1, "inv0", true, &[], None),
-    );
+    d.request("INVITE", 1, "inv0").body(&offer).send(c, 0);
+    d.response("407 Proxy Authentication Required", 1, "INVITE", "inv0").in_dialog().headers(&["Proxy-Authenticate: Digest realm=\"teaching.example\", nonce=\"77ab09e1\", algorithm=MD5".into()]).send(c, 15);
+    d.request("ACK", 1, "inv0").in_dialog().send(c, 20);
     let creds = "Proxy-Authorization: Digest username=\"alice\", realm=\"teaching.example\", \
 nonce=\"77ab09e1\", uri=\"sip:bob@198.51.100.5\", response=\"6629fae49393a05397450978507c4ef1\", algorithm=MD5"
         .to_string();
@@ -735,62 +673,29 @@ fn hold_resume(c: &mut Capture) {
     let hold = sdp(&d.caller, 1001, 2, "sendonly", Codecs::Pcmu);
     let held = sdp(&d.callee, 2002, 2, "recvonly", Codecs::Pcmu);
     let t1 = t + 2100;
-    sip(
-        c,
-        &d,
-        t1,
-        true,
-        &d.request("INVITE", true, 2, "hold1", true, &[], Some(&hold)),
-    );
-    sip(
-        c,
-        &d,
-        t1 + 30,
-        false,
-        &d.response("200 OK", true, 2, "INVITE", "hold1", true, &[], Some(&held)),
-    );
-    sip(
-        c,
-        &d,
-        t1 + 40,
-        true,
-        &d.request("ACK", true, 2, "hack1", true, &[], None),
-    );
+    d.request("INVITE", 2, "hold1")
+        .in_dialog()
+        .body(&hold)
+        .send(c, t1);
+    d.response("200 OK", 2, "INVITE", "hold1")
+        .in_dialog()
+        .body(&held)
+        .send(c, t1 + 30);
+    d.request("ACK", 2, "hack1").in_dialog().send(c, t1 + 40);
     // while held, only Alice's side sends (comfort audio); Bob is silent
     c.rtp(t1 + 60, 3000, d.caller.media, d.callee.media, 0x1A2B_3D11);
     let t2 = t1 + 3200;
     let resume = sdp(&d.caller, 1001, 3, "sendrecv", Codecs::Pcmu);
     let resumed = sdp(&d.callee, 2002, 3, "sendrecv", Codecs::Pcmu);
-    sip(
-        c,
-        &d,
-        t2,
-        true,
-        &d.request("INVITE", true, 3, "res1", true, &[], Some(&resume)),
-    );
-    sip(
-        c,
-        &d,
-        t2 + 30,
-        false,
-        &d.response(
-            "200 OK",
-            true,
-            3,
-            "INVITE",
-            "res1",
-            true,
-            &[],
-            Some(&resumed),
-        ),
-    );
-    sip(
-        c,
-        &d,
-        t2 + 40,
-        true,
-        &d.request("ACK", true, 3, "rack1", true, &[], None),
-    );
+    d.request("INVITE", 3, "res1")
+        .in_dialog()
+        .body(&resume)
+        .send(c, t2);
+    d.response("200 OK", 3, "INVITE", "res1")
+        .in_dialog()
+        .body(&resumed)
+        .send(c, t2 + 30);
+    d.request("ACK", 3, "rack1").in_dialog().send(c, t2 + 40);
     c.rtp(t2 + 60, 2000, d.caller.media, d.callee.media, 0x1A2B_3E21);
     c.rtp(t2 + 63, 2000, d.callee.media, d.caller.media, 0x5E6F_7B22);
     hang_up(c, &d, t2 + 2200, 4);
@@ -804,53 +709,26 @@ fn blind_transfer(c: &mut Capture) {
     let t1 = t + 2100;
     let refer_to = format!("Refer-To: <{}>", carol().uri());
     let referred_by = format!("Referred-By: <{}>", bob().uri());
-    sip(
-        c,
-        &d,
-        t1,
-        false,
-        &d.request(
-            "REFER",
-            false,
-            1,
-            "ref1",
-            true,
-            &[refer_to, referred_by.clone()],
-            None,
-        ),
-    );
-    sip(
-        c,
-        &d,
-        t1 + 20,
-        true,
-        &d.response("202 Accepted", false, 1, "REFER", "ref1", true, &[], None),
-    );
-    sip(
-        c,
-        &d,
-        t1 + 30,
-        true,
-        &d.request(
-            "NOTIFY",
-            true,
-            2,
-            "ntf1",
-            true,
-            &[
-                "Event: refer".into(),
-                "Subscription-State: active;expires=60".into(),
-            ],
-            Some("SIP/2.0 100 Trying\r\n"),
-        ),
-    );
-    sip(
-        c,
-        &d,
-        t1 + 40,
-        false,
-        &d.response("200 OK", true, 2, "NOTIFY", "ntf1", true, &[], None),
-    );
+    d.request("REFER", 1, "ref1")
+        .by_callee()
+        .in_dialog()
+        .headers(&[refer_to, referred_by.clone()])
+        .send(c, t1);
+    d.response("202 Accepted", 1, "REFER", "ref1")
+        .by_callee()
+        .in_dialog()
+        .send(c, t1 + 20);
+    d.request("NOTIFY", 2, "ntf1")
+        .in_dialog()
+        .headers(&[
+            "Event: refer".into(),
+            "Subscription-State: active;expires=60".into(),
+        ])
+        .body("SIP/2.0 100 Trying\r\n")
+        .send(c, t1 + 30);
+    d.response("200 OK", 2, "NOTIFY", "ntf1")
+        .in_dialog()
+        .send(c, t1 + 40);
     // Alice calls Carol: a new call with its own Call-ID
     let d2 = Dialog {
         call_id: "xfer-a2-8e1f@192.0.2.10".into(),
@@ -861,46 +739,26 @@ fn blind_transfer(c: &mut Capture) {
         transport: "UDP",
     };
     let t2 = answered_call(c, &d2, t1 + 60, 1, &[referred_by]);
-    sip(
-        c,
-        &d,
-        t2 + 10,
-        true,
-        &d.request(
-            "NOTIFY",
-            true,
-            3,
-            "ntf2",
-            true,
-            &[
-                "Event: refer".into(),
-                "Subscription-State: terminated;reason=noresource".into(),
-            ],
-            Some("SIP/2.0 200 OK\r\n"),
-        ),
-    );
-    sip(
-        c,
-        &d,
-        t2 + 20,
-        false,
-        &d.response("200 OK", true, 3, "NOTIFY", "ntf2", true, &[], None),
-    );
+    d.request("NOTIFY", 3, "ntf2")
+        .in_dialog()
+        .headers(&[
+            "Event: refer".into(),
+            "Subscription-State: terminated;reason=noresource".into(),
+        ])
+        .body("SIP/2.0 200 OK\r\n")
+        .send(c, t2 + 10);
+    d.response("200 OK", 3, "NOTIFY", "ntf2")
+        .in_dialog()
+        .send(c, t2 + 20);
     // Bob leaves the first call
-    sip(
-        c,
-        &d,
-        t2 + 40,
-        false,
-        &d.request("BYE", false, 2, "bye1", true, &[], None),
-    );
-    sip(
-        c,
-        &d,
-        t2 + 60,
-        true,
-        &d.response("200 OK", false, 2, "BYE", "bye1", true, &[], None),
-    );
+    d.request("BYE", 2, "bye1")
+        .by_callee()
+        .in_dialog()
+        .send(c, t2 + 40);
+    d.response("200 OK", 2, "BYE", "bye1")
+        .by_callee()
+        .in_dialog()
+        .send(c, t2 + 60);
     two_way_audio(c, &d2, t2, 3000);
     hang_up(c, &d2, t2 + 3100, 2);
 }
@@ -908,46 +766,15 @@ fn blind_transfer(c: &mut Capture) {
 fn codec_mismatch(c: &mut Capture) {
     let d = dialog("488-c2d4e6@192.0.2.10", alice(), bob());
     let offer = sdp(&d.caller, 1001, 1, "sendrecv", Codecs::G729Only);
-    sip(
-        c,
-        &d,
-        0,
-        true,
-        &d.request("INVITE", true, 1, "inv1", false, &[], Some(&offer)),
-    );
-    sip(
-        c,
-        &d,
-        5,
-        false,
-        &d.response("100 Trying", true, 1, "INVITE", "inv1", false, &[], None),
-    );
-    sip(
-        c,
-        &d,
-        25,
-        false,
-        &d.response(
-            "488 Not Acceptable Here",
-            true,
-            1,
-            "INVITE",
-            "inv1",
-            true,
-            &[
-                "Warning: 305 198.51.100.20 \"Incompatible media format: only PCMU and PCMA\""
-                    .into(),
-            ],
-            None,
-        ),
-    );
-    sip(
-        c,
-        &d,
-        30,
-        true,
-        &d.request("ACK", true, 1, "inv1", true, &[], None),
-    );
+    d.request("INVITE", 1, "inv1").body(&offer).send(c, 0);
+    d.response("100 Trying", 1, "INVITE", "inv1").send(c, 5);
+    d.response("488 Not Acceptable Here", 1, "INVITE", "inv1")
+        .in_dialog()
+        .headers(&[
+            "Warning: 305 198.51.100.20 \"Incompatible media format: only PCMU and PCMA\"".into(),
+        ])
+        .send(c, 25);
+    d.request("ACK", 1, "inv1").in_dialog().send(c, 30);
 }
 
 fn one_way_nat(c: &mut Capture) {
@@ -988,7 +815,7 @@ fn sip_tcp(c: &mut Capture) {
     c.tcp_connect(0, client, server);
     let offer = sdp(&d.caller, 1001, 1, "sendrecv", Codecs::Pcmu);
     let answer = sdp(&d.callee, 2002, 1, "sendrecv", Codecs::Pcmu);
-    let invite = d.request("INVITE", true, 1, "inv1", false, &[], Some(&offer));
+    let invite = d.request("INVITE", 1, "inv1").body(&offer).text();
     // the INVITE does not fit one segment here: headers, then the SDP body
     let cut = invite.find("\r\n\r\n").map_or(invite.len() / 2, |i| i + 4);
     c.tcp_segment(10, client, server, "PA", &invite.as_bytes()[..cut]);
@@ -1005,47 +832,43 @@ fn sip_tcp(c: &mut Capture) {
         c,
         15,
         false,
-        d.response("100 Trying", true, 1, "INVITE", "inv1", false, &[], None),
+        d.response("100 Trying", 1, "INVITE", "inv1").text(),
     );
     send(
         c,
         50,
         false,
-        d.response("180 Ringing", true, 1, "INVITE", "inv1", true, &[], None),
+        d.response("180 Ringing", 1, "INVITE", "inv1")
+            .in_dialog()
+            .text(),
     );
     send(
         c,
         2050,
         false,
-        d.response(
-            "200 OK",
-            true,
-            1,
-            "INVITE",
-            "inv1",
-            true,
-            &[],
-            Some(&answer),
-        ),
+        d.response("200 OK", 1, "INVITE", "inv1")
+            .in_dialog()
+            .body(&answer)
+            .text(),
     );
     send(
         c,
         2060,
         true,
-        d.request("ACK", true, 1, "ack1", true, &[], None),
+        d.request("ACK", 1, "ack1").in_dialog().text(),
     );
     two_way_audio(c, &d, 2060, 3000);
     send(
         c,
         5200,
         true,
-        d.request("BYE", true, 2, "bye1", true, &[], None),
+        d.request("BYE", 2, "bye1").in_dialog().text(),
     );
     send(
         c,
         5230,
         false,
-        d.response("200 OK", true, 2, "BYE", "bye1", true, &[], None),
+        d.response("200 OK", 2, "BYE", "bye1").in_dialog().text(),
     );
 }
 
