@@ -317,9 +317,42 @@ pub fn auth_param<'a>(value: &'a str, name: &str) -> Option<&'a str> {
     None
 }
 
+/// The host of `host`, `host:port`, `[v6]:port`, or a SIP URI (`sip:user@host:port;params`).
+pub fn host_ip(s: &str) -> Option<std::net::IpAddr> {
+    let s = s.trim().trim_start_matches('<').trim_end_matches('>');
+    let s = s
+        .strip_prefix("sips:")
+        .or_else(|| s.strip_prefix("sip:"))
+        .unwrap_or(s);
+    let s = s.rsplit_once('@').map_or(s, |(_, h)| h);
+    let s = s.split([';', '?', '>']).next().unwrap_or(s);
+    if let Some(rest) = s.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    if let Ok(ip) = s.parse() {
+        return Some(ip);
+    }
+    s.rsplit_once(':').and_then(|(h, _)| h.parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(host_ip("192.168.1.20:5060"), "192.168.1.20".parse().ok());
+        assert_eq!(
+            host_ip("sip:alice@192.168.1.20:5060;transport=udp"),
+            "192.168.1.20".parse().ok()
+        );
+        assert_eq!(
+            host_ip("<sip:alice@[fd00::5]:5060>"),
+            "fd00::5".parse().ok()
+        );
+        assert_eq!(host_ip("10.0.0.1"), "10.0.0.1".parse().ok());
+        assert_eq!(host_ip("sip:alice@example.com"), None);
+    }
 
     #[test]
     fn name_addr_forms() {

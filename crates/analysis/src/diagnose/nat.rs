@@ -7,9 +7,10 @@
 
 use std::net::IpAddr;
 
-use super::{host_ip, is_private, txt, Ctx, Finding, Severity};
+use super::{is_private, txt, Ctx, Finding, Severity};
 use crate::correlate::CallRecord;
 use voipscope_sip::calls::Side;
+use voipscope_sip::fields::host_ip;
 use voipscope_sip::Method;
 use voipscope_sip::Registration;
 
