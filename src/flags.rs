@@ -264,8 +264,51 @@ pub enum Command {
         #[command(flatten)]
         mos: Mos,
     },
+    /// Write many captures (files, directories, glob patterns, .gz) as a Parquet dataset:
+    /// tables captures, calls, registrations, streams, findings and messages, partitioned by
+    /// capture date and capture (`TABLE/date=YYYY-MM-DD/capture=NAME/part-0.parquet`), with a
+    /// manifest; a capture already ingested and unchanged is skipped. Needs the `sql` feature.
+    Ingest {
+        /// Capture files, directories or glob patterns.
+        #[arg(required = true)]
+        paths: Vec<String>,
+        /// The dataset directory (created if missing).
+        #[arg(short, long, value_name = "DATASET")]
+        output: PathBuf,
+        /// Write every capture again, even when the manifest has it unchanged.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        work: Work,
+        #[command(flatten)]
+        mos: Mos,
+    },
+    /// Run SQL (Apache DataFusion) over a dataset written by `ingest`, or straight over
+    /// capture files: `voipscope sql DATASET "SELECT ..."`, `voipscope sql a.pcap b.pcap
+    /// "SELECT ..."`. Tables: captures, calls, registrations, streams, findings, messages,
+    /// each with `date` and `capture` columns. Needs the `sql` feature.
+    Sql {
+        /// A dataset directory, or capture files, directories and glob patterns; then the
+        /// query.
+        #[arg(required = true, num_args = 2.., value_name = "SOURCE... QUERY")]
+        args: Vec<String>,
+        /// text (an aligned table), csv or json (an array of objects).
+        #[arg(long, value_enum, default_value = "text")]
+        format: SqlFormat,
+        #[command(flatten)]
+        work: Work,
+        #[command(flatten)]
+        mos: Mos,
+    },
     /// Write a synthetic capture of concurrent G.711 calls and its ground truth.
     Synth(SynthFlags),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SqlFormat {
+    Text,
+    Csv,
+    Json,
 }
 
 /// How one command runs the analysis: its threads, the MOS estimate's jitter buffer (where it

@@ -41,6 +41,7 @@ fn tune_allocator() {
 
 mod flags;
 mod run;
+mod sql;
 
 use flags::{AnalyzeFormat, Cli, Command, Format, LadderFormat, Run};
 use run::{
@@ -312,6 +313,19 @@ fn main() -> ExitCode {
             png,
             &Run::new(&work, Some(&mos), None),
         ),
+        Command::Ingest {
+            paths,
+            output,
+            force,
+            work,
+            mos,
+        } => sql::ingest(&paths, &output, force, &Run::new(&work, Some(&mos), None)),
+        Command::Sql {
+            args,
+            format,
+            work,
+            mos,
+        } => sql::sql(&args, format, &Run::new(&work, Some(&mos), None)),
         Command::Synth(flags) => match voipscope::synth::run(&flags.into()) {
             Ok(summary) => {
                 println!("{summary}");
