@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An operator's busy day: 300,000 calls of 0.2 s talk, 1,000 at a time (2.3 GB).
 
-usage: benches/day.py [--total-calls 300000] [--calls 1000] [--runs 3] [--tshark]
+usage: benches/day.py [--total-calls 300000] [--calls 1000] [--runs 3] [--tshark] [--ingest]
 
 Builds the release binary, writes the capture with `voipscope synth` once (kept in $TMPDIR),
 reads it once to warm the page cache, then runs `voipscope analyze --format jsonl` on it
@@ -9,7 +9,9 @@ reads it once to warm the page cache, then runs `voipscope analyze --format json
 file is in the output. Prints seconds, MB/s, packets/s, the peak of the heap (RssAnon, sampled
 from /proc every 5 ms: the capture is mapped, so the whole resident size would count the page
 cache) and the peak RSS. With --tshark, also times `tshark -q -z rtp,streams -z sip,stat` on
-the same file once (more than two minutes and 10 GB on a 2-core machine).
+the same file once (more than two minutes and 10 GB on a 2-core machine). With --ingest,
+builds with the `sql` feature and also times `voipscope ingest` of the capture into a Parquet
+dataset (once), then counts its calls and streams with `voipscope sql` against the truth.
 """
 import argparse, json, os, subprocess, sys, tempfile, threading, time
 
@@ -49,8 +51,10 @@ def main():
     ap.add_argument('--calls', default='1000')
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--tshark', action='store_true')
+    ap.add_argument('--ingest', action='store_true')
     a = ap.parse_args()
-    subprocess.run(['cargo', 'build', '--release', '--quiet'], cwd=ROOT, check=True)
+    features = ['--features', 'sql'] if a.ingest else []
+    subprocess.run(['cargo', 'build', '--release', '--quiet'] + features, cwd=ROOT, check=True)
     exe = os.path.join(ROOT, 'target', 'release', 'voipscope')
     tmp = tempfile.gettempdir()
     cap = os.path.join(tmp, f'voipscope-day-{a.total_calls}-{a.calls}.pcap')
@@ -95,6 +99,27 @@ def main():
           f'{kinds.get("finding", 0)} findings, {kinds.get("anomaly", 0)} anomalies')
     if kinds.get('call', 0) != len(truth['calls']) or kinds.get('stream', 0) != want_streams:
         sys.exit('the output is missing calls or streams')
+    if a.ingest:
+        dataset = os.path.join(tmp, 'voipscope-day-dataset')
+        e, anon, rss, code = measured([exe, 'ingest', cap, '-o', dataset, '--force'],
+                                      subprocess.DEVNULL)
+        if code != 0:
+            sys.exit(f'voipscope ingest failed with exit code {code}')
+        name = 'voipscope ingest (Parquet dataset)'
+        print(f'{name:44s} {e:8.2f} {size / 1e6 / e:7.0f} {frames / e:10.0f} '
+              f'{anon / 1024:9.1f} {rss / 1024:8.1f}')
+        counted = subprocess.run(
+            [exe, 'sql', dataset, '--format', 'csv',
+             'SELECT (SELECT count(*) FROM calls) AS calls, '
+             '(SELECT count(*) FROM streams) AS streams, '
+             '(SELECT count(*) FROM messages) AS messages'],
+            check=True, capture_output=True, text=True).stdout.splitlines()[1].split(',')
+        du = sum(os.path.getsize(os.path.join(d, f))
+                 for d, _, fs in os.walk(dataset) for f in fs)
+        print(f'  dataset: {du / 1e6:.1f} MB; {counted[0]} calls (truth {len(truth["calls"])}), '
+              f'{counted[1]} streams (truth {want_streams}), {counted[2]} messages')
+        if int(counted[0]) != len(truth['calls']) or int(counted[1]) != want_streams:
+            sys.exit('the dataset is missing calls or streams')
     if a.tshark:
         e, anon, rss, code = measured(
             ['tshark', '-q', '-r', cap, '-z', 'rtp,streams', '-z', 'sip,stat'],

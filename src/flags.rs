@@ -288,9 +288,9 @@ pub enum Command {
     /// "SELECT ..."`. Tables: captures, calls, registrations, streams, findings, messages,
     /// each with `date` and `capture` columns. Needs the `sql` feature.
     Sql {
-        /// A dataset directory, or capture files, directories and glob patterns; then the
-        /// query.
-        #[arg(required = true, num_args = 2.., value_name = "SOURCE... QUERY")]
+        /// A dataset directory written by `ingest`, or capture files, directories and glob
+        /// patterns; then the query (DataFusion's SQL dialect), quoted as one argument.
+        #[arg(required = true, value_name = "SOURCE... QUERY")]
         args: Vec<String>,
         /// text (an aligned table), csv or json (an array of objects).
         #[arg(long, value_enum, default_value = "text")]

@@ -92,9 +92,16 @@ pub fn ingest(paths: &[String], dataset: &Path, force: bool, run: &Run) -> ExitC
 #[cfg(feature = "sql")]
 pub fn sql(args: &[String], format: SqlFormat, run: &Run) -> ExitCode {
     use voipscope_sql::query::{self, OutputFormat, Source};
-    let Some((query_text, sources)) = args.split_last() else {
-        eprintln!("voipscope: sql needs a source and a query");
-        return ExitCode::from(2);
+    // clap takes the sources and the query as one list, so that options may stand anywhere
+    let (query_text, sources) = match args.split_last() {
+        Some((q, s)) if !s.is_empty() => (q, s),
+        _ => {
+            eprintln!(
+                "voipscope: sql needs a dataset or captures, then the query: \
+                 voipscope sql DATASET \"SELECT ...\""
+            );
+            return ExitCode::from(2);
+        }
     };
     let source = match sources {
         [one] if query::is_dataset(Path::new(one)) => {

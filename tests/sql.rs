@@ -479,6 +479,25 @@ print(json.dumps([{c: v for c, v in zip(cols, row) if v is not None} for row in 
     }
 
     #[test]
+    fn options_stand_anywhere_and_a_missing_query_is_named() {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/busy.pcap");
+        let sample = sample.to_str().unwrap();
+        let q = "SELECT number, final_status FROM calls";
+        for args in [
+            vec!["sql", "--format", "csv", sample, q],
+            vec!["sql", sample, "--format", "csv", q],
+            vec!["sql", sample, q, "--format", "csv"],
+        ] {
+            let r = voipscope(&args);
+            assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+            assert_eq!(r.stdout, "number,final_status\n1,486\n", "{args:?}");
+        }
+        let r = voipscope(&["sql", "SELECT 1"]);
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains("then the query"), "{}", r.stderr);
+    }
+
+    #[test]
     fn a_killed_ingest_leaves_no_half_written_file_in_sight() {
         let tmp = tempfile::tempdir().unwrap();
         let ds = tmp.path().join("ds");

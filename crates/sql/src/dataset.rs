@@ -22,9 +22,11 @@ use crate::Error;
 use voipscope_analysis::{Options, Record, RecordSink, Summary};
 use voipscope_wire::timefmt::TimeBase;
 
-/// Rows per Parquet row group: small enough that the six writers of a capture hold a few
-/// megabytes at most, large enough for column statistics to prune well.
+/// Rows per Parquet row group at most, large enough for column statistics to prune well.
 pub const ROW_GROUP_ROWS: usize = 65_536;
+/// A table's row group is closed and written once its buffered pages pass this size, whatever
+/// its rows: the six writers of a capture hold this much each at most, however wide the rows.
+pub const ROW_GROUP_BYTES: usize = 2 << 20;
 /// The manifest, under a directory readers skip.
 const MANIFEST: &str = "_voipscope/manifest.json";
 
@@ -262,6 +264,9 @@ impl ParquetSink {
             };
             part.rows += batch.num_rows() as u64;
             part.writer.write(&batch).map_err(Error::Parquet)?;
+            if part.writer.memory_size() >= ROW_GROUP_BYTES {
+                part.writer.flush().map_err(Error::Parquet)?;
+            }
         }
         Ok(())
     }

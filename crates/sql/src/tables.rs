@@ -458,8 +458,8 @@ pub struct Rows {
     pub counts: Counts,
 }
 
-/// Rows a table gathers before its batch is taken.
-pub const BATCH_ROWS: usize = 8192;
+/// Rows a table gathers before its batch is taken (a messages batch is about 1 MB).
+pub const BATCH_ROWS: usize = 2048;
 
 impl Rows {
     /// Rows of the tables in `wanted` (the others are counted, not made).
@@ -814,5 +814,38 @@ pub fn date_of(ts_ns: Option<i64>) -> String {
             .unwrap_or("unknown")
             .to_string(),
         None => "unknown".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/sql.md lists every column of every table, with its type, under the table's heading.
+    #[test]
+    fn the_documentation_names_every_column() {
+        let doc = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/sql.md"),
+        )
+        .unwrap();
+        for t in TABLES {
+            let section = doc
+                .split(&format!("\n## {}\n", t.name()))
+                .nth(1)
+                .unwrap_or_else(|| panic!("docs/sql.md has no section {}", t.name()));
+            let section = section.split("\n## ").next().unwrap();
+            let documented: Vec<&str> = section
+                .lines()
+                .filter_map(|l| l.strip_prefix("| `"))
+                .filter_map(|l| l.split('`').next())
+                .collect();
+            let columns: Vec<String> = t
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            assert_eq!(documented, columns, "docs/sql.md, {}", t.name());
+        }
     }
 }
