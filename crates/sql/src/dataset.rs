@@ -1,6 +1,7 @@
 //! A dataset on disk: each capture's records as Parquet files, Hive-partitioned
-//! (`TABLE/date=YYYY-MM-DD/capture=NAME/part-0.parquet`), written as the analysis finishes
-//! them (row groups flushed as they fill), with a manifest of what was ingested.
+//! (`TABLE/date=YYYY-MM-DD/capture=NAME/part-N.parquet`), written as the analysis finishes
+//! them (row groups flushed as they fill, a new file after [`FILE_ROW_GROUPS`] of them), with
+//! a manifest of what was ingested.
 //!
 //! A file is written under a hidden temporary name and renamed when whole, and a capture is
 //! in the manifest only once all its files are renamed: a crashed run leaves no half-written
@@ -26,7 +27,10 @@ use voipscope_wire::timefmt::TimeBase;
 pub const ROW_GROUP_ROWS: usize = 65_536;
 /// A table's row group is closed and written once its buffered pages pass this size, whatever
 /// its rows: the six writers of a capture hold this much each at most, however wide the rows.
-pub const ROW_GROUP_BYTES: usize = 2 << 20;
+pub const ROW_GROUP_BYTES: usize = 4 << 20;
+/// Row groups per file: a writer keeps every row group's metadata until its file is closed,
+/// so a long capture is written as several files, and what is held stays bounded.
+pub const FILE_ROW_GROUPS: usize = 32;
 /// The manifest, under a directory readers skip.
 const MANIFEST: &str = "_voipscope/manifest.json";
 
@@ -200,11 +204,36 @@ fn ingest_into(
     sink.publish()
 }
 
-/// A table's file being written: its temporary and final paths.
+/// A table's file being written, under its temporary name.
 struct Part {
     writer: ArrowWriter<fs::File>,
     tmp: PathBuf,
+}
+
+/// A table's files of this capture: the one being written, those already closed (still under
+/// their temporary names), and the rows of all.
+struct TableFiles {
+    open: Option<Part>,
+    closed: Vec<PathBuf>,
     rows: u64,
+}
+
+/// Starts a table's `index`th file of the capture, under its temporary name.
+fn open_part(t: Table, dir: &Path, index: usize, row_group_rows: usize) -> Result<Part, Error> {
+    fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
+    let tmp = dir.join(format!(".{}.{}.tmp", part_name(index), std::process::id()));
+    let file = fs::File::create(&tmp).map_err(|e| Error::Io(tmp.clone(), e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(row_group_rows))
+        .build();
+    let writer = ArrowWriter::try_new(file, t.schema(), Some(props)).map_err(Error::Parquet)?;
+    Ok(Part { writer, tmp })
+}
+
+/// The name a table's `index`th file of a capture gets once it is whole.
+fn part_name(index: usize) -> String {
+    format!("part-{index}.parquet")
 }
 
 /// Writes one capture's records as Parquet, table by table, as they come.
@@ -212,9 +241,10 @@ pub struct ParquetSink {
     dataset: PathBuf,
     name: String,
     row_group_rows: usize,
+    file_row_groups: usize,
     rows: Rows,
     date: Option<String>,
-    parts: BTreeMap<&'static str, Part>,
+    files: BTreeMap<&'static str, TableFiles>,
 }
 
 impl ParquetSink {
@@ -223,15 +253,18 @@ impl ParquetSink {
             dataset: dataset.to_path_buf(),
             name: name.to_string(),
             row_group_rows: ROW_GROUP_ROWS,
+            file_row_groups: FILE_ROW_GROUPS,
             rows: Rows::new(&TABLES).map_err(Error::Arrow)?,
             date: None,
-            parts: BTreeMap::new(),
+            files: BTreeMap::new(),
         })
     }
 
-    /// Rows per row group (tests make them small to see them flushed).
-    pub fn with_row_group_rows(mut self, rows: usize) -> ParquetSink {
+    /// Rows per row group and row groups per file (tests make them small to see them
+    /// flushed and files rolled).
+    pub fn with_row_groups(mut self, rows: usize, per_file: usize) -> ParquetSink {
         self.row_group_rows = rows.max(1);
+        self.file_row_groups = per_file.max(1);
         self
     }
 
@@ -241,31 +274,41 @@ impl ParquetSink {
 
     fn write_batches(&mut self, min_rows: usize) -> Result<(), Error> {
         let batches = self.rows.ready(min_rows).map_err(Error::Arrow)?;
+        let date = self.date();
         for (t, batch) in batches {
-            let part = match self.parts.get_mut(t.name()) {
-                Some(p) => p,
-                None => {
-                    let dir = partition_dir(&self.dataset, t, &self.date(), &self.name);
-                    fs::create_dir_all(&dir).map_err(|e| Error::Io(dir.clone(), e))?;
-                    let tmp = dir.join(format!(".part-0.parquet.{}.tmp", std::process::id()));
-                    let file = fs::File::create(&tmp).map_err(|e| Error::Io(tmp.clone(), e))?;
-                    let props = WriterProperties::builder()
-                        .set_compression(Compression::SNAPPY)
-                        .set_max_row_group_row_count(Some(self.row_group_rows))
-                        .build();
-                    let writer = ArrowWriter::try_new(file, t.schema(), Some(props))
-                        .map_err(Error::Parquet)?;
-                    self.parts.entry(t.name()).or_insert(Part {
-                        writer,
-                        tmp,
-                        rows: 0,
-                    })
+            let dir = partition_dir(&self.dataset, t, &date, &self.name);
+            let files = self.files.entry(t.name()).or_insert(TableFiles {
+                open: None,
+                closed: Vec::new(),
+                rows: 0,
+            });
+            files.rows += batch.num_rows() as u64;
+            // written in pieces that end where a row group does, so that a file closes after
+            // exactly its row groups
+            let mut offset = 0;
+            while offset < batch.num_rows() {
+                let open = match files.open.take() {
+                    Some(p) => p,
+                    None => open_part(t, &dir, files.closed.len(), self.row_group_rows)?,
+                };
+                let room = self.row_group_rows - open.writer.in_progress_rows();
+                let len = room.min(batch.num_rows() - offset);
+                let mut part = open;
+                part.writer
+                    .write(&batch.slice(offset, len))
+                    .map_err(Error::Parquet)?;
+                offset += len;
+                if part.writer.in_progress_rows() > 0
+                    && part.writer.memory_size() >= ROW_GROUP_BYTES
+                {
+                    part.writer.flush().map_err(Error::Parquet)?;
                 }
-            };
-            part.rows += batch.num_rows() as u64;
-            part.writer.write(&batch).map_err(Error::Parquet)?;
-            if part.writer.memory_size() >= ROW_GROUP_BYTES {
-                part.writer.flush().map_err(Error::Parquet)?;
+                if part.writer.flushed_row_groups().len() >= self.file_row_groups {
+                    part.writer.close().map_err(Error::Parquet)?;
+                    files.closed.push(part.tmp);
+                } else {
+                    files.open = Some(part);
+                }
             }
         }
         Ok(())
@@ -273,9 +316,14 @@ impl ParquetSink {
 
     /// Deletes what was written (the analysis failed).
     fn abandon(self) {
-        for (_, p) in self.parts {
-            drop(p.writer);
-            let _ = fs::remove_file(&p.tmp);
+        for (_, files) in self.files {
+            for tmp in files.closed {
+                let _ = fs::remove_file(&tmp);
+            }
+            if let Some(p) = files.open {
+                drop(p.writer);
+                let _ = fs::remove_file(&p.tmp);
+            }
         }
     }
 
@@ -288,10 +336,15 @@ impl ParquetSink {
         for t in TABLES {
             rows.insert(t.name().to_string(), 0);
         }
-        for (table, p) in std::mem::take(&mut self.parts) {
-            p.writer.close().map_err(Error::Parquet)?;
-            rows.insert(table.to_string(), p.rows);
-            written.push(p.tmp);
+        for (table, mut files) in std::mem::take(&mut self.files) {
+            if let Some(p) = files.open.take() {
+                p.writer.close().map_err(Error::Parquet)?;
+                files.closed.push(p.tmp);
+            }
+            rows.insert(table.to_string(), files.rows);
+            for (index, tmp) in files.closed.into_iter().enumerate() {
+                written.push((tmp, part_name(index)));
+            }
         }
         // the capture's files from an earlier ingest, whatever date they had
         for t in TABLES {
@@ -300,14 +353,20 @@ impl ParquetSink {
             };
             for d in dates.flatten() {
                 let old = d.path().join(format!("capture={}", self.name));
-                let file = old.join("part-0.parquet");
-                if file.is_file() {
-                    fs::remove_file(&file).map_err(|e| Error::Io(file.clone(), e))?;
+                let Ok(entries) = fs::read_dir(&old) else {
+                    continue;
+                };
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if name.starts_with("part-") && name.ends_with(".parquet") {
+                        let file = e.path();
+                        fs::remove_file(&file).map_err(|e| Error::Io(file.clone(), e))?;
+                    }
                 }
             }
         }
-        for tmp in written {
-            let to = tmp.with_file_name("part-0.parquet");
+        for (tmp, name) in written {
+            let to = tmp.with_file_name(name);
             fs::rename(&tmp, &to).map_err(|e| Error::Io(to.clone(), e))?;
         }
         Ok((date, rows))
@@ -479,19 +538,48 @@ mod tests {
     }
 
     #[test]
-    fn row_groups_are_flushed_as_they_fill() {
+    fn row_groups_are_flushed_as_they_fill_and_files_roll_over() {
         let tmp = tempfile::tempdir().unwrap();
         let cap = scenario(tmp.path(), "blind-transfer");
         let ds = tmp.path().join("ds");
         create(&ds).unwrap();
         let sink = ParquetSink::new(&ds, "blind-transfer.pcap")
             .unwrap()
-            .with_row_group_rows(3);
+            .with_row_groups(3, 1000);
         let (date, rows) = ingest_into(&cap, sink, &opts()).unwrap();
         assert_eq!(rows["messages"], 20);
-        let messages = partition_dir(&ds, Table::Messages, &date, "blind-transfer.pcap")
-            .join("part-0.parquet");
-        assert_eq!(parquet_rows(&messages), (20, 7), "20 rows in groups of 3");
+        let dir = partition_dir(&ds, Table::Messages, &date, "blind-transfer.pcap");
+        assert_eq!(
+            parquet_rows(&dir.join("part-0.parquet")),
+            (20, 7),
+            "20 rows in groups of 3"
+        );
+        // two row groups a file: 20 rows in 4 files, numbered in order
+        let sink = ParquetSink::new(&ds, "blind-transfer.pcap")
+            .unwrap()
+            .with_row_groups(3, 2);
+        ingest_into(&cap, sink, &opts()).unwrap();
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "part-0.parquet",
+                "part-1.parquet",
+                "part-2.parquet",
+                "part-3.parquet"
+            ]
+        );
+        let per_file: Vec<(i64, usize)> =
+            names.iter().map(|n| parquet_rows(&dir.join(n))).collect();
+        assert_eq!(per_file, [(6, 2), (6, 2), (6, 2), (2, 1)]);
+        // written again with one file: the three others are gone, not left beside it
+        let sink = ParquetSink::new(&ds, "blind-transfer.pcap").unwrap();
+        ingest_into(&cap, sink, &opts()).unwrap();
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
     }
 
     #[test]
