@@ -49,6 +49,7 @@ use run::{
     write_out,
 };
 use voipscope::report;
+use voipscope::report::text::counted;
 use voipscope::sip::status::Lang;
 
 fn main() -> ExitCode {
@@ -240,12 +241,16 @@ fn main() -> ExitCode {
             };
             stats_if(&run, started, &summary);
             println!(
-                "{}: {} calls, {} registrations, {} streams; {} files in {}",
+                "{}: {}, {}, {}; {} in {}",
                 summary.capture.file,
-                dir.call_count,
-                dir.registration_count,
-                dir.stream_count,
-                dir.files,
+                counted(dir.call_count as u64, "call", "calls"),
+                counted(
+                    dir.registration_count as u64,
+                    "registration",
+                    "registrations"
+                ),
+                counted(dir.stream_count as u64, "stream", "streams"),
+                counted(dir.files as u64, "file", "files"),
                 output.display()
             );
             ExitCode::SUCCESS

@@ -25,19 +25,10 @@ pub fn sql(_args: &[String], _format: SqlFormat, _run: &Run) -> ExitCode {
     without_sql("sql")
 }
 
-/// `n` and the noun, plural when `n` is not 1.
-#[cfg(feature = "sql")]
-fn counted(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 #[cfg(feature = "sql")]
 pub fn ingest(paths: &[String], dataset: &Path, force: bool, run: &Run) -> ExitCode {
     use std::io::Write;
+    use voipscope::report::text::counted;
     use voipscope_sql::dataset::{self, Outcome};
     let captures = match voipscope::batch::find_captures(paths) {
         Ok(c) => c,
@@ -61,10 +52,10 @@ pub fn ingest(paths: &[String], dataset: &Path, force: bool, run: &Run) -> ExitC
                     out,
                     "{}: written as {name} ({}, {}, {}, {})",
                     path.display(),
-                    counted(n("calls"), "call"),
-                    counted(n("registrations"), "registration"),
-                    counted(n("streams"), "stream"),
-                    counted(n("messages"), "message"),
+                    counted(n("calls"), "call", "calls"),
+                    counted(n("registrations"), "registration", "registrations"),
+                    counted(n("streams"), "stream", "streams"),
+                    counted(n("messages"), "message", "messages"),
                 )
             }
             Outcome::Unchanged { name } => writeln!(

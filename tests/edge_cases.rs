@@ -748,7 +748,7 @@ fn streams_to_a_shared_media_port_stay_with_their_call() {
         for n in 0..8u16 {
             let t = t0 + 6_000_000 + u64::from(n) * 20_000 + 7;
             let end = if n >= 5 { 0x80 } else { 0 };
-            let event = [5u8, end | 10, 0, (n + 1) as u8 * 160 / 8];
+            let event = [5u8, end | 10, 0, ((n + 1) * 160 / 8) as u8];
             let p = rtp(101, n, 48_000, 0x3000 + u32::from(i), &event);
             frames.push((t, udp4(ALICE, caller_port(i), BOB, server_port, &p)));
         }

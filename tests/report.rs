@@ -109,7 +109,7 @@ fn report_of_every_shared_capture() {
         );
         assert_balanced(&html, &name);
         assert_eq!(
-            html.matches("class=\"call-row\"").count(),
+            html.matches("class=\"call-row").count(),
             calls.len(),
             "{name}"
         );
@@ -132,7 +132,7 @@ fn report_of_every_shared_capture() {
             let (dom, console) = open_in_chromium(browser, &out.join("index.html"));
             assert!(console.is_empty(), "{name}: console says {console:?}");
             assert_eq!(
-                dom.matches("class=\"call-row\"").count(),
+                dom.matches("class=\"call-row").count(),
                 calls.len(),
                 "{name}: DOM"
             );
@@ -166,6 +166,60 @@ fn csv_files_are_golden() {
         let text = std::fs::read_to_string(out.join(file)).unwrap();
         insta::assert_snapshot!(file, text);
     }
+}
+
+#[test]
+fn the_worst_problem_leads_the_page_and_colors_its_row() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/one-way-nat.pcap");
+    let out = out_dir("verdict");
+    report(&sample, &out);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let title = "The caller advertises its LAN address";
+    // the verdict comes first, before the capture's facts and the call table
+    let verdict = html.find("id=\"verdict\"").expect("a verdict");
+    assert!(verdict < html.find("id=\"summary\"").unwrap());
+    assert!(verdict < html.find("id=\"calls\"").unwrap());
+    let section = &html[verdict..html[verdict..].find("</section>").unwrap() + verdict];
+    assert!(
+        section.contains("sev-error") && section.contains(title),
+        "{section}"
+    );
+    assert!(
+        section.contains("Of 1 call: 1 with errors, 0 with warnings, 0 without either."),
+        "{section}"
+    );
+    // the call's row: colored by its worst finding, which it names, with loss and jitter
+    let row_at = html.find("<tr class=\"call-row").unwrap();
+    let row = &html[row_at..row_at + html[row_at..].find("</tr>").unwrap()];
+    assert!(
+        row.starts_with("<tr class=\"call-row worst-error\""),
+        "{row}"
+    );
+    assert!(
+        row.contains(title) && row.contains("(+1 more finding)"),
+        "{row}"
+    );
+    assert!(html.contains("<th>max loss %</th><th>max jitter ms</th><th>verdict</th>"));
+    // a missing figure is a dash, never a bare unit
+    assert!(!html.contains(" ms / </dd>") && !html.contains("<dd> s</dd>"));
+    // the quality overview colors by thresholds and says what was not lost
+    let svg = std::fs::read_to_string(out.join("plots/quality.svg")).unwrap();
+    assert!(
+        svg.contains("no packet lost"),
+        "one-way audio loses nothing"
+    );
+    assert!(svg.contains("1 (c1)"), "streams labelled by call");
+}
+
+#[test]
+fn a_call_without_findings_says_so_and_a_page_without_any_says_nothing_wrong() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/basic-call.pcap");
+    let out = out_dir("verdict-fine");
+    report(&sample, &out);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("Nothing wrong found."), "basic call");
+    assert!(html.contains("<tr class=\"call-row\""));
+    assert!(html.contains("<td>no findings</td>"));
 }
 
 /// A capture whose SIP headers carry markup and spreadsheet formulas.
@@ -287,7 +341,7 @@ fn batch_lists_failures_skips_fresh_reports_and_summarises_every_call() {
     );
     let html = std::fs::read_to_string(out.join("summary.html")).unwrap();
     assert_balanced(&html, "summary.html");
-    assert_eq!(html.matches("class=\"call-row\"").count(), calls);
+    assert_eq!(html.matches("class=\"call-row").count(), calls);
     let again = run(args(&[]));
     assert!(
         again.stdout.contains("0 reports written"),

@@ -2,6 +2,7 @@
 //! by file, one report directory each, then `summary.csv` (every call of every capture) and
 //! `summary.html`. A capture that fails is listed and does not stop the others.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -163,6 +164,53 @@ pub fn run(
     Ok(items)
 }
 
+/// A call's worst finding, read back from a report's `findings.csv`.
+struct CallVerdict {
+    severity: String,
+    title: String,
+    count: usize,
+}
+
+/// Each call's worst finding and how many it has, by call number (as text, as `calls.csv`
+/// has it). Findings are listed worst first within a call.
+fn call_verdicts(findings_csv: &Path) -> BTreeMap<String, CallVerdict> {
+    let rank = |s: &str| match s {
+        "error" => 0,
+        "warning" => 1,
+        _ => 2,
+    };
+    let mut out: BTreeMap<String, CallVerdict> = BTreeMap::new();
+    let Ok(file) = std::fs::File::open(findings_csv) else {
+        return out;
+    };
+    let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
+    let headers = reader.headers().cloned().unwrap_or_default();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(sev), Some(num), Some(title)) = (col("severity"), col("call_number"), col("title"))
+    else {
+        return out;
+    };
+    for r in reader.records().filter_map(Result::ok) {
+        let (Some(s), Some(n), Some(t)) = (r.get(sev), r.get(num), r.get(title)) else {
+            continue;
+        };
+        if n.is_empty() {
+            continue;
+        }
+        let v = out.entry(n.to_string()).or_insert_with(|| CallVerdict {
+            severity: s.to_string(),
+            title: t.to_string(),
+            count: 0,
+        });
+        v.count += 1;
+        if rank(s) < rank(&v.severity) {
+            v.severity = s.to_string();
+            v.title = t.to_string();
+        }
+    }
+    out
+}
+
 /// `summary.csv` and `summary.html`, read back from each report's `calls.csv` so skipped
 /// captures are summarised as well as fresh ones.
 fn write_summaries(items: &[BatchItem], out: &Path) -> std::io::Result<()> {
@@ -193,6 +241,12 @@ fn write_summaries(items: &[BatchItem], out: &Path) -> std::io::Result<()> {
                 (s.to_string(), rows)
             }
         };
+        let verdicts = if matches!(item.outcome, Outcome::Failed(_)) {
+            BTreeMap::new()
+        } else {
+            call_verdicts(&out.join(&item.report).join("findings.csv"))
+        };
+        let with = |severity: &str| verdicts.values().filter(|v| v.severity == severity).count();
         let failed_calls = calls
             .iter()
             .filter(|r| {
@@ -204,12 +258,15 @@ fn write_summaries(items: &[BatchItem], out: &Path) -> std::io::Result<()> {
         let link = format!("{}/index.html", item.report);
         let _ = writeln!(
             capture_rows,
-            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&link),
             esc(&capture),
             esc(&status),
             calls.len(),
-            failed_calls
+            failed_calls,
+            with("error"),
+            with("warning"),
         );
         for r in &calls {
             let mut record = vec![report_csv::text_cell(&capture), item.report.clone()];
@@ -217,17 +274,47 @@ fn write_summaries(items: &[BatchItem], out: &Path) -> std::io::Result<()> {
             let _ = w.write_record(&record);
             let get = |name: &str| col(name).and_then(|i| r.get(i)).unwrap_or("");
             let state = get("state");
+            let (class, verdict) = match verdicts.get(get("number")) {
+                Some(v) => {
+                    let more = match v.count - 1 {
+                        0 => String::new(),
+                        n => format!(
+                            " <span class=\"note\">(+{})</span>",
+                            crate::text::counted(n as u64, "more finding", "more findings")
+                        ),
+                    };
+                    (
+                        format!(" worst-{}", esc(&v.severity)),
+                        format!(
+                            "<span class=\"sev sev-{0}\">{0}</span> {1}{more}",
+                            esc(&v.severity),
+                            esc(v.title.trim_start_matches('\''))
+                        ),
+                    )
+                }
+                None => (String::new(), "no findings".to_string()),
+            };
+            let dash = |v: &str| {
+                if v.is_empty() {
+                    "\u{2014}".to_string()
+                } else {
+                    esc(v)
+                }
+            };
             let _ = writeln!(
                 call_rows,
-                "<tr class=\"call-row\"><td>{}</td><td class=\"num\"><a href=\"{}#call-{n}\">{n}</a></td>\
-<td><span class=\"state state-{st}\">{st}</span></td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+                "<tr class=\"call-row{class}\"><td>{}</td><td class=\"num\"><a href=\"{}#call-{n}\">{n}</a></td>\
+<td><span class=\"state state-{st}\">{st}</span></td><td>{} {}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
+<td class=\"num\">{}</td><td class=\"num\">{}</td><td>{verdict}</td><td><code>{}</code></td></tr>",
                 esc(&capture),
                 esc(&link),
                 esc(get("final_status")),
                 esc(get("final_reason").trim_start_matches('\'')),
                 esc(get("from_user").trim_start_matches('\'')),
                 esc(get("to_user").trim_start_matches('\'')),
-                esc(get("min_mos")),
+                dash(get("min_mos")),
+                dash(get("max_lost_pct")),
+                dash(get("max_jitter_ms")),
                 esc(get("call_id").trim_start_matches('\'')),
                 n = esc(get("number")),
                 st = esc(state),
@@ -241,9 +328,9 @@ fn write_summaries(items: &[BatchItem], out: &Path) -> std::io::Result<()> {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>voipscope batch summary</title>\
 <style>{}</style></head><body>\n<h1>voipscope batch: {} captures</h1>\n\
 <h2>Captures</h2><table class=\"sortable\"><thead><tr><th>capture</th><th>report</th><th>calls</th>\
-<th>not connected</th></tr></thead><tbody>\n{capture_rows}</tbody></table>\n\
+<th>not connected</th><th>calls with errors</th><th>calls with warnings</th></tr></thead><tbody>\n{capture_rows}</tbody></table>\n\
 <h2>Calls</h2><table class=\"sortable\"><thead><tr><th>capture</th><th>#</th><th>state</th><th>status</th>\
-<th>from</th><th>to</th><th>min MOS</th><th>Call-ID</th></tr></thead><tbody>\n{call_rows}</tbody></table>\n\
+<th>from</th><th>to</th><th>min MOS</th><th>max loss %</th><th>max jitter ms</th><th>verdict</th><th>Call-ID</th></tr></thead><tbody>\n{call_rows}</tbody></table>\n\
 <script>{}</script>\n</body></html>\n",
         crate::html::STYLE,
         items.len(),

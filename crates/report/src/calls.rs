@@ -162,7 +162,12 @@ impl OtherCounts {
 
 /// The first line of the table: the capture and how many calls and registrations it holds.
 pub fn title(file: &str, calls: usize, registrations: usize) -> String {
-    format!("{file}: {calls} calls, {registrations} registrations\n")
+    use crate::text::counted;
+    format!(
+        "{file}: {}, {}\n",
+        counted(calls as u64, "call", "calls"),
+        counted(registrations as u64, "registration", "registrations")
+    )
 }
 
 pub fn table(a: &Analysis, lang: Lang) -> String {

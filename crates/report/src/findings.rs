@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use super::document::{finding_key, severity_rank};
 use super::spill::{Key, Spill};
+use super::text::counted;
 use voipscope_analysis::diagnose::{Finding, Severity};
 use voipscope_analysis::Analysis;
 use voipscope_sip::status::Lang;
@@ -271,8 +272,11 @@ impl Group {
         let more = self.calls - self.evidence.len();
         if more > 0 && !frames.is_empty() {
             frames.push(match lang {
-                Lang::En => format!("and {more} more calls"),
-                Lang::De => format!("und {more} weitere Anrufe"),
+                Lang::En => format!("and {}", counted(more as u64, "more call", "more calls")),
+                Lang::De => format!(
+                    "und {}",
+                    counted(more as u64, "weiterer Anruf", "weitere Anrufe")
+                ),
             });
         }
         let explanation = if self.explanations_differ {

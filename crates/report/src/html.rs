@@ -60,6 +60,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .finding p { margin: 0.3em 0; }
 .sev-error { border-color: #d9534f; background: #fdf0f0; } .sev-warning { border-color: #f0ad4e; background: #fff8e1; }
 .sev-info { border-color: #5bc0de; background: #f0f8fb; }
+.sev-ok { border-color: #5cb85c; background: #eef8ee; }
+#verdict .headline { font-size: 1.15em; font-weight: 600; }
+tr.worst-error td { background: #fdf0f0; } tr.worst-warning td { background: #fff8e1; }
 .sev { font-weight: 700; text-transform: uppercase; font-size: 0.8em; }
 .figure { overflow-x: auto; border: 1px solid #eee; margin: 0.5em 0; }
 .note { color: #666; font-size: 0.9em; }
@@ -94,8 +97,17 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
 });
 "#;
 
+/// A value, or a dash when there is none (never a bare unit).
 fn opt_num(v: Option<f64>, digits: usize) -> String {
-    v.map_or_else(String::new, |x| format!("{x:.digits$}"))
+    v.map_or_else(|| "\u{2014}".to_string(), |x| format!("{x:.digits$}"))
+}
+
+/// A value with its unit, or a dash.
+fn opt_unit(v: Option<f64>, digits: usize, unit: &str) -> String {
+    v.map_or_else(
+        || "\u{2014}".to_string(),
+        |x| format!("{x:.digits$} {unit}"),
+    )
 }
 
 /// An SVG document made fit to sit inside HTML: without an XML declaration.
@@ -199,10 +211,21 @@ impl<T> Worst<T> {
 /// One row of the call table.
 struct CallRow {
     number: usize,
-    html_head: String,
-    worst: Option<Severity>,
+    /// The cells before the verdict.
+    cells: String,
+    /// The worst finding: its severity and title (findings come sorted worst first).
+    verdict: Option<(Severity, String)>,
     findings: usize,
     cid: String,
+}
+
+/// The capture's verdict, gathered as calls are finished: how many calls had errors and
+/// warnings, and the worst call.
+#[derive(Default)]
+struct Verdict {
+    with_error: usize,
+    with_warning: usize,
+    worst: Option<(Badness, Severity, String)>,
 }
 
 /// What the page shows, gathered as records are finished: bounded however large the capture.
@@ -221,6 +244,9 @@ pub struct Page {
     overview: Worst<StreamQuality>,
     /// Findings of calls judged after the call was written, by call number.
     late: BTreeMap<usize, Vec<Finding>>,
+    verdict: Verdict,
+    /// Streams of RFC 4733 events only, left out of the quality overview.
+    event_streams: usize,
 }
 
 /// Findings of calls judged late kept at most (they are also in findings.csv).
@@ -242,6 +268,8 @@ impl Page {
             unassociated_count: 0,
             overview: Worst::new(MAX_OVERVIEW_STREAMS),
             late: BTreeMap::new(),
+            verdict: Verdict::default(),
+            event_streams: 0,
         }
     }
 
@@ -251,6 +279,10 @@ impl Page {
 
     fn stream_quality(&mut self, s: &RtpStream) {
         self.streams += 1;
+        if StreamQuality::events_only(s) {
+            self.event_streams += 1;
+            return;
+        }
         let q = StreamQuality::of(s);
         let mos = s.quality.as_ref().map_or(5.0, |q| q.mos);
         self.overview.add(Badness(0, mos, s.number), q);
@@ -265,17 +297,33 @@ impl Page {
         let c = &b.call;
         let refs: Vec<&RtpStream> = b.streams.iter().collect();
         let row = crate::csv::call_row(c, &refs, self.base);
-        let mos = &row[crate::csv::CALL_COLUMNS
-            .iter()
-            .position(|n| *n == "min_mos")
-            .unwrap_or(0)];
+        let column = |name: &str| {
+            let i = crate::csv::CALL_COLUMNS
+                .iter()
+                .position(|n| *n == name)
+                .unwrap_or(0);
+            match row[i].as_str() {
+                "" => "\u{2014}".to_string(),
+                v => esc(v),
+            }
+        };
+        let (mos, lost, jitter) = if refs.is_empty() {
+            let none = "\u{2014}".to_string();
+            (none.clone(), none.clone(), none)
+        } else {
+            (
+                column("min_mos"),
+                column("max_lost_pct"),
+                column("max_jitter_ms"),
+            )
+        };
         let state = c.state.as_str();
         let status = status(c.final_status, &c.final_reason).unwrap_or_default();
-        let html_head = format!(
-            "<tr class=\"call-row\" data-call-id=\"{cid}\"><td class=\"num\" data-v=\"{n}\"><a href=\"#call-{n}\">{n}</a></td>\
+        let cells = format!(
+            "<td class=\"num\" data-v=\"{n}\"><a href=\"#call-{n}\">{n}</a></td>\
 <td><span class=\"state state-{state}\">{state}</span></td><td>{status}</td><td>{from}</td><td>{to}</td>\
 <td class=\"num\" data-v=\"{start}\">{start:.3}</td><td class=\"num\">{setup}</td><td class=\"num\">{talk}</td>\
-<td class=\"num\">{streams}</td><td class=\"num\">{mos}</td>",
+<td class=\"num\">{streams}</td><td class=\"num\">{mos}</td><td class=\"num\">{lost}</td><td class=\"num\">{jitter}</td>",
             n = c.number,
             state = state,
             status = esc(&status),
@@ -285,8 +333,6 @@ impl Page {
             setup = opt_num(c.setup_ns.map(voipscope_wire::timefmt::ms), 0),
             talk = opt_num(crate::json::talk_s(c), 1),
             streams = c.media.streams.len(),
-            mos = esc(mos),
-            cid = esc(&c.call_id),
         );
         let worst = b.findings.iter().map(|f| f.severity).min();
         let min_mos = b
@@ -295,12 +341,29 @@ impl Page {
             .filter_map(|s| s.quality.as_ref().map(|q| q.mos))
             .fold(5.0, f64::min);
         let badness = Badness(severity_rank(worst), min_mos, c.number);
+        let verdict = b.findings.first().map(|f| (f.severity, f.title.clone()));
+        match worst {
+            Some(Severity::Error) => self.verdict.with_error += 1,
+            Some(Severity::Warning) => self.verdict.with_warning += 1,
+            _ => {}
+        }
+        if let Some((severity, title)) = &verdict {
+            if self
+                .verdict
+                .worst
+                .as_ref()
+                .is_none_or(|(b, ..)| badness < *b)
+            {
+                let title = format!("call {}: {title}", c.number);
+                self.verdict.worst = Some((badness, *severity, title));
+            }
+        }
         self.rows.add(
             badness,
             CallRow {
                 number: c.number,
-                html_head,
-                worst,
+                cells,
+                verdict,
                 findings: b.findings.len(),
                 cid: esc(&c.call_id),
             },
@@ -388,6 +451,7 @@ impl Page {
             esc(&c.file),
             esc(&c.file),
         );
+        verdict(&mut out, &self.verdict, self.calls, &self.global);
         let _ = writeln!(
             out,
             "<section id=\"summary\"><h2>Capture</h2><dl class=\"facts\">\
@@ -435,16 +499,35 @@ impl Page {
             lang,
         );
         if self.streams > 0 {
-            let partial = partial_overview;
+            let audio = self.streams - self.event_streams;
+            let figure = if overview.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<div class=\"figure\">{}</div>",
+                    inline_svg(&plot::quality_overview_svg(&overview))
+                )
+            };
+            let mut notes = String::new();
+            if partial_overview {
+                let _ = write!(
+                    notes,
+                    "<p class=\"note\">The {} worst of {audio} audio streams; all are in streams.csv.</p>",
+                    overview.len()
+                );
+            }
+            if self.event_streams > 0 {
+                let _ = write!(
+                    notes,
+                    "<p class=\"note\">{} of RFC 4733 events only (DTMF) not shown: their loss and jitter say nothing of the sound.</p>",
+                    crate::text::counted(self.event_streams as u64, "stream", "streams")
+                );
+            }
             let _ = writeln!(
                 out,
-                "<section id=\"quality\"><h2>Quality overview</h2><div class=\"figure\">{}</div>{}</section>",
-                inline_svg(&plot::quality_overview_svg(&overview)),
-                if partial {
-                    format!("<p class=\"note\">The {} worst of {} streams; all are in streams.csv.</p>", overview.len(), self.streams)
-                } else {
-                    String::new()
-                }
+                "<section id=\"quality\"><h2>Quality overview</h2><p class=\"note\">Bars by the thresholds of the findings: \
+MOS green from 4.0, red under 3.6; loss green under 1 %, red from 5 %; maximum jitter green under 30 ms, red from 60 ms. \
+Streams are labelled with their number and call (c1 = call 1).</p>{figure}{notes}</section>"
             );
         }
         anomalies(&mut out, &summary.anomalies);
@@ -461,6 +544,42 @@ impl Page {
         );
         out
     }
+}
+
+/// The capture's verdict in one paragraph, before everything else: the worst thing found, and
+/// how many calls went wrong.
+fn verdict(out: &mut String, v: &Verdict, calls: usize, global: &[Finding]) {
+    use crate::text::counted;
+    let capture_worst = global.iter().min_by_key(|f| f.severity);
+    let worst = match (&v.worst, capture_worst) {
+        (Some((_, s, _)), Some(f)) if f.severity < *s => Some((f.severity, f.title.clone())),
+        (Some((_, s, t)), _) => Some((*s, t.clone())),
+        (None, Some(f)) => Some((f.severity, f.title.clone())),
+        (None, None) => None,
+    };
+    let (class, headline) = match &worst {
+        Some((s, title)) => (
+            format!("sev-{}", s.as_str()),
+            format!("<span class=\"sev\">{}</span> {}", s.as_str(), esc(title)),
+        ),
+        None => ("sev-ok".to_string(), "Nothing wrong found.".to_string()),
+    };
+    let tally = if calls == 0 {
+        "No calls.".to_string()
+    } else {
+        let fine = calls - v.with_error - v.with_warning;
+        format!(
+            "Of {}: {} with errors, {} with warnings, {} without either.",
+            counted(calls as u64, "call", "calls"),
+            v.with_error,
+            v.with_warning,
+            fine
+        )
+    };
+    let _ = writeln!(
+        out,
+        "<section id=\"verdict\" class=\"finding {class}\"><p class=\"headline\">{headline}</p><p>{tally}</p></section>"
+    );
 }
 
 fn call_table(
@@ -484,20 +603,46 @@ fn call_table(
     }
     out.push_str(
         "<table class=\"sortable\" id=\"call-table\"><thead><tr><th>#</th><th>state</th>\
-<th>status</th><th>from</th><th>to</th><th>start</th><th>setup ms</th><th>talk s</th>\
-<th>streams</th><th>min MOS</th><th>findings</th><th>Call-ID</th></tr></thead><tbody>\n",
+<th>status</th><th>from</th><th>to</th><th>start s</th><th>setup ms</th><th>talk s</th>\
+<th>streams</th><th>min MOS</th><th>max loss %</th><th>max jitter ms</th><th>verdict</th><th>Call-ID</th></tr></thead><tbody>\n",
     );
     for r in rows {
         let more = late.get(&r.number).map_or(&[][..], Vec::as_slice);
-        let worst = more.iter().map(|f| f.severity).chain(r.worst).min();
+        // the worst of the call's own findings and those judged after it was written
+        let late_worst = more
+            .iter()
+            .min_by_key(|f| f.severity)
+            .map(|f| (f.severity, f.title.clone()));
+        let verdict = match (r.verdict, late_worst) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
         let count = r.findings + more.len();
-        let worst = worst.map_or_else(String::new, |s| {
-            format!("<span class=\"sev sev-{0}\">{0}</span> {count}", s.as_str())
-        });
+        let (class, cell) = match &verdict {
+            Some((severity, title)) => {
+                let others = match count - 1 {
+                    0 => String::new(),
+                    n => format!(
+                        " <span class=\"note\">(+{})</span>",
+                        crate::text::counted(n as u64, "more finding", "more findings")
+                    ),
+                };
+                (
+                    format!(" worst-{}", severity.as_str()),
+                    format!(
+                        "<span class=\"sev sev-{0}\">{0}</span> {1}{others}",
+                        severity.as_str(),
+                        esc(title)
+                    ),
+                )
+            }
+            None => (String::new(), "no findings".to_string()),
+        };
         let _ = writeln!(
             out,
-            "{}<td>{worst}</td><td><code>{}</code></td></tr>",
-            r.html_head, r.cid
+            "<tr class=\"call-row{class}\" data-call-id=\"{cid}\">{}<td>{cell}</td><td><code>{cid}</code></td></tr>",
+            r.cells,
+            cid = r.cid
         );
     }
     out.push_str("</tbody></table></section>\n");
@@ -681,7 +826,7 @@ fn call_details(
             out,
             "<dl class=\"facts\"><dt>Call-ID</dt><dd><code>{}</code></dd><dt>caller</dt><dd>{} {}</dd>\
 <dt>callee</dt><dd>{} {}</dd><dt>request URI</dt><dd><code>{}</code></dd><dt>final status</dt><dd>{}</dd>\
-<dt>setup / answer</dt><dd>{} ms / {} ms</dd><dt>talk</dt><dd>{} s</dd></dl>",
+<dt>setup / answer</dt><dd>{} / {}</dd><dt>talk</dt><dd>{}</dd></dl>",
             esc(&c.call_id),
             esc(&c.caller.to_string()),
             esc(c.caller_user_agent.as_deref().unwrap_or("")),
@@ -689,9 +834,9 @@ fn call_details(
             esc(c.callee_user_agent.as_deref().unwrap_or("")),
             esc(&c.request_uri),
             esc(&status(c.final_status, &c.final_reason).unwrap_or_else(|| "none".to_string())),
-            opt_num(c.setup_ns.map(voipscope_wire::timefmt::ms), 0),
-            opt_num(c.answer_ns.map(voipscope_wire::timefmt::ms), 0),
-            opt_num(crate::json::talk_s(c), 1),
+            opt_unit(c.setup_ns.map(voipscope_wire::timefmt::ms), 0, "ms"),
+            opt_unit(c.answer_ns.map(voipscope_wire::timefmt::ms), 0, "ms"),
+            opt_unit(crate::json::talk_s(c), 1, "s"),
         );
         let mine: Vec<&Finding> = findings.iter().collect();
         findings_block(out, &mine, lang);

@@ -164,6 +164,7 @@ pub fn stream_png(s: &RtpStream, base: TimeBase, path: &std::path::Path) -> std:
 #[derive(Clone, Debug, PartialEq)]
 pub struct StreamQuality {
     pub number: usize,
+    pub call_number: Option<usize>,
     pub mos: Option<f64>,
     pub lost_pct: f64,
     pub max_jitter_ms: f64,
@@ -173,10 +174,47 @@ impl StreamQuality {
     pub fn of(s: &RtpStream) -> StreamQuality {
         StreamQuality {
             number: s.number,
+            call_number: s.call_number,
             mos: s.quality.as_ref().map(|q| q.mos),
             lost_pct: s.rfc3550.lost_pct,
             max_jitter_ms: s.wireshark.max_jitter_ms,
         }
+    }
+
+    /// Whether the stream carries no audio, only RFC 4733 events (DTMF): its loss and jitter
+    /// say nothing of how the call sounded.
+    pub fn events_only(s: &RtpStream) -> bool {
+        s.codec.is_none() && s.event_packets > 0
+    }
+}
+
+const GOOD: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
+const FAIR: RGBColor = RGBColor(0xf0, 0xad, 0x4e);
+const BAD: RGBColor = RGBColor(0xd9, 0x53, 0x4f);
+
+/// A bar's color by the thresholds the findings use: MOS under 3.6 and loss of 1 % or more
+/// are judged (`media-quality`); jitter is colored by how much a 60 ms buffer would absorb.
+fn mos_color(v: f32) -> RGBColor {
+    match v {
+        v if v >= 4.0 => GOOD,
+        v if v >= 3.6 => FAIR,
+        _ => BAD,
+    }
+}
+
+fn loss_color(v: f32) -> RGBColor {
+    match v {
+        v if v < 1.0 => GOOD,
+        v if v < 5.0 => FAIR,
+        _ => BAD,
+    }
+}
+
+fn jitter_color(v: f32) -> RGBColor {
+    match v {
+        v if v < 30.0 => GOOD,
+        v if v < 60.0 => FAIR,
+        _ => BAD,
     }
 }
 
@@ -213,7 +251,10 @@ fn draw_overview<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let root = root.titled(
-        &format!("Quality of {} streams", streams.len()),
+        &format!(
+            "Quality of {}",
+            crate::text::counted(streams.len() as u64, "stream", "streams")
+        ),
         ("sans-serif", 18),
     )?;
     let panels = root.split_evenly((3, 1));
@@ -224,15 +265,23 @@ fn draw_overview<DB: DrawingBackend>(
         .collect();
     let loss: Vec<f32> = streams.iter().map(|s| s.lost_pct as f32).collect();
     let jitter: Vec<f32> = streams.iter().map(|s| s.max_jitter_ms as f32).collect();
-    let numbers: Vec<usize> = streams.iter().map(|s| s.number).collect();
-    let specs: [(&str, &Vec<f32>, f32, RGBColor); 3] = [
-        ("MOS (E-model)", &mos, 5.0, RGBColor(0x2c, 0xa0, 0x2c)),
-        ("lost %", &loss, upper(loss.iter().copied()), LOSS_COLOR),
+    let labels: Vec<String> = streams
+        .iter()
+        .map(|s| match s.call_number {
+            Some(c) => format!("{} (c{c})", s.number),
+            None => format!("{}", s.number),
+        })
+        .collect();
+    type Color = fn(f32) -> RGBColor;
+    let specs: [(&str, &Vec<f32>, f32, Color); 3] = [
+        ("MOS (E-model)", &mos, 5.0, mos_color),
+        ("lost %", &loss, upper(loss.iter().copied()), loss_color),
         (
             "max jitter ms",
             &jitter,
-            upper(jitter.iter().copied()),
-            JITTER_COLOR,
+            // at least 60 ms tall, so small jitter looks small
+            upper(jitter.iter().copied()).max(60.0),
+            jitter_color,
         ),
     ];
     for (area, (label, values, top, color)) in panels.iter().zip(specs) {
@@ -246,14 +295,14 @@ fn draw_overview<DB: DrawingBackend>(
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_desc("stream")
+            .x_desc("stream (call)")
             .y_desc(label)
             .x_labels((n as usize).min(30))
             .x_label_formatter(&|x| {
                 // bars sit at positions 1, 2, ...; each is labelled with its stream's number
                 let at = x.round() as usize;
-                if (x - x.round()).abs() < 1e-3 && *x >= 1.0 && at <= numbers.len() {
-                    format!("{}", numbers[at - 1])
+                if (x - x.round()).abs() < 1e-3 && *x >= 1.0 && at <= labels.len() {
+                    labels[at - 1].clone()
                 } else {
                     String::new()
                 }
@@ -261,8 +310,16 @@ fn draw_overview<DB: DrawingBackend>(
             .draw()?;
         chart.draw_series(values.iter().enumerate().map(|(i, v)| {
             let x = i as f32 + 1.0;
-            Rectangle::new([(x - 0.4, 0.0), (x + 0.4, *v)], color.filled())
+            Rectangle::new([(x - 0.4, 0.0), (x + 0.4, *v)], color(*v).filled())
         }))?;
+        if label == "lost %" && values.iter().all(|v| *v <= 0.0) {
+            // an empty chart reads as missing data; say that nothing was lost
+            chart.draw_series(std::iter::once(Text::new(
+                "no packet lost",
+                (n as f32 / 2.0 + 0.5, top / 2.0),
+                ("sans-serif", 16).into_font().color(&GOOD),
+            )))?;
+        }
     }
     root.present()?;
     Ok(())

@@ -19,7 +19,10 @@ pub fn title(file: &str, streams: usize, unassociated: usize) -> String {
     if streams == 0 {
         format!("{file}: no RTP streams\n")
     } else {
-        format!("{file}: {streams} RTP streams ({unassociated} not tied to a call)\n")
+        format!(
+            "{file}: {} ({unassociated} not tied to a call)\n",
+            crate::text::counted(streams as u64, "RTP stream", "RTP streams")
+        )
     }
 }
 

@@ -4,6 +4,12 @@ use std::fmt::Write;
 
 use voipscope_analysis::Analysis;
 
+/// `n` and its noun, singular for one: "1 call", "2 calls".
+pub fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub fn summary(a: &Analysis) -> String {
     summary_of(&a.capture, &a.anomalies)
 }

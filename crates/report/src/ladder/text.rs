@@ -95,14 +95,16 @@ pub fn render(l: &Ladder) -> String {
                 let mut line = lanes.blank('|');
                 put(&mut line, 0, &format!("{:>10.4}{:>7}", a.time_s, a.frame));
                 let (xa, xb) = (lanes.xs[a.from], lanes.xs[a.to]);
-                let mut label = clean(&a.label);
-                if a.retransmission {
-                    label.push_str(" [retx]");
+                let label = clean(&a.label);
+                let mark = if a.retransmission {
+                    " [retx]"
                 } else if a.duplicate {
-                    label.push_str(" [dup]");
-                }
+                    " [dup]"
+                } else {
+                    ""
+                };
                 if xa == xb {
-                    put(&mut line, xa + 1, &format!("--+ {label} (to itself)"));
+                    put(&mut line, xa + 1, &format!("--+ {label}{mark} (to itself)"));
                 } else {
                     let (lo, hi) = (xa.min(xb), xa.max(xb));
                     for slot in &mut line[lo + 1..hi] {
@@ -114,7 +116,9 @@ pub fn render(l: &Ladder) -> String {
                         line[lo + 1] = '<';
                     }
                     let room = (hi - lo).saturating_sub(5);
-                    let text = format!(" {} ", truncate(&label, room.saturating_sub(2)));
+                    // the label is shortened, never the mark: a reader must see a retransmission
+                    let room_for_label = room.saturating_sub(2 + mark.len()).max(1);
+                    let text = format!(" {}{mark} ", truncate(&label, room_for_label));
                     let width = text.chars().count();
                     put(
                         &mut line,
@@ -200,5 +204,58 @@ mod tests {
         assert!(invite.contains(">|") && !invite.contains("|<"), "{invite}");
         let busy = lines.iter().find(|l| l.contains("486")).unwrap();
         assert!(busy.contains("|<"), "{busy}");
+    }
+
+    #[test]
+    fn a_shortened_label_keeps_its_retransmission_mark() {
+        let participants = (1..=4)
+            .map(|i| Participant {
+                alias: format!("{}", (b'A' + i as u8 - 1) as char),
+                address: format!("10.0.0.{i}:5060"),
+                socket: format!("10.0.0.{i}:5060").parse().unwrap(),
+                software: None,
+            })
+            .collect();
+        let arrow = |retransmission, duplicate| {
+            Row::Message(Arrow {
+                from: 1,
+                to: 0,
+                frame: 7,
+                time_s: 0.5,
+                label: "407 Proxy Authentication Required".into(),
+                status: Some(407),
+                sdp: None,
+                retransmission,
+                duplicate,
+            })
+        };
+        let l = Ladder {
+            title: "t".into(),
+            subtitle: "s".into(),
+            participants,
+            rows: vec![arrow(true, false), arrow(false, true)],
+        };
+        let text = render(&l);
+        let rows: Vec<&str> = text.lines().filter(|l| l.contains("  7 |")).collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert!(
+            rows[0].contains("[retx]") && rows[0].contains("407"),
+            "{}",
+            rows[0]
+        );
+        assert!(
+            rows[1].contains("[dup]") && rows[1].contains("407"),
+            "{}",
+            rows[1]
+        );
+        assert!(
+            !rows[0].contains("Required"),
+            "the label was shortened: {}",
+            rows[0]
+        );
+        assert!(
+            text.lines().all(|line| line.chars().count() <= WIDTH),
+            "{text}"
+        );
     }
 }
