@@ -84,3 +84,35 @@ fn mermaid_ladders() {
         insta::assert_snapshot!(format!("{name}.mmd"), mmd);
     }
 }
+
+/// A ladder's times are the capture's clock, as `calls` and `rtp` give them: every row's time
+/// is the time of its frame in the JSON output.
+#[test]
+fn ladder_times_are_capture_times() {
+    // the second call starts well after the capture does
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/two-g711-calls.pcap");
+    let sample = sample.to_str().unwrap();
+    let json = analyze_json(sample, &[]);
+    let messages = json["calls"][1]["messages"].as_array().unwrap();
+    assert!(messages[0]["time_s"].as_f64().unwrap() > 0.1);
+    let text = voipscope(&["ladder", sample, "--call", "2"]).stdout;
+    let mut rows = 0;
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(time), Some(frame)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let (Ok(time), Ok(frame)) = (time.parse::<f64>(), frame.parse::<u64>()) else {
+            continue;
+        };
+        let m = messages
+            .iter()
+            .find(|m| m["frame"] == frame)
+            .unwrap_or_else(|| panic!("frame {frame} not in the call: {line}"));
+        let want = m["time_s"].as_f64().unwrap();
+        assert!((time - want).abs() < 5e-5, "{line}: JSON says {want}");
+        rows += 1;
+    }
+    assert_eq!(rows, messages.len(), "{text}");
+}

@@ -76,13 +76,11 @@ fn draw_stream<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let points = &series.points;
     let (top, bottom) = root.split_vertically(STREAM_HEIGHT / 2 + 10);
-    // the series counts from the capture's first RTP packet; the plot from the stream's first
-    let origin = points.first().map_or(start, |p| p.t);
-    let t0 = 0f32;
-    let t1 = points
-        .last()
-        .map_or(end - start, |p| p.t - origin)
-        .max(0.001);
+    // the series counts from the capture's first RTP packet; the plot, as every other view,
+    // from the capture's first frame: `start` is the stream's first packet on that clock
+    let shift = start - points.first().map_or(0.0, |p| p.t);
+    let t0 = start;
+    let t1 = points.last().map_or(end, |p| p.t + shift).max(t0 + 0.001);
     let per_point = series.packets_per_point.max(1);
     let note = if per_point > 1 {
         format!(" (max of {per_point} packets per point)")
@@ -104,14 +102,14 @@ fn draw_stream<DB: DrawingBackend>(
         .y_labels(6)
         .draw()?;
     chart.draw_series(LineSeries::new(
-        points.iter().map(|p| (p.t - origin, p.delta_ms)),
+        points.iter().map(|p| (p.t + shift, p.delta_ms)),
         DELTA_COLOR.stroke_width(1),
     ))?;
     chart.draw_series(
         points
             .iter()
             .filter(|p| p.lost > 0)
-            .map(|p| TriangleMarker::new((p.t - origin, delta_max * 0.95), 5, LOSS_COLOR.filled())),
+            .map(|p| TriangleMarker::new((p.t + shift, delta_max * 0.95), 5, LOSS_COLOR.filled())),
     )?;
 
     let jitter_max = upper(points.iter().map(|p| p.jitter_ms));
@@ -122,13 +120,15 @@ fn draw_stream<DB: DrawingBackend>(
         .build_cartesian_2d(t0..t1, 0f32..jitter_max)?;
     chart
         .configure_mesh()
-        .x_desc("seconds from the stream's first packet (triangles: packets lost)")
+        .x_desc(
+            "seconds from the capture's first frame, as in the ladder (triangles: packets lost)",
+        )
         .y_desc("jitter ms")
         .x_labels(10)
         .y_labels(6)
         .draw()?;
     chart.draw_series(LineSeries::new(
-        points.iter().map(|p| (p.t - origin, p.jitter_ms)),
+        points.iter().map(|p| (p.t + shift, p.jitter_ms)),
         JITTER_COLOR.stroke_width(1),
     ))?;
     root.present()?;

@@ -31,7 +31,10 @@ pub struct Arrow {
     pub from: usize,
     pub to: usize,
     pub frame: u64,
+    /// Seconds from the capture's first frame, as every other view counts them.
     pub time_s: f64,
+    /// Capture time, nanoseconds since the epoch (shown on hover).
+    pub time_ns: i64,
     pub label: String,
     pub status: Option<u16>,
     pub sdp: Option<String>,
@@ -159,15 +162,16 @@ fn build(title: String, subtitle: String, messages: &[MessageRef], base: TimeBas
             .position(|p| p.socket == addr)
             .unwrap_or(0)
     };
-    // Times count from the ladder's first message, as people read a call flow.
-    let t0 = messages.first().map_or(0.0, |m| base.s(m.ts_ns));
+    // Times count from the capture's first frame, as `calls`, `rtp` and the plots do, so that
+    // a gap in a plot and the message beside it have the same time.
     let arrows = messages
         .iter()
         .map(|m| Arrow {
             from: index(m.src),
             to: index(m.dst),
             frame: m.frame,
-            time_s: ((base.s(m.ts_ns) - t0) * 1e6).round() / 1e6,
+            time_s: (base.s(m.ts_ns) * 1e6).round() / 1e6,
+            time_ns: m.ts_ns,
             label: m.label.to_string(),
             status: m.status,
             sdp: m.sdp.clone(),
@@ -377,6 +381,7 @@ mod tests {
             to,
             frame,
             time_s: frame as f64,
+            time_ns: 0,
             label: label.into(),
             status: label
                 .parse::<u16>()

@@ -177,7 +177,7 @@ pub fn render(l: &Ladder) -> String {
     }
     let _ = writeln!(
         s,
-        r##"<text x="12" y="{:.1}" font-size="10" fill="#6b7280">+time (s)  frame</text>"##,
+        r##"<text x="12" y="{:.1}" font-size="10" fill="#6b7280">time (s)  frame</text>"##,
         TOP + 8.0
     );
     for (row, &ry) in l.rows.iter().zip(&heights) {
@@ -194,8 +194,9 @@ pub fn render(l: &Ladder) -> String {
                 let label = arrow_label(a);
                 let _ = writeln!(
                     s,
-                    r##"<g><title>frame {}</title><text x="12" y="{:.1}" fill="#374151">{:.4}</text><text x="80" y="{:.1}" font-size="10" fill="#9ca3af">{}</text>"##,
+                    r##"<g><title>frame {}, {}</title><text x="12" y="{:.1}" fill="#374151">{:.4}</text><text x="80" y="{:.1}" font-size="10" fill="#9ca3af">{}</text>"##,
                     a.frame,
+                    voipscope_wire::timefmt::iso8601(a.time_ns),
                     ry + 4.0,
                     a.time_s,
                     ry + 4.0,
@@ -286,6 +287,7 @@ mod tests {
                 to: 0,
                 frame: 3,
                 time_s: 0.1,
+                time_ns: 0,
                 label: label.into(),
                 status: Some(407),
                 sdp: None,

@@ -83,7 +83,7 @@ pub fn render(l: &Ladder) -> String {
     out.push('\n');
     let lanes = Lanes::new(l.participants.len());
     let mut header = vec![' '; WIDTH];
-    put(&mut header, 0, "   +time s  frame");
+    put(&mut header, 0, "    time s  frame");
     for (p, &x) in l.participants.iter().zip(&lanes.xs) {
         put(&mut header, x, &p.alias);
     }
@@ -180,6 +180,7 @@ mod tests {
                 to,
                 frame: 1,
                 time_s: 0.5,
+                time_ns: 0,
                 label: label.into(),
                 status: None,
                 sdp: Some("PCMU 10.0.0.1:4000 sendrecv".into()),
@@ -222,6 +223,7 @@ mod tests {
                 to: 0,
                 frame: 7,
                 time_s: 0.5,
+                time_ns: 0,
                 label: "407 Proxy Authentication Required".into(),
                 status: Some(407),
                 sdp: None,
