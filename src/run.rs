@@ -220,7 +220,10 @@ pub(crate) fn write_out(output: Option<&std::path::Path>, bytes: &[u8]) -> ExitC
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("voipscope: cannot write output: {e}");
+            match output {
+                Some(path) => eprintln!("voipscope: cannot write {}: {e}", path.display()),
+                None => eprintln!("voipscope: cannot write to standard output: {e}"),
+            }
             ExitCode::from(1)
         }
     }

@@ -128,7 +128,7 @@ pub fn sql(args: &[String], format: SqlFormat, run: &Run) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("voipscope: cannot write output: {e}");
+            eprintln!("voipscope: cannot write to standard output: {e}");
             ExitCode::from(1)
         }
     }

@@ -355,3 +355,35 @@ fn batch_lists_failures_skips_fresh_reports_and_summarises_every_call() {
         forced.stdout
     );
 }
+
+/// An output that cannot be written is named in the error, whichever command wrote it.
+#[test]
+fn errors_name_the_path_they_could_not_write() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/busy.pcap");
+    let sample = sample.to_str().unwrap();
+    let file = TempFile::new("not-a-directory", b"x");
+    let missing = "/nonexistent-voipscope-dir/out.svg";
+    for (args, path) in [
+        (vec!["report", sample, "-o", file.path()], file.path()),
+        (vec!["batch", sample, "-o", file.path()], file.path()),
+        (
+            vec!["ladder", sample, "--format", "svg", "-o", missing],
+            missing,
+        ),
+        (
+            vec![
+                "export",
+                sample,
+                "--call",
+                "1",
+                "-o",
+                "/nonexistent-voipscope-dir/x.pcap",
+            ],
+            "/nonexistent-voipscope-dir/x.pcap",
+        ),
+    ] {
+        let r = voipscope(&args);
+        assert_ne!(r.code, 0, "{args:?}");
+        assert!(r.stderr.contains(path), "{args:?}: {}", r.stderr);
+    }
+}
