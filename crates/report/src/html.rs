@@ -51,6 +51,12 @@ th { background: #f3f3f3; }
 table.sortable th { cursor: pointer; user-select: none; }
 table.sortable th:after { content: " \2195"; color: #aaa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+@media (max-width: 700px) {
+  body { margin: 0.6em; }
+  table { display: block; overflow-x: auto; max-width: 100%; }
+  h1 { font-size: 1.3em; overflow-wrap: anywhere; }
+  dl.facts dd { overflow-wrap: anywhere; }
+}
 .state { font-weight: 600; padding: 1px 6px; border-radius: 3px; }
 .state-completed { background: #d8f3dc; } .state-in-call { background: #e3f2fd; }
 .state-cancelled { background: #fff3cd; } .state-rejected { background: #f8d7da; }
