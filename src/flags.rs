@@ -241,6 +241,21 @@ pub enum Command {
         #[command(flatten)]
         work: Work,
     },
+    /// Listen to one call: its G.711 streams (PCMU, PCMA) decoded to WAV, one file per stream
+    /// (call-N-stream-S.wav) and one with both directions (call-N.wav: caller left, callee
+    /// right), placed by RTP timestamp (lost packets are silence). Other codecs and SRTP are
+    /// named as not decoded.
+    Audio {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        call: CallChoice,
+        /// Directory to write the WAV files to (created if missing).
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        work: Work,
+    },
     /// Report many captures (files, directories, glob patterns, .gz) in parallel: one report
     /// directory each under OUT, plus summary.csv and summary.html. Reports newer than their
     /// capture are kept unless --force. Exits 1 if any capture failed.

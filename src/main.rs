@@ -302,6 +302,12 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Audio {
+            input: flags::Input { capture },
+            call: flags::CallChoice { call },
+            output,
+            work,
+        } => audio(&capture, &call, &output, &Run::new(&work, None, None)),
         Command::Batch {
             paths,
             output,
@@ -341,5 +347,65 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+/// `voipscope audio`: the call's G.711 streams as WAV files in `dir`.
+fn audio(capture: &str, call: &str, dir: &std::path::Path, run: &Run) -> ExitCode {
+    use voipscope::report::audio::{self, StreamAudio};
+    if capture == "-" {
+        eprintln!("voipscope: audio reads the capture twice; give a file, not stdin");
+        return ExitCode::from(2);
+    }
+    let wanted = report::listing::Wanted::parse(call);
+    let opts = streaming_options(run, Lang::En, false);
+    let (found, summary) = match run_into(capture, &opts, voipscope::export::FindCall::new(wanted))
+    {
+        Ok(done) => done,
+        Err(code) => return code,
+    };
+    let Some(bundle) = &found.bundle else {
+        return no_such_call(call, &summary, found.calls);
+    };
+    let written = match audio::write_call(capture, bundle, dir) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("voipscope: {}: {e}", dir.display());
+            return ExitCode::from(1);
+        }
+    };
+    let c = &bundle.call;
+    println!("call {} ({}):", c.number, c.call_id);
+    if written.streams.is_empty() {
+        println!("  no RTP stream tied to this call");
+    }
+    for s in &written.streams {
+        match s {
+            StreamAudio::Written {
+                stream,
+                path,
+                seconds,
+                packets,
+                cut,
+            } => println!(
+                "  stream {stream}: {seconds:.2} s from {} -> {}{}",
+                counted(*packets, "packet", "packets"),
+                path.display(),
+                if *cut { " (cut at one hour)" } else { "" }
+            ),
+            StreamAudio::NotDecoded { stream, reason } => {
+                println!("  stream {stream}: not decoded: {reason}")
+            }
+        }
+    }
+    match &written.mixed {
+        Some((path, seconds)) => {
+            println!(
+                "  both directions, caller left, callee right: {seconds:.2} s -> {}",
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        None => ExitCode::from(1),
     }
 }

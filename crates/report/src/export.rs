@@ -181,7 +181,7 @@ struct Kept {
 }
 
 /// Calls `each` with every frame of the capture at `path`, in order; gzip is read as a stream.
-fn for_each_frame(
+pub(crate) fn for_each_frame(
     path: &str,
     each: &mut dyn FnMut(&RawFrame<'_>),
 ) -> Result<FormatState, CaptureError> {

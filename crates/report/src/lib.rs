@@ -8,6 +8,7 @@
 //! chosen language).
 
 pub mod anomaly;
+pub mod audio;
 pub mod batch;
 pub mod calls;
 pub mod csv;
