@@ -221,6 +221,11 @@ pub enum Command {
         /// Also write the plots as PNG.
         #[arg(long)]
         png: bool,
+        /// Also decode the G.711 audio of the worst calls shown (up to 10, ten minutes a
+        /// stream) to WAV under audio/, with a player on the page (a second pass over the
+        /// capture; not from stdin).
+        #[arg(long)]
+        audio: bool,
         #[command(flatten)]
         work: Work,
         #[command(flatten)]

@@ -217,13 +217,19 @@ fn main() -> ExitCode {
             output,
             language,
             png,
+            audio,
             work,
             mos,
             stats,
         } => {
             let run = Run::new(&work, Some(&mos), Some(&stats));
             let lang: Lang = language.lang.into();
+            if audio && capture == "-" {
+                eprintln!("voipscope: --audio reads the capture twice; give a file, not stdin");
+                return ExitCode::from(2);
+            }
             let dir = match report::dir::ReportDir::create(&output, lang, png) {
+                Ok(d) if audio => d.with_audio(&capture),
                 Ok(d) => d,
                 Err(e) => {
                     eprintln!(

@@ -177,3 +177,41 @@ fn other_codecs_are_named_as_not_decoded() {
         r.stdout
     );
 }
+
+#[test]
+fn a_report_with_audio_has_a_player_per_call_it_decoded() {
+    let out = out_dir("report");
+    let r = voipscope(&[
+        "report",
+        &sample("blind-transfer.pcap"),
+        "-o",
+        out.to_str().unwrap(),
+        "--audio",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for n in [1, 2] {
+        let player =
+            format!("<audio controls preload=\"none\" src=\"audio/call-{n}.wav\"></audio>");
+        assert!(html.contains(&player), "call {n}");
+        let (channels, _, _, samples) = read_wav(&out.join(format!("audio/call-{n}.wav")));
+        assert_eq!(channels, 2);
+        assert!(!samples.is_empty());
+    }
+    // without --audio, no player and no audio directory
+    let plain = out_dir("report-plain");
+    let r = voipscope(&[
+        "report",
+        &sample("blind-transfer.pcap"),
+        "-o",
+        plain.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0);
+    assert!(!std::fs::read_to_string(plain.join("index.html"))
+        .unwrap()
+        .contains("<audio"));
+    assert!(!plain.join("audio").exists());
+    // the capture is read twice: not from a pipe
+    let r = voipscope(&["report", "-", "-o", plain.to_str().unwrap(), "--audio"]);
+    assert_eq!(r.code, 2);
+}

@@ -22,6 +22,8 @@ pub const RATE: u32 = 8000;
 pub const MAX_GAP_SAMPLES: u32 = 5 * RATE;
 /// A stream's audio is cut after an hour (57.6 MB of samples held for it).
 pub const MAX_SAMPLES: usize = 3600 * RATE as usize;
+/// In a report, after ten minutes (its calls are decoded together).
+pub const REPORT_MAX_SAMPLES: usize = 600 * RATE as usize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Law {
@@ -57,9 +59,15 @@ impl Law {
     }
 }
 
+/// Whether a stream carries G.711 this module decodes (and is not encrypted).
+pub fn decodable(s: &RtpStream) -> bool {
+    !s.encrypted && s.payload_types.iter().any(|p| Law::of(s, p.pt).is_some())
+}
+
 /// A stream's samples as they are placed.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Track {
+    max: usize,
     samples: Vec<i16>,
     /// The last packet that moved the play-out point: its timestamp and where it was put.
     anchor: Option<(u32, usize)>,
@@ -68,7 +76,24 @@ struct Track {
     cut: bool,
 }
 
+impl Default for Track {
+    fn default() -> Track {
+        Track::new(MAX_SAMPLES)
+    }
+}
+
 impl Track {
+    fn new(max: usize) -> Track {
+        Track {
+            max,
+            samples: Vec::new(),
+            anchor: None,
+            first_ns: None,
+            packets: 0,
+            cut: false,
+        }
+    }
+
     fn put(&mut self, law: Law, ts: u32, payload: &[u8], ts_ns: i64) {
         let end = self.samples.len();
         let at = match self.anchor {
@@ -94,7 +119,7 @@ impl Track {
     }
 
     fn write(&mut self, law: Law, at: usize, payload: &[u8]) {
-        let stop = (at + payload.len()).min(MAX_SAMPLES);
+        let stop = (at + payload.len()).min(self.max);
         if stop < at + payload.len() {
             self.cut = true;
         }
@@ -119,7 +144,7 @@ pub enum StreamAudio {
         path: PathBuf,
         seconds: f64,
         packets: u64,
-        /// Cut at [`MAX_SAMPLES`].
+        /// Cut at [`MAX_SAMPLES`] ([`REPORT_MAX_SAMPLES`] in a report).
         cut: bool,
     },
     NotDecoded {
@@ -139,29 +164,46 @@ pub struct CallAudio {
 /// Decodes the G.711 streams of `call` from the capture at `path` into `dir`:
 /// `call-N-stream-S.wav` per stream and `call-N.wav` with both directions.
 pub fn write_call(path: &str, call: &CallBundle, dir: &Path) -> Result<CallAudio, ExportError> {
-    let n = call.call.number;
-    let mut wanted: Vec<&RtpStream> = Vec::new();
-    let mut streams = Vec::new();
-    for s in &call.streams {
-        if s.encrypted {
-            streams.push(StreamAudio::NotDecoded {
-                stream: s.number,
-                reason: "SRTP: the payload is encrypted".into(),
-            });
-        } else if s.payload_types.iter().any(|p| Law::of(s, p.pt).is_some()) {
-            wanted.push(s);
-        } else {
-            let codec = s.codec.as_deref().unwrap_or("no audio payload");
-            streams.push(StreamAudio::NotDecoded {
-                stream: s.number,
-                reason: format!("{codec}: only G.711 (PCMU, PCMA) is decoded"),
-            });
+    let mut done = write_calls(path, &[call], dir, MAX_SAMPLES)?;
+    Ok(done.pop().map(|(_, a)| a).unwrap_or(CallAudio {
+        streams: Vec::new(),
+        mixed: None,
+    }))
+}
+
+/// [`write_call`] for several calls in one pass over the capture, each stream cut at
+/// `max_samples`; gives each call's number and what was written.
+pub fn write_calls(
+    path: &str,
+    calls: &[&CallBundle],
+    dir: &Path,
+    max_samples: usize,
+) -> Result<Vec<(usize, CallAudio)>, ExportError> {
+    // every decodable stream of every call, and what could not be decoded, by call
+    let mut wanted: Vec<(usize, &RtpStream)> = Vec::new();
+    let mut not_decoded: Vec<Vec<StreamAudio>> = (0..calls.len()).map(|_| Vec::new()).collect();
+    for (c, call) in calls.iter().enumerate() {
+        for s in &call.streams {
+            if s.encrypted {
+                not_decoded[c].push(StreamAudio::NotDecoded {
+                    stream: s.number,
+                    reason: "SRTP: the payload is encrypted".into(),
+                });
+            } else if decodable(s) {
+                wanted.push((c, s));
+            } else {
+                let codec = s.codec.as_deref().unwrap_or("no audio payload");
+                not_decoded[c].push(StreamAudio::NotDecoded {
+                    stream: s.number,
+                    reason: format!("{codec}: only G.711 (PCMU, PCMA) is decoded"),
+                });
+            }
         }
     }
-    let mut tracks: Vec<Track> = wanted.iter().map(|_| Track::default()).collect();
+    let mut tracks: Vec<Track> = wanted.iter().map(|_| Track::new(max_samples)).collect();
     if !wanted.is_empty() {
         let key = |src: SocketAddr, dst: SocketAddr, ssrc: u32, ts_ns: i64| {
-            wanted.iter().position(|w| {
+            wanted.iter().position(|(_, w)| {
                 w.src == src
                     && w.dst == dst
                     && w.ssrc == ssrc
@@ -188,7 +230,7 @@ pub fn write_call(path: &str, call: &CallBundle, dir: &Path) -> Result<CallAudio
                 let Some(i) = key(flow.src, flow.dst, h.ssrc, frame.ts_ns) else {
                     continue;
                 };
-                let Some(law) = Law::of(wanted[i], h.payload_type) else {
+                let Some(law) = Law::of(wanted[i].1, h.payload_type) else {
                     continue;
                 };
                 let start = usize::from(h.payload_offset);
@@ -203,36 +245,43 @@ pub fn write_call(path: &str, call: &CallBundle, dir: &Path) -> Result<CallAudio
         })?;
     }
     std::fs::create_dir_all(dir)?;
-    let mut decoded: Vec<(&RtpStream, Track)> = Vec::new();
-    for (s, track) in wanted.into_iter().zip(tracks) {
-        let file = dir.join(format!("call-{n}-stream-{}.wav", s.number));
-        write_wav(&file, 1, &track.samples)?;
-        streams.push(StreamAudio::Written {
-            stream: s.number,
-            path: file,
-            seconds: track.samples.len() as f64 / f64::from(RATE),
-            packets: track.packets,
-            cut: track.cut,
-        });
-        decoded.push((s, track));
+    let mut decoded: Vec<Vec<(&RtpStream, Track)>> = (0..calls.len()).map(|_| Vec::new()).collect();
+    for ((c, s), track) in wanted.into_iter().zip(tracks) {
+        decoded[c].push((s, track));
     }
-    streams.sort_by_key(|s| match s {
-        StreamAudio::Written { stream, .. } | StreamAudio::NotDecoded { stream, .. } => *stream,
-    });
-    let mixed = if decoded.iter().any(|(_, t)| !t.samples.is_empty()) {
-        let file = dir.join(format!("call-{n}.wav"));
-        let stereo = mix(&decoded);
-        write_wav(&file, 2, &stereo)?;
-        Some((file, stereo.len() as f64 / 2.0 / f64::from(RATE)))
-    } else {
-        None
-    };
-    Ok(CallAudio { streams, mixed })
+    let mut out = Vec::new();
+    for ((call, mut streams), decoded) in calls.iter().zip(not_decoded).zip(decoded) {
+        let n = call.call.number;
+        for (s, track) in &decoded {
+            let file = dir.join(format!("call-{n}-stream-{}.wav", s.number));
+            write_wav(&file, 1, &track.samples)?;
+            streams.push(StreamAudio::Written {
+                stream: s.number,
+                path: file,
+                seconds: track.samples.len() as f64 / f64::from(RATE),
+                packets: track.packets,
+                cut: track.cut,
+            });
+        }
+        streams.sort_by_key(|s| match s {
+            StreamAudio::Written { stream, .. } | StreamAudio::NotDecoded { stream, .. } => *stream,
+        });
+        let mixed = if decoded.iter().any(|(_, t)| !t.samples.is_empty()) {
+            let file = dir.join(format!("call-{n}.wav"));
+            let stereo = mix(&decoded, max_samples);
+            write_wav(&file, 2, &stereo)?;
+            Some((file, stereo.len() as f64 / 2.0 / f64::from(RATE)))
+        } else {
+            None
+        };
+        out.push((n, CallAudio { streams, mixed }));
+    }
+    Ok(out)
 }
 
 /// Caller to callee on the left, callee to caller on the right, each stream placed at its
 /// first packet's capture time; a stream of no known direction goes to both.
-fn mix(tracks: &[(&RtpStream, Track)]) -> Vec<i16> {
+fn mix(tracks: &[(&RtpStream, Track)], max_samples: usize) -> Vec<i16> {
     let Some(t0) = tracks.iter().filter_map(|(_, t)| t.first_ns).min() else {
         return Vec::new();
     };
@@ -245,7 +294,7 @@ fn mix(tracks: &[(&RtpStream, Track)]) -> Vec<i16> {
         .map(|(_, t)| offset(t) + t.samples.len())
         .max()
         .unwrap_or(0)
-        .min(MAX_SAMPLES);
+        .min(max_samples);
     let mut out = vec![0i16; frames * 2];
     for (s, t) in tracks {
         let channels: &[usize] = match s.direction {

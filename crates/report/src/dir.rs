@@ -76,6 +76,8 @@ fn write_csv(path: &Path, columns: &[&str], rows: Spill) -> std::io::Result<()> 
 pub struct ReportDir {
     dir: PathBuf,
     png: bool,
+    /// The capture to read again for the audio of the worst calls, when asked.
+    audio_from: Option<String>,
     base: TimeBase,
     page: html::Page,
     document: Document<std::io::BufWriter<std::fs::File>>,
@@ -101,6 +103,7 @@ impl ReportDir {
         Ok(ReportDir {
             dir: dir.to_path_buf(),
             png,
+            audio_from: None,
             base: TimeBase::default(),
             page: html::Page::new(lang, TimeBase::default()),
             document: Document::new(
@@ -116,6 +119,13 @@ impl ReportDir {
             registration_count: 0,
             stream_count: 0,
         })
+    }
+
+    /// Also decodes the G.711 audio of the worst calls the page details (up to
+    /// [`html::MAX_AUDIO_CALLS`]) from `capture` into `audio/`, with a player per call.
+    pub fn with_audio(mut self, capture: &str) -> ReportDir {
+        self.audio_from = Some(capture.to_string());
+        self
     }
 
     fn put(&mut self, name: PathBuf, text: &[u8]) -> std::io::Result<()> {
@@ -226,6 +236,27 @@ impl RecordSink for ReportDir {
         let dir = self.dir.clone();
         let take = std::mem::take;
         let overview = self.page.overview();
+        if let Some(capture) = self.audio_from.clone() {
+            let calls = self.page.audio_calls();
+            let written = crate::audio::write_calls(
+                &capture,
+                &calls,
+                &dir.join("audio"),
+                crate::audio::REPORT_MAX_SAMPLES,
+            )
+            .map_err(|e| std::io::Error::other(format!("{}: {e}", dir.join("audio").display())))?;
+            for (n, a) in written {
+                self.files += a
+                    .streams
+                    .iter()
+                    .filter(|s| matches!(s, crate::audio::StreamAudio::Written { .. }))
+                    .count();
+                if let Some((_, seconds)) = a.mixed {
+                    self.files += 1;
+                    self.page.set_audio(n, seconds);
+                }
+            }
+        }
         let page = std::mem::replace(&mut self.page, html::Page::new(Lang::En, self.base));
         self.put("index.html".into(), page.render(&summary).as_bytes())?;
         write_csv(

@@ -22,6 +22,8 @@ use voipscope_wire::timefmt::TimeBase;
 /// Calls whose ladder, media and plots are drawn in the page; the rest are in the table and in
 /// the report's `ladders/` and `plots/` files. With more calls than this, the worst are drawn.
 pub const MAX_DETAILED_CALLS: usize = 200;
+/// Calls whose audio a report decodes when asked (the worst of those detailed).
+pub const MAX_AUDIO_CALLS: usize = 10;
 /// Rows of the call table; with more calls, the worst are listed and the rest are in
 /// `calls.csv`.
 pub const MAX_TABLE_CALLS: usize = 1000;
@@ -253,6 +255,8 @@ pub struct Page {
     verdict: Verdict,
     /// Streams of RFC 4733 events only, left out of the quality overview.
     event_streams: usize,
+    /// Calls with a decoded recording (`audio/call-N.wav`) and its length in seconds.
+    audio: BTreeMap<usize, f64>,
 }
 
 /// Findings of calls judged late kept at most (they are also in findings.csv).
@@ -276,6 +280,7 @@ impl Page {
             late: BTreeMap::new(),
             verdict: Verdict::default(),
             event_streams: 0,
+            audio: BTreeMap::new(),
         }
     }
 
@@ -421,6 +426,27 @@ impl Page {
         }
     }
 
+    /// The calls whose audio a report decodes: the worst detailed calls with a G.711 stream.
+    pub fn audio_calls(&self) -> Vec<&CallBundle> {
+        let mut v: Vec<(Badness, &CallBundle)> = self
+            .detailed
+            .heap
+            .iter()
+            .filter(|(_, k)| k.0.streams.iter().any(crate::audio::decodable))
+            .map(|(b, k)| (*b, &k.0))
+            .collect();
+        v.sort_by_key(|(b, _)| *b);
+        v.into_iter()
+            .take(MAX_AUDIO_CALLS)
+            .map(|(_, c)| c)
+            .collect()
+    }
+
+    /// Call `number` has a recording of `seconds` in `audio/`.
+    pub fn set_audio(&mut self, number: usize, seconds: f64) {
+        self.audio.insert(number, seconds);
+    }
+
     /// The streams of the quality overview: all in order when they were few, else the worst.
     pub fn overview(&self) -> Vec<StreamQuality> {
         let mut v: Vec<(Badness, StreamQuality)> = self
@@ -501,6 +527,7 @@ impl Page {
             self.detailed,
             self.calls,
             &self.late,
+            &self.audio,
             self.base,
             lang,
         );
@@ -808,6 +835,7 @@ fn call_details(
     detailed: Worst<CallBundle>,
     total: usize,
     late: &BTreeMap<usize, Vec<Finding>>,
+    audio: &BTreeMap<usize, f64>,
     base: TimeBase,
     lang: Lang,
 ) {
@@ -852,6 +880,15 @@ fn call_details(
             inline_svg(&ladder::svg::render(&ladder::of_call(c, base)))
         );
         out.push_str("<h3>Media</h3>\n");
+        if let Some(seconds) = audio.get(&c.number) {
+            let _ = writeln!(
+                out,
+                "<p><audio controls preload=\"none\" src=\"audio/call-{n}.wav\"></audio></p>\
+<p class=\"note\">Listen ({seconds:.1} s): the caller on the left, the callee on the right, lost packets as silence. \
+Each stream alone is in <code>audio/call-{n}-stream-N.wav</code>.</p>",
+                n = c.number
+            );
+        }
         if b.streams.is_empty() {
             out.push_str("<p class=\"note\">No RTP of this call in the capture.</p>\n");
         } else {
