@@ -226,6 +226,11 @@ pub enum Command {
         /// capture; not from stdin).
         #[arg(long)]
         audio: bool,
+        /// Do not read the capture a second time for the whole text of the SIP messages
+        /// (shown when a ladder arrow is clicked); a report of a huge capture is then written in
+        /// half the time.
+        #[arg(long)]
+        no_messages: bool,
         #[command(flatten)]
         work: Work,
         #[command(flatten)]

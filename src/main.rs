@@ -218,6 +218,7 @@ fn main() -> ExitCode {
             language,
             png,
             audio,
+            no_messages,
             work,
             mos,
             stats,
@@ -228,7 +229,16 @@ fn main() -> ExitCode {
                 eprintln!("voipscope: --audio reads the capture twice; give a file, not stdin");
                 return ExitCode::from(2);
             }
-            let dir = match report::dir::ReportDir::create(&output, lang, png) {
+            let opts = streaming_options(&run, lang, true);
+            let dir = report::dir::ReportDir::create(&output, lang, png).map(|d| {
+                // stdin cannot be read twice: its report has no message texts
+                if no_messages || capture == "-" {
+                    d
+                } else {
+                    d.with_messages(&capture, &opts)
+                }
+            });
+            let dir = match dir {
                 Ok(d) if audio => d.with_audio(&capture),
                 Ok(d) => d,
                 Err(e) => {
@@ -240,7 +250,6 @@ fn main() -> ExitCode {
                 }
             };
             let started = std::time::Instant::now();
-            let opts = streaming_options(&run, lang, true);
             let (dir, summary) = match run_into(&capture, &opts, dir) {
                 Ok(done) => done,
                 Err(code) => return code,

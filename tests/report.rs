@@ -387,3 +387,50 @@ fn errors_name_the_path_they_could_not_write() {
         assert!(r.stderr.contains(path), "{args:?}: {}", r.stderr);
     }
 }
+
+/// A ladder arrow in the report opens its whole SIP message: every arrow of a detailed call has
+/// its message's text on the page, reassembled when it came over TCP; `--no-messages` leaves
+/// them out (one pass over the capture).
+#[test]
+fn every_ladder_arrow_has_its_whole_message() {
+    for (name, first_line) in [
+        ("invite-407.pcap", "INVITE sip:bob@198.51.100.5 SIP/2.0"),
+        ("sip-tcp.pcap", "INVITE sip:bob@198.51.100.20 SIP/2.0"),
+    ] {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name);
+        let out = out_dir(&format!("messages-{name}"));
+        report(&sample, &out);
+        let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+        let arrows: Vec<&str> = html
+            .split("<g class=\"msg\" data-frame=\"")
+            .skip(1)
+            .map(|s| &s[..s.find('"').unwrap()])
+            .collect();
+        let analysis = analyze_json(sample.to_str().unwrap(), &[]);
+        let messages = analysis["calls"][0]["messages"].as_array().unwrap();
+        assert_eq!(arrows.len(), messages.len(), "{name}");
+        for frame in &arrows {
+            let pre = format!("<pre class=\"sip\" data-frame=\"{frame}\" hidden>frame {frame}\n");
+            assert!(html.contains(&pre), "{name}: no text for frame {frame}");
+        }
+        let first = format!(
+            "data-frame=\"{}\" hidden>frame {}\n{first_line}\n",
+            arrows[0], arrows[0]
+        );
+        assert!(html.contains(&first), "{name}: {first_line}");
+        assert!(!html.contains("??Via"), "line ends kept");
+        let plain = out_dir(&format!("messages-{name}-plain"));
+        let r = voipscope(&[
+            "report",
+            sample.to_str().unwrap(),
+            "-o",
+            plain.to_str().unwrap(),
+            "--no-messages",
+        ]);
+        assert_eq!(r.code, 0);
+        let html = std::fs::read_to_string(plain.join("index.html")).unwrap();
+        assert!(!html.contains("<pre class=\"sip\""), "{name}");
+    }
+}

@@ -70,6 +70,20 @@ fn write_csv(path: &Path, columns: &[&str], rows: Spill) -> std::io::Result<()> 
     w.flush()
 }
 
+/// A SIP message as text for a page: invalid UTF-8 replaced, cut at
+/// [`html::MAX_SHOWN_MESSAGE_BYTES`].
+fn message_text(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(data);
+    if text.len() <= html::MAX_SHOWN_MESSAGE_BYTES {
+        return text.into_owned();
+    }
+    let mut end = html::MAX_SHOWN_MESSAGE_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[{} more bytes]", &text[..end], text.len() - end)
+}
+
 /// Writes a report directory from records as they are finished: each call's ladders and each
 /// stream's plot at once; the CSV files and `analysis.json` from spills at the end; and
 /// `index.html` from what [`html::Page`] kept (bounded).
@@ -78,6 +92,8 @@ pub struct ReportDir {
     png: bool,
     /// The capture to read again for the audio of the worst calls, when asked.
     audio_from: Option<String>,
+    /// The capture to read again, and how, for the whole text of the messages the page shows.
+    messages_from: Option<(String, voipscope_analysis::Options)>,
     base: TimeBase,
     page: html::Page,
     document: Document<std::io::BufWriter<std::fs::File>>,
@@ -104,6 +120,7 @@ impl ReportDir {
             dir: dir.to_path_buf(),
             png,
             audio_from: None,
+            messages_from: None,
             base: TimeBase::default(),
             page: html::Page::new(lang, TimeBase::default()),
             document: Document::new(
@@ -126,6 +143,45 @@ impl ReportDir {
     pub fn with_audio(mut self, capture: &str) -> ReportDir {
         self.audio_from = Some(capture.to_string());
         self
+    }
+
+    /// Also reads `capture` a second time for the whole text of the detailed calls' SIP
+    /// messages, which the page shows when a ladder arrow is clicked.
+    pub fn with_messages(mut self, capture: &str, opts: &voipscope_analysis::Options) -> ReportDir {
+        self.messages_from = Some((capture.to_string(), opts.clone()));
+        self
+    }
+
+    /// The text of the messages the page shows, from a second analysis of the capture.
+    fn read_messages(&mut self) -> std::io::Result<()> {
+        let Some((capture, mut opts)) = self.messages_from.take() else {
+            return Ok(());
+        };
+        let wanted = self.page.message_frames();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        struct Nothing;
+        impl RecordSink for Nothing {
+            fn record(&mut self, _: Record) -> std::io::Result<()> {
+                Ok(())
+            }
+            fn finish(&mut self, _: Summary) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        opts.without_plot_series = true;
+        let mut texts = Vec::new();
+        voipscope_analysis::analyze_into(&capture, &opts, &mut Nothing, &mut |m| {
+            if wanted.contains(&m.frame) {
+                texts.push((m.frame, message_text(&m.data)));
+            }
+        })
+        .map_err(|e| std::io::Error::other(format!("{capture}: {e}")))?;
+        for (frame, text) in texts {
+            self.page.set_message(frame, text);
+        }
+        Ok(())
     }
 
     fn put(&mut self, name: PathBuf, text: &[u8]) -> std::io::Result<()> {
@@ -236,6 +292,7 @@ impl RecordSink for ReportDir {
         let dir = self.dir.clone();
         let take = std::mem::take;
         let overview = self.page.overview();
+        self.read_messages()?;
         if let Some(capture) = self.audio_from.clone() {
             let calls = self.page.audio_calls();
             let written = crate::audio::write_calls(

@@ -24,6 +24,9 @@ use voipscope_wire::timefmt::TimeBase;
 pub const MAX_DETAILED_CALLS: usize = 200;
 /// Calls whose audio a report decodes when asked (the worst of those detailed).
 pub const MAX_AUDIO_CALLS: usize = 10;
+/// SIP messages a page shows in full (clicked in a ladder), and the bytes of each.
+pub const MAX_SHOWN_MESSAGES: usize = 5_000;
+pub const MAX_SHOWN_MESSAGE_BYTES: usize = 16 * 1024;
 /// Rows of the call table; with more calls, the worst are listed and the rest are in
 /// `calls.csv`.
 pub const MAX_TABLE_CALLS: usize = 1000;
@@ -77,10 +80,26 @@ tr.worst-error td { background: #fdf0f0; } tr.worst-warning td { background: #ff
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; }
 dl.facts dt { color: #555; } dl.facts dd { margin: 0; }
 code { font-size: 0.95em; }
+.ladder g.msg { cursor: pointer; } .ladder g.msg.chosen text { text-decoration: underline; }
+pre.sip { background: #f7f7f7; border: 1px solid #ddd; padding: 6px; overflow-x: auto; font-size: 0.85em; white-space: pre-wrap; }
 "#;
 
 /// Sorts a table by the clicked column: numbers by value (`data-v` when present), text by text.
 pub const SCRIPT: &str = r#"
+document.querySelectorAll('.ladder').forEach(function (figure) {
+  var box = figure.nextElementSibling && figure.nextElementSibling.nextElementSibling;
+  if (!box) { return; }
+  figure.querySelectorAll('g.msg').forEach(function (g) {
+    g.addEventListener('click', function () {
+      var frame = g.getAttribute('data-frame');
+      box.querySelectorAll('pre.sip').forEach(function (p) {
+        p.hidden = p.getAttribute('data-frame') !== frame;
+      });
+      figure.querySelectorAll('g.msg').forEach(function (o) { o.classList.remove('chosen'); });
+      g.classList.add('chosen');
+    });
+  });
+});
 document.querySelectorAll('table.sortable').forEach(function (table) {
   table.querySelectorAll('th').forEach(function (th, col) {
     th.addEventListener('click', function () {
@@ -255,8 +274,18 @@ pub struct Page {
     verdict: Verdict,
     /// Streams of RFC 4733 events only, left out of the quality overview.
     event_streams: usize,
+    /// What a second pass over the capture read for the detailed calls.
+    reread: Reread,
+}
+
+/// What a second pass over the capture reads for the detailed calls: their recordings and the
+/// whole text of their SIP messages.
+#[derive(Default)]
+struct Reread {
     /// Calls with a decoded recording (`audio/call-N.wav`) and its length in seconds.
     audio: BTreeMap<usize, f64>,
+    /// The whole text of the detailed calls' SIP messages, by frame.
+    messages: rustc_hash::FxHashMap<u64, String>,
 }
 
 /// Findings of calls judged late kept at most (they are also in findings.csv).
@@ -280,7 +309,7 @@ impl Page {
             late: BTreeMap::new(),
             verdict: Verdict::default(),
             event_streams: 0,
-            audio: BTreeMap::new(),
+            reread: Reread::default(),
         }
     }
 
@@ -442,9 +471,26 @@ impl Page {
             .collect()
     }
 
+    /// The frames of the detailed calls' SIP messages (the first [`MAX_SHOWN_MESSAGES`]),
+    /// whose text the page shows when an arrow is clicked.
+    pub fn message_frames(&self) -> rustc_hash::FxHashSet<u64> {
+        let mut v: Vec<(Badness, &CallBundle)> =
+            self.detailed.heap.iter().map(|(b, k)| (*b, &k.0)).collect();
+        v.sort_by_key(|(b, _)| *b);
+        v.iter()
+            .flat_map(|(_, b)| b.call.messages.iter().map(|m| m.frame))
+            .take(MAX_SHOWN_MESSAGES)
+            .collect()
+    }
+
+    /// The text of the message completed in `frame`.
+    pub fn set_message(&mut self, frame: u64, text: String) {
+        self.reread.messages.insert(frame, text);
+    }
+
     /// Call `number` has a recording of `seconds` in `audio/`.
     pub fn set_audio(&mut self, number: usize, seconds: f64) {
-        self.audio.insert(number, seconds);
+        self.reread.audio.insert(number, seconds);
     }
 
     /// The streams of the quality overview: all in order when they were few, else the worst.
@@ -527,7 +573,7 @@ impl Page {
             self.detailed,
             self.calls,
             &self.late,
-            &self.audio,
+            &self.reread,
             self.base,
             lang,
         );
@@ -835,7 +881,7 @@ fn call_details(
     detailed: Worst<CallBundle>,
     total: usize,
     late: &BTreeMap<usize, Vec<Finding>>,
-    audio: &BTreeMap<usize, f64>,
+    reread: &Reread,
     base: TimeBase,
     lang: Lang,
 ) {
@@ -874,13 +920,33 @@ fn call_details(
         );
         let mine: Vec<&Finding> = findings.iter().collect();
         findings_block(out, &mine, lang);
+        let shown: Vec<(u64, &String)> = c
+            .messages
+            .iter()
+            .filter_map(|m| reread.messages.get(&m.frame).map(|t| (m.frame, t)))
+            .collect();
         let _ = writeln!(
             out,
-            "<h3>Call flow</h3><div class=\"figure\">{}</div>",
+            "<h3>Call flow</h3><div class=\"figure{}\">{}</div>",
+            if shown.is_empty() { "" } else { " ladder" },
             inline_svg(&ladder::svg::render(&ladder::of_call(c, base)))
         );
+        if !shown.is_empty() {
+            out.push_str(
+                "<p class=\"note\">Click an arrow to read its message.</p><div class=\"sip-messages\">",
+            );
+            for (frame, text) in shown {
+                let _ = write!(
+                    out,
+                    "<pre class=\"sip\" data-frame=\"{frame}\" hidden>frame {frame}\n{}</pre>",
+                    // line by line: the escape turns control characters, line ends too, to `?`
+                    text.lines().map(esc).collect::<Vec<_>>().join("\n")
+                );
+            }
+            out.push_str("</div>\n");
+        }
         out.push_str("<h3>Media</h3>\n");
-        if let Some(seconds) = audio.get(&c.number) {
+        if let Some(seconds) = reread.audio.get(&c.number) {
             let _ = writeln!(
                 out,
                 "<p><audio controls preload=\"none\" src=\"audio/call-{n}.wav\"></audio></p>\

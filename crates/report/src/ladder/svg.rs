@@ -194,7 +194,8 @@ pub fn render(l: &Ladder) -> String {
                 let label = arrow_label(a);
                 let _ = writeln!(
                     s,
-                    r##"<g><title>frame {}, {}</title><text x="12" y="{:.1}" fill="#374151">{:.4}</text><text x="80" y="{:.1}" font-size="10" fill="#9ca3af">{}</text>"##,
+                    r##"<g class="msg" data-frame="{}"><title>frame {}, {}</title><text x="12" y="{:.1}" fill="#374151">{:.4}</text><text x="80" y="{:.1}" font-size="10" fill="#9ca3af">{}</text>"##,
+                    a.frame,
                     a.frame,
                     voipscope_wire::timefmt::iso8601(a.time_ns),
                     ry + 4.0,
