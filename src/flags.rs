@@ -304,6 +304,8 @@ pub enum Command {
         #[arg(long)]
         force: bool,
         #[command(flatten)]
+        cluster: Cluster,
+        #[command(flatten)]
         work: Work,
         #[command(flatten)]
         mos: Mos,
@@ -321,12 +323,76 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: SqlFormat,
         #[command(flatten)]
+        cluster: Cluster,
+        #[command(flatten)]
         work: Work,
         #[command(flatten)]
         mos: Mos,
     },
+    /// Run a node of an Apache Ballista cluster for `ingest --cluster` and `sql --cluster`: the
+    /// scheduler, or an executor. Needs the `cluster` feature.
+    Cluster {
+        #[command(subcommand)]
+        role: ClusterRole,
+    },
     /// Write a synthetic capture of concurrent G.711 calls and its ground truth.
     Synth(SynthFlags),
+}
+
+/// `--cluster`, for the commands that can run on a Ballista cluster.
+#[derive(Args)]
+pub struct Cluster {
+    /// Run on the Ballista cluster whose scheduler is at this URL (`df://HOST:PORT`) instead of
+    /// in this process. Captures and dataset must be at the same paths on every executor
+    /// (shared storage). Needs the `cluster` feature.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
+}
+
+/// A node of the cluster.
+#[derive(Subcommand)]
+pub enum ClusterRole {
+    /// The scheduler: takes jobs from clients and hands their tasks to executors.
+    Scheduler {
+        /// The address to listen on.
+        #[arg(long, default_value = "0.0.0.0:50050")]
+        bind: std::net::SocketAddr,
+        /// The host name executors and clients reach this scheduler by (default: the bind
+        /// address).
+        #[arg(long)]
+        external_host: Option<String>,
+        /// Seconds without a heartbeat after which an executor is lost and its tasks run
+        /// elsewhere; longer than the executors' --heartbeat.
+        #[arg(long, default_value_t = 180)]
+        executor_timeout: u64,
+    },
+    /// An executor: runs tasks (one capture each) and keeps their results until fetched.
+    Executor {
+        /// The scheduler, HOST:PORT.
+        #[arg(long, default_value = "localhost:50050")]
+        scheduler: String,
+        /// The address its services listen on.
+        #[arg(long, default_value = "0.0.0.0")]
+        bind: String,
+        /// The host name the scheduler and clients reach this executor by.
+        #[arg(long)]
+        external_host: Option<String>,
+        /// The Arrow Flight port clients fetch results from.
+        #[arg(long, default_value_t = 50051)]
+        flight_port: u16,
+        /// The gRPC port the scheduler sends tasks to.
+        #[arg(long, default_value_t = 50052)]
+        grpc_port: u16,
+        /// Tasks (captures) run at once; 0, the default, takes one per core.
+        #[arg(long, default_value_t = 0)]
+        tasks: usize,
+        /// Where results wait until fetched (default: a temporary directory).
+        #[arg(long)]
+        work_dir: Option<String>,
+        /// Seconds between heartbeats to the scheduler.
+        #[arg(long, default_value_t = 60)]
+        heartbeat: u64,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -343,15 +343,29 @@ fn main() -> ExitCode {
             paths,
             output,
             force,
+            cluster,
             work,
             mos,
-        } => sql::ingest(&paths, &output, force, &Run::new(&work, Some(&mos), None)),
+        } => sql::ingest(
+            &paths,
+            &output,
+            force,
+            cluster.cluster.as_deref(),
+            &Run::new(&work, Some(&mos), None),
+        ),
         Command::Sql {
             args,
             format,
+            cluster,
             work,
             mos,
-        } => sql::sql(&args, format, &Run::new(&work, Some(&mos), None)),
+        } => sql::sql(
+            &args,
+            format,
+            cluster.cluster.as_deref(),
+            &Run::new(&work, Some(&mos), None),
+        ),
+        Command::Cluster { role } => sql::cluster(role),
         Command::Synth(flags) => match voipscope::synth::run(&flags.into()) {
             Ok(summary) => {
                 println!("{summary}");

@@ -64,7 +64,8 @@ impl Manifest {
         }
     }
 
-    fn write(&self, dataset: &Path) -> Result<(), Error> {
+    /// Writes the manifest whole, under a temporary name renamed into place.
+    pub fn write(&self, dataset: &Path) -> Result<(), Error> {
         let path = dataset.join(MANIFEST);
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| Error::Dataset(e.to_string()))?;
         write_atomically(&path, &bytes)
@@ -135,42 +136,56 @@ pub fn ingest(
     let mut manifest = Manifest::read(dataset)?;
     let mut outcomes = Vec::new();
     for path in captures {
-        let name = capture_name(path);
-        let print = path.to_string_lossy().into_owned();
-        let fp = fingerprint(path);
-        let unchanged = manifest.captures.get(&name).is_some_and(|m| {
-            fp == Some((m.size, m.mtime_ns))
-                && m.path == print
-                && partition_dir(dataset, Table::Captures, &m.date, &name)
-                    .join("part-0.parquet")
-                    .is_file()
-        });
-        let outcome = if unchanged && !force {
-            Outcome::Unchanged { name }
-        } else {
-            match ingest_one(path, &name, dataset, opts) {
-                Ok((date, rows)) => {
-                    let (size, mtime_ns) = fp.unwrap_or((0, 0));
-                    manifest.captures.insert(
-                        name.clone(),
-                        Ingested {
-                            path: print,
-                            size,
-                            mtime_ns,
-                            date,
-                            rows: rows.clone(),
-                        },
-                    );
-                    manifest.write(dataset)?;
-                    Outcome::Written { name, rows }
-                }
-                Err(e) => Outcome::Failed(format!("{}: {e}", path.display())),
-            }
-        };
+        let known = manifest.captures.get(&capture_name(path));
+        let (outcome, ingested) = ingest_capture(path, dataset, known, opts, force);
+        if let (Outcome::Written { name, .. }, Some(ingested)) = (&outcome, ingested) {
+            manifest.captures.insert(name.clone(), ingested);
+            manifest.write(dataset)?;
+        }
         done(path, &outcome);
         outcomes.push(outcome);
     }
     Ok(outcomes)
+}
+
+/// Ingests one capture into `dataset` unless `known`, its manifest entry, says it is there
+/// and unchanged (and `force` is not given); gives what happened and, when written, the
+/// capture's new manifest entry. The manifest itself is left to the caller, so that several
+/// processes may ingest captures into one dataset and one of them write the manifest.
+pub fn ingest_capture(
+    path: &Path,
+    dataset: &Path,
+    known: Option<&Ingested>,
+    opts: &Options,
+    force: bool,
+) -> (Outcome, Option<Ingested>) {
+    let name = capture_name(path);
+    let print = path.to_string_lossy().into_owned();
+    let fp = fingerprint(path);
+    let unchanged = known.is_some_and(|m| {
+        fp == Some((m.size, m.mtime_ns))
+            && m.path == print
+            && partition_dir(dataset, Table::Captures, &m.date, &name)
+                .join("part-0.parquet")
+                .is_file()
+    });
+    if unchanged && !force {
+        return (Outcome::Unchanged { name }, None);
+    }
+    match ingest_one(path, &name, dataset, opts) {
+        Ok((date, rows)) => {
+            let (size, mtime_ns) = fp.unwrap_or((0, 0));
+            let ingested = Ingested {
+                path: print,
+                size,
+                mtime_ns,
+                date,
+                rows: rows.clone(),
+            };
+            (Outcome::Written { name, rows }, Some(ingested))
+        }
+        Err(e) => (Outcome::Failed(format!("{}: {e}", path.display())), None),
+    }
 }
 
 fn partition_dir(dataset: &Path, t: Table, date: &str, capture: &str) -> PathBuf {
@@ -221,7 +236,7 @@ struct TableFiles {
 /// Starts a table's `index`th file of the capture, under its temporary name.
 fn open_part(t: Table, dir: &Path, index: usize, row_group_rows: usize) -> Result<Part, Error> {
     fs::create_dir_all(dir).map_err(|e| Error::Io(dir.to_path_buf(), e))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", part_name(index), std::process::id()));
+    let tmp = dir.join(format!(".{}.{}.tmp", part_name(index), unique()));
     let file = fs::File::create(&tmp).map_err(|e| Error::Io(tmp.clone(), e))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
@@ -395,9 +410,24 @@ impl RecordSink for ParquetSink {
     }
 }
 
+/// A name part no other writer uses at the same time, on this host or another sharing the
+/// dataset (a process id alone repeats across hosts).
+fn unique() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{}-{now}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let tmp = path.with_extension(format!("{}.tmp", unique()));
     fs::write(&tmp, bytes).map_err(|e| Error::Io(tmp.clone(), e))?;
     fs::rename(&tmp, path).map_err(|e| Error::Io(path.to_path_buf(), e))
 }

@@ -16,6 +16,9 @@ pub mod tables;
 
 use std::path::PathBuf;
 
+/// The batches a query gives.
+pub use arrow::array::RecordBatch;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}: {1}")]

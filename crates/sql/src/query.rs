@@ -47,23 +47,7 @@ pub enum OutputFormat {
 pub async fn session(source: &Source, opts: &Options) -> Result<SessionContext, Error> {
     let ctx = SessionContext::new();
     match source {
-        Source::Dataset(dir) => {
-            for t in TABLES {
-                let path = dir.join(t.name());
-                if !path.is_dir() {
-                    // a dataset is only read: a table it lacks is an empty one
-                    let empty = MemTable::try_new(t.full_schema(), vec![vec![]])?;
-                    ctx.register_table(t.name(), Arc::new(empty))?;
-                    continue;
-                }
-                let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-                    .with_file_extension(".parquet")
-                    .with_table_partition_cols(partition_columns());
-                let url = format!("{}/", path.canonicalize().unwrap_or(path).display());
-                ctx.register_listing_table(t.name(), url, options, Some(t.schema()), None)
-                    .await?;
-            }
-        }
+        Source::Dataset(dir) => register_dataset(&ctx, dir).await?,
         Source::Captures(paths) => {
             for t in TABLES {
                 let partitions: Vec<Arc<dyn PartitionStream>> = paths
@@ -83,6 +67,28 @@ pub async fn session(source: &Source, opts: &Options) -> Result<SessionContext, 
         }
     }
     Ok(ctx)
+}
+
+/// Registers the six tables of the dataset at `dir` on `ctx` (listing tables over its Parquet
+/// files, with the `date` and `capture` partition columns). The paths are made absolute: a
+/// context of a cluster hands them to executors that share the storage.
+pub async fn register_dataset(ctx: &SessionContext, dir: &Path) -> Result<(), Error> {
+    for t in TABLES {
+        let path = dir.join(t.name());
+        if !path.is_dir() {
+            // a dataset is only read: a table it lacks is an empty one
+            let empty = MemTable::try_new(t.full_schema(), vec![vec![]])?;
+            ctx.register_table(t.name(), Arc::new(empty))?;
+            continue;
+        }
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet")
+            .with_table_partition_cols(partition_columns());
+        let url = format!("{}/", path.canonicalize().unwrap_or(path).display());
+        ctx.register_listing_table(t.name(), url, options, Some(t.schema()), None)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Runs `sql` over `source` and gives the result's batches.
