@@ -284,6 +284,10 @@ pub enum Command {
         /// Also write the plots as PNG.
         #[arg(long)]
         png: bool,
+        /// Do not read each capture a second time for the whole text of the SIP messages
+        /// (shown when a ladder arrow is clicked); the batch then takes about half the time.
+        #[arg(long)]
+        no_messages: bool,
         #[command(flatten)]
         work: Work,
         #[command(flatten)]

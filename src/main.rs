@@ -329,14 +329,18 @@ fn main() -> ExitCode {
             force,
             language,
             png,
+            no_messages,
             work,
             mos,
         } => batch(
             &paths,
             &output,
-            force,
-            language.lang.into(),
-            png,
+            voipscope::batch::BatchSettings {
+                force,
+                lang: language.lang.into(),
+                png,
+                messages: !no_messages,
+            },
             &Run::new(&work, Some(&mos), None),
         ),
         Command::Ingest {

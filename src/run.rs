@@ -232,11 +232,10 @@ pub(crate) fn write_out(output: Option<&std::path::Path>, bytes: &[u8]) -> ExitC
 pub(crate) fn batch(
     paths: &[String],
     output: &std::path::Path,
-    force: bool,
-    lang: Lang,
-    png: bool,
+    settings: voipscope::batch::BatchSettings,
     run: &Run,
 ) -> ExitCode {
+    let lang = settings.lang;
     use std::io::IsTerminal;
     let captures = match voipscope::batch::find_captures(paths) {
         Ok(c) => c,
@@ -267,15 +266,14 @@ pub(crate) fn batch(
         bar.set_message(item.report.clone());
         bar.inc(1);
     };
-    let items =
-        match voipscope::batch::run(&captures, output, force, lang, png, &options, &progress) {
-            Ok(items) => items,
-            Err(e) => {
-                bar.finish_and_clear();
-                eprintln!("voipscope: cannot write to {}: {e}", output.display());
-                return ExitCode::from(2);
-            }
-        };
+    let items = match voipscope::batch::run(&captures, output, settings, &options, &progress) {
+        Ok(items) => items,
+        Err(e) => {
+            bar.finish_and_clear();
+            eprintln!("voipscope: cannot write to {}: {e}", output.display());
+            return ExitCode::from(2);
+        }
+    };
     bar.finish_and_clear();
     use voipscope::batch::Outcome;
     let written = items

@@ -434,3 +434,45 @@ fn every_ladder_arrow_has_its_whole_message() {
         assert!(!html.contains("<pre class=\"sip\""), "{name}");
     }
 }
+
+/// A batch reads its captures in parallel, each twice (the second time for the message texts):
+/// the second analysis once waited on the pool the first ones held, and the batch hung.
+#[test]
+fn a_batch_report_has_its_messages_too() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let out = out_dir("batch-messages");
+    // a hang fails the test instead of stalling the run (`timeout` says 124)
+    let r = std::process::Command::new("timeout")
+        .arg("120")
+        .arg(env!("CARGO_BIN_EXE_voipscope"))
+        .args([
+            "batch",
+            samples.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .args(["--force", "--threads", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        r.status.success(),
+        "{:?}: {}",
+        r.status.code(),
+        String::from_utf8_lossy(&r.stderr)
+    );
+    for name in ["busy.pcap", "one-way-nat.pcap", "sip-tcp.pcap"] {
+        let html = std::fs::read_to_string(out.join(name).join("index.html")).unwrap();
+        assert!(html.contains("<pre class=\"sip\" data-frame="), "{name}");
+    }
+    let plain = out_dir("batch-no-messages");
+    let r = voipscope(&[
+        "batch",
+        samples.join("busy.pcap").to_str().unwrap(),
+        "-o",
+        plain.to_str().unwrap(),
+        "--no-messages",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let html = std::fs::read_to_string(plain.join("busy.pcap").join("index.html")).unwrap();
+    assert!(!html.contains("<pre class=\"sip\""));
+}

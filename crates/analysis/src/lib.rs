@@ -179,7 +179,10 @@ fn run(
             on_sip,
         );
         let run = pipeline::run(path, input, &opts.pipeline, pool, &mut engine);
-        let end = engine.finish();
+        // in the analysis' own pool: its parallel parts must not wait on the global pool, whose
+        // workers may all be waiting on analyses (a batch reads each capture twice for its
+        // report's message texts, the second analysis started from the first's finisher)
+        let end = pool.install(|| engine.finish());
         let result = match run {
             Ok(run) => {
                 let all_rtp = run.counters.rtp_packets;

@@ -112,16 +112,30 @@ fn modified(p: &Path) -> Option<SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
+/// What the batch's reports hold.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchSettings {
+    /// Write every report again, even when it is newer than its capture.
+    pub force: bool,
+    pub lang: Lang,
+    /// Also write the plots as PNG.
+    pub png: bool,
+    /// Read each capture a second time for the whole text of its detailed calls' SIP
+    /// messages (shown when a ladder arrow is clicked).
+    pub messages: bool,
+}
+
 /// Runs the batch; `progress` is told of every finished capture.
 pub fn run(
     captures: &[PathBuf],
     out: &Path,
-    force: bool,
-    lang: Lang,
-    png: bool,
+    settings: BatchSettings,
     opts: &Options,
     progress: &(dyn Fn(&BatchItem) + Sync),
 ) -> std::io::Result<Vec<BatchItem>> {
+    let BatchSettings {
+        force, lang, png, ..
+    } = settings;
     std::fs::create_dir_all(out)?;
     let names = report_names(captures);
     let items: Vec<BatchItem> = captures
@@ -138,8 +152,13 @@ pub fn run(
             } else {
                 match dir::ReportDir::create(&report_dir, lang, png) {
                     Err(e) => Outcome::Failed(format!("writing the report: {e}")),
-                    Ok(mut sink) => {
+                    Ok(sink) => {
                         let path = capture.to_string_lossy();
+                        let mut sink = if settings.messages {
+                            sink.with_messages(&path, opts)
+                        } else {
+                            sink
+                        };
                         match voipscope_analysis::analyze_into(&path, opts, &mut sink, &mut |_| {})
                         {
                             Ok(()) => Outcome::Written,
