@@ -64,7 +64,7 @@ pub async fn ingest(url: &str, request: &IngestRequest) -> Result<Vec<TaskRow>, 
         captures.push(path.to_string_lossy().into_owned());
     }
     let job = IngestJob {
-        id: job_id(),
+        id: dataset::unique(),
         dataset: dataset.to_string_lossy().into_owned(),
         captures,
         force: request.force,
@@ -107,12 +107,4 @@ pub async fn sql(url: &str, dataset: &Path, sql: &str) -> Result<Vec<RecordBatch
 
 fn absolute(path: &Path) -> Result<PathBuf, Error> {
     std::path::absolute(path).map_err(|e| Error::Cluster(format!("{}: {e}", path.display())))
-}
-
-/// A name no other run takes: time and process.
-fn job_id() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{now}-{}", std::process::id())
 }

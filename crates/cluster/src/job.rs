@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt32Array};
+use arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
@@ -28,7 +28,9 @@ use datafusion::physical_plan::{
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use voipscope_analysis::Options;
-use voipscope_sql::dataset::{capture_name, ingest_capture, Ingested, Manifest, Outcome};
+use voipscope_sql::dataset::{
+    capture_name, ingest_capture, write_atomically, Ingested, Manifest, Outcome,
+};
 
 /// What every task of one `ingest --cluster` run needs to know; it travels in the plan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -145,8 +147,6 @@ pub fn rows_of(batches: &[RecordBatch]) -> Result<Vec<TaskRow>> {
     Ok(rows)
 }
 
-use arrow::array::Array;
-
 /// This process, as the rows name it: host and process id.
 pub fn executor_name() -> String {
     let host = fs::read_to_string("/proc/sys/kernel/hostname")
@@ -225,22 +225,19 @@ pub fn run_task(job: &IngestJob, index: usize) -> TaskRow {
         if let Err(e) = write_marker(&marker, &row) {
             // the row still reaches the client; only a second run of this task would write
             // the capture again
-            log::warn!("{}: {e}", marker.display());
+            log::warn!("{e}");
         }
     }
     row
 }
 
-fn write_marker(marker: &Path, row: &TaskRow) -> std::io::Result<()> {
+fn write_marker(marker: &Path, row: &TaskRow) -> Result<(), voipscope_sql::Error> {
     if let Some(dir) = marker.parent() {
-        fs::create_dir_all(dir)?;
+        fs::create_dir_all(dir).map_err(|e| voipscope_sql::Error::Io(dir.to_path_buf(), e))?;
     }
-    let tmp = marker.with_extension(format!("{}.tmp", std::process::id()));
-    fs::write(
-        &tmp,
-        serde_json::to_vec(row).map_err(std::io::Error::other)?,
-    )?;
-    fs::rename(&tmp, marker)
+    let bytes =
+        serde_json::to_vec(row).map_err(|e| voipscope_sql::Error::Dataset(e.to_string()))?;
+    write_atomically(marker, &bytes)
 }
 
 /// The ingest job as a table: scanning it runs the job.

@@ -412,7 +412,7 @@ impl RecordSink for ParquetSink {
 
 /// A name part no other writer uses at the same time, on this host or another sharing the
 /// dataset (a process id alone repeats across hosts).
-fn unique() -> String {
+pub fn unique() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let now = std::time::SystemTime::now()
@@ -426,7 +426,7 @@ fn unique() -> String {
 }
 
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let tmp = path.with_extension(format!("{}.tmp", unique()));
     fs::write(&tmp, bytes).map_err(|e| Error::Io(tmp.clone(), e))?;
     fs::rename(&tmp, path).map_err(|e| Error::Io(path.to_path_buf(), e))
