@@ -13,13 +13,18 @@ use super::json::View;
 use voipscope_analysis::{Record, RecordSink, Summary};
 use voipscope_wire::timefmt::TimeBase;
 
+/// Bytes of lines gathered before they are written.
+const PIECE: usize = 1 << 17;
+
 /// Writes records as JSON lines to `out`; with `follow`, flushes after every record (a live
 /// log read by a person or a pipe).
 pub struct JsonLines<W: Write> {
     out: W,
     base: TimeBase,
     follow: bool,
-    line: Vec<u8>,
+    /// Lines not yet handed to `out`: written in pieces of [`PIECE`] bytes or more, which a
+    /// buffered writer passes on without copying them into its own buffer.
+    pending: Vec<u8>,
     /// Lines written so far, by type (the summary gives them).
     lines: std::collections::BTreeMap<&'static str, u64>,
 }
@@ -30,7 +35,7 @@ impl<W: Write> JsonLines<W> {
             out,
             base: TimeBase::default(),
             follow,
-            line: Vec::with_capacity(8 << 10),
+            pending: Vec::with_capacity(PIECE + (16 << 10)),
             lines: std::collections::BTreeMap::new(),
         }
     }
@@ -43,31 +48,43 @@ impl<W: Write> JsonLines<W> {
         value: &T,
     ) -> std::io::Result<()> {
         *self.lines.entry(kind).or_default() += 1;
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, value).map_err(std::io::Error::other)?;
-        let mut head = format!("{{\"type\":\"{kind}\"");
+        // `{"type":"...",` and `extra`, then the value's fields: its `{` gives way to the head
+        let line = &mut self.pending;
+        let start = line.len();
+        line.extend_from_slice(b"{\"type\":\"");
+        line.extend_from_slice(kind.as_bytes());
+        line.push(b'"');
         if let Some((name, n)) = extra {
-            head.push_str(&format!(",\"{name}\":{n}"));
+            line.extend_from_slice(b",\"");
+            line.extend_from_slice(name.as_bytes());
+            line.extend_from_slice(b"\":");
+            line.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
         }
-        // the value is an object: its `{` gives way to the head
-        match self.line.get(1) {
-            Some(b'}') => head.push('}'),
-            Some(_) => head.push(','),
+        let head = line.len();
+        if let Err(e) = crate::compact_json::append(line, value) {
+            line.truncate(start);
+            return Err(e.into());
+        }
+        match line.get(head + 1) {
+            // an empty object
+            Some(b'}') => {
+                line.truncate(head);
+                line.push(b'}');
+            }
+            Some(_) => line[head] = b',',
             None => {}
         }
-        self.out.write_all(head.as_bytes())?;
-        let rest = if self.line.get(1) == Some(&b'}') {
-            &self.line[2..]
-        } else {
-            &self.line[1..]
-        };
-        self.out.write_all(rest)?;
-        self.out.write_all(b"\n")
+        line.push(b'\n');
+        if line.len() >= PIECE {
+            self.write_pending()?;
+        }
+        Ok(())
     }
 
-    /// The writer, once finished.
-    pub fn into_inner(self) -> W {
-        self.out
+    fn write_pending(&mut self) -> std::io::Result<()> {
+        let r = self.out.write_all(&self.pending);
+        self.pending.clear();
+        r
     }
 }
 
@@ -117,6 +134,7 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
             Record::Finding(f) => self.put("finding", None, &**f)?,
         }
         if self.follow {
+            self.write_pending()?;
             self.out.flush()?;
         }
         Ok(())
@@ -146,6 +164,17 @@ impl<W: Write + Send> RecordSink for JsonLines<W> {
                 lines: &lines,
             },
         )?;
+        self.write_pending()?;
         self.out.flush()
+    }
+}
+
+/// Lines gathered when the analysis stopped early (an error) are still written, as a
+/// buffered writer writes what it holds when dropped.
+impl<W: Write> Drop for JsonLines<W> {
+    fn drop(&mut self) {
+        if !self.pending.is_empty() {
+            let _ = self.write_pending();
+        }
     }
 }

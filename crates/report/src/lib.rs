@@ -11,6 +11,7 @@ pub mod anomaly;
 pub mod audio;
 pub mod batch;
 pub mod calls;
+pub mod compact_json;
 pub mod csv;
 pub mod dir;
 pub mod document;
