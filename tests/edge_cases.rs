@@ -327,15 +327,15 @@ fn tcp_several_messages_in_one_segment_and_one_over_three() {
     let msgs = sip_messages(t.path());
     assert_eq!(msgs.len(), 3);
     assert_eq!(
-        (msgs[0].data.clone(), msgs[0].frames.clone()),
+        (msgs[0].data.clone(), msgs[0].frames.to_vec()),
         (m1, vec![1])
     );
     assert_eq!(
-        (msgs[1].data.clone(), msgs[1].frames.clone()),
+        (msgs[1].data.clone(), msgs[1].frames.to_vec()),
         (m2, vec![1])
     );
     assert_eq!(
-        (msgs[2].data.clone(), msgs[2].frames.clone(), msgs[2].frame),
+        (msgs[2].data.clone(), msgs[2].frames.to_vec(), msgs[2].frame),
         (m3, vec![2, 3, 4], 4)
     );
 }

@@ -259,11 +259,11 @@ fn sip_messages_keep_their_frames_and_times() {
         .collect();
     assert_eq!(invites.len(), 2);
     assert_eq!(
-        (invites[0].frame, invites[0].frames.clone()),
+        (invites[0].frame, invites[0].frames.to_vec()),
         (2, vec![1, 2])
     );
     assert_eq!(
-        (invites[1].frame, invites[1].frames.clone()),
+        (invites[1].frame, invites[1].frames.to_vec()),
         (5, vec![4, 5])
     );
     // frames are in capture order and times never go backwards here

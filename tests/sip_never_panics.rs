@@ -26,7 +26,7 @@ Reason: Q.850;cause=16;text=\"Normal\"\r\nWarning: 399 h \"x\"\r\nContent-Length
 fn framed(data: Vec<u8>, frame: u64) -> SipMessage {
     SipMessage {
         frame,
-        frames: vec![frame],
+        frames: [frame].into_iter().collect(),
         ts_ns: frame as i64 * 1_000_000,
         flow: Flow {
             src: "10.0.0.1:5060".parse().unwrap(),

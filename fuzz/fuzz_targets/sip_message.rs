@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = tokenizer::tokenize(data);
     let framed = SipMessage {
         frame: 1,
-        frames: vec![1],
+        frames: [1].into_iter().collect(),
         ts_ns: 0,
         flow: Flow {
             src: "10.0.0.1:5060".parse().unwrap(),

@@ -36,7 +36,7 @@ fn messages_read_on_workers_are_filed_as_if_read_in_order() {
         if i % 2 == 0 {
             let mut local = m.clone();
             local.frame = 1;
-            local.frames = vec![1];
+            local.frames = [1].into_iter().collect();
             let mut preread = Preread::checked(&local);
             preread.renumber(m.frame);
             batch.push(Unfiled::Read(preread));

@@ -70,7 +70,7 @@ impl SctpTable {
             if looks_like_sip_start(&done.data) {
                 out.messages.push(SipMessage {
                     frame,
-                    frames: done.frames,
+                    frames: done.frames.into(),
                     ts_ns: ts,
                     flow: p.flow,
                     transport: SipTransport::Sctp,

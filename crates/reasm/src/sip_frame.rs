@@ -32,7 +32,12 @@ pub fn header_end(data: &[u8]) -> Option<usize> {
 
 /// The Content-Length value in a header block, if any (the first one wins).
 pub fn content_length(headers: &[u8]) -> Option<usize> {
-    for line in headers.split(|b| *b == b'\n').skip(1) {
+    // lines found with memchr: a byte-by-byte split took 2% of a busy capture's time
+    let mut starts = memchr::memchr_iter(b'\n', headers).map(|i| i + 1);
+    let mut next = starts.next();
+    while let Some(start) = next {
+        next = starts.next();
+        let line = &headers[start..next.map_or(headers.len(), |n| n - 1)];
         let Some(colon) = memchr::memchr(b':', line) else {
             continue;
         };
@@ -82,7 +87,7 @@ pub fn datagram(
     let len = declared.unwrap_or(data.len());
     SipMessage {
         frame,
-        frames: carried_by.map_or_else(|| vec![frame], <[u64]>::to_vec),
+        frames: carried_by.map_or_else(|| smallvec::smallvec![frame], Into::into),
         ts_ns: ts,
         flow,
         transport,
@@ -94,6 +99,63 @@ pub fn datagram(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The header lines as the first version split them, byte by byte: the value found must
+    /// not depend on how lines are found.
+    fn content_length_by_split(headers: &[u8]) -> Option<usize> {
+        for line in headers.split(|b| *b == b'\n').skip(1) {
+            let Some(colon) = memchr::memchr(b':', line) else {
+                continue;
+            };
+            let name = line[..colon].trim_ascii();
+            if name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l") {
+                let value = line[colon + 1..].trim_ascii();
+                let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
+                if digits == 0 || digits > 9 {
+                    return None;
+                }
+                return std::str::from_utf8(&value[..digits]).ok()?.parse().ok();
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn content_length_is_found_on_any_line_as_before() {
+        let pieces: [&[u8]; 10] = [
+            b"\n",
+            b"\r\n",
+            b"Content-Length: 12",
+            b"l:7",
+            b" content-LENGTH :  3x",
+            b"Via: a:b",
+            b"INVITE sip:a SIP/2.0",
+            b"Content-Length:",
+            b"L: 1234567890",
+            b"",
+        ];
+        // every sequence of up to five pieces
+        let mut seqs: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..5 {
+            let mut longer = Vec::new();
+            for s in &seqs {
+                for p in pieces {
+                    let mut t = s.clone();
+                    t.extend_from_slice(p);
+                    longer.push(t);
+                }
+            }
+            for s in &longer {
+                assert_eq!(
+                    content_length(s),
+                    content_length_by_split(s),
+                    "{:?}",
+                    String::from_utf8_lossy(s)
+                );
+            }
+            seqs = longer;
+        }
+    }
 
     #[test]
     fn framing_by_content_length() {

@@ -558,7 +558,7 @@ mod tests {
     fn framed(data: &[u8]) -> SipMessage {
         SipMessage {
             frame: 7,
-            frames: vec![6, 7],
+            frames: smallvec::smallvec![6, 7],
             ts_ns: 1_000,
             flow: Flow {
                 src: "10.0.0.1:5060".parse().unwrap(),

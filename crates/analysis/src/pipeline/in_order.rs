@@ -70,7 +70,7 @@ impl InOrder<'_> {
     /// its frame from the range's start).
     fn preread_sip(&mut self, frame: u64, mut m: SipMessage, mut preread: Preread, cut: bool) {
         m.frame = frame;
-        m.frames = vec![frame];
+        m.frames = smallvec::smallvec![frame];
         preread.renumber(frame);
         if let Some(a) = truncation_anomaly(&m, cut) {
             self.out.anomalies.push(a);

@@ -89,7 +89,7 @@ pub(super) fn frame_sip(
                 let (frames, ts) = dir.buf.frames_of(len);
                 out.messages.push(SipMessage {
                     frame: frames.last().copied().unwrap_or(frame),
-                    frames,
+                    frames: frames.into(),
                     ts_ns: ts,
                     flow,
                     transport: SipTransport::Tcp,
@@ -210,7 +210,7 @@ pub(super) fn frame_websocket(
                     let truncated = !matches!(extent(&message), Extent::Complete { .. });
                     out.messages.push(SipMessage {
                         frame: frames.last().copied().unwrap_or(frame),
-                        frames,
+                        frames: frames.into(),
                         ts_ns: ts,
                         flow,
                         transport: SipTransport::Ws,

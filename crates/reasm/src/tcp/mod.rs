@@ -404,7 +404,7 @@ mod tests {
         t.segment(&seg(f, 110, 0, &MSG[10..30]), 5, 4, &mut out);
         assert_eq!(out.messages.len(), 1);
         assert_eq!(out.messages[0].data, MSG);
-        assert_eq!(out.messages[0].frames, vec![2, 5, 3]);
+        assert_eq!(out.messages[0].frames.to_vec(), vec![2, 5, 3]);
         assert_eq!(out.counters.tcp_retransmissions, 1);
     }
 
@@ -420,7 +420,7 @@ mod tests {
         assert!(out
             .messages
             .iter()
-            .all(|m| m.frames == vec![7] && m.data == MSG));
+            .all(|m| m.frames.to_vec() == vec![7] && m.data == MSG));
         assert_eq!(out.counters.sip_keepalives, 1);
     }
 
@@ -434,7 +434,7 @@ mod tests {
         t.segment(&seg(f, second_at, 0, MSG), 2, 1, &mut out);
         t.finish(2, &mut out);
         assert_eq!(out.messages.len(), 1, "{:?}", out.anomalies);
-        assert_eq!(out.messages[0].frames, vec![2]);
+        assert_eq!(out.messages[0].frames.to_vec(), vec![2]);
         assert!(out.anomalies.iter().any(|a| a.kind == AnomalyKind::TcpGap));
     }
 

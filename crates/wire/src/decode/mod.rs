@@ -247,8 +247,9 @@ pub struct Event<'a> {
 pub struct SipMessage {
     /// The frame that completed the message (where Wireshark shows it).
     pub frame: u64,
-    /// Every frame that carried a part of it, in capture order.
-    pub frames: Vec<u64>,
+    /// Every frame that carried a part of it, in capture order; inline up to two (a datagram
+    /// has one, and was an allocation of its own for it).
+    pub frames: smallvec::SmallVec<[u64; 2]>,
     pub ts_ns: i64,
     pub flow: Flow,
     pub transport: SipTransport,
