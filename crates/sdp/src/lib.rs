@@ -174,9 +174,10 @@ fn embedded(body: &[u8]) -> Option<&[u8]> {
 /// ([`validate::check_all`]), which runs once per distinct description after the SIP stage:
 /// it costs several times our reading, and retransmissions and 183/200 pairs repeat bodies.
 pub fn read_kept(body: &[u8]) -> Option<SessionDescription> {
-    let text = embedded(body)?;
-    let mut sdp = parse(text)?;
-    sdp.text = Some(String::from_utf8_lossy(text).into());
+    // decoded once, for the reading and the text kept
+    let text = String::from_utf8_lossy(embedded(body)?);
+    let mut sdp = parse_text(&text)?;
+    sdp.text = Some(text.into());
     Some(sdp)
 }
 
@@ -189,10 +190,34 @@ pub fn read_checked(body: &[u8]) -> Option<SessionDescription> {
 
 /// Reads an SDP body; `None` if it has no `v=` or `m=` line at all.
 pub fn parse(body: &[u8]) -> Option<SessionDescription> {
-    let text = match std::str::from_utf8(body) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(body),
-    };
+    parse_text(&String::from_utf8_lossy(body))
+}
+
+/// The lines of a text, each with its `\n` (the last one may have none), found with memchr:
+/// `str::lines` and `split_inclusive` search for a char one call at a time, a tenth of reading
+/// a description.
+pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest.len(), |i| i + 1);
+        let (line, next) = rest.split_at(end);
+        rest = next;
+        Some(line)
+    })
+}
+
+/// `str::lines` over [`lines_inclusive`]: without the `\n` or `\r\n`.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    lines_inclusive(text).map(|l| match l.strip_suffix('\n') {
+        Some(l) => l.strip_suffix('\r').unwrap_or(l),
+        None => l,
+    })
+}
+
+fn parse_text(text: &str) -> Option<SessionDescription> {
     let mut sdp = SessionDescription::default();
     let mut session_address: Option<CompactString> = None;
     let mut session_direction = Direction::Sendrecv;
@@ -211,7 +236,7 @@ pub fn parse(body: &[u8]) -> Option<SessionDescription> {
         }
     };
 
-    for line in text.lines() {
+    for line in lines(text) {
         let line = line.trim_end();
         // `x=value` nearly always; a spaced `x =value` is read by the general split
         let split = match line.as_bytes().get(1) {
@@ -410,6 +435,36 @@ impl Media {
     pub fn is_hold(&self) -> bool {
         matches!(self.direction, Direction::Sendonly | Direction::Inactive)
             || self.address.as_deref() == Some("0.0.0.0")
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    #[test]
+    fn lines_are_those_of_the_standard_library() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\n",
+            "a\n\nb",
+            "\r\n\r\n",
+            "a\rb\n",
+            "v=0\r\no=x\r\n\r\n",
+            "é\nü",
+        ] {
+            assert_eq!(
+                super::lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+            assert_eq!(
+                super::lines_inclusive(text).collect::<Vec<_>>(),
+                text.split_inclusive('\n').collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
     }
 }
 

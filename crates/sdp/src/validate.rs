@@ -20,17 +20,21 @@ use super::SessionDescription;
 /// (a new template, one that was rejected) is parsed as sent, so a complaint always quotes the
 /// real text.
 pub fn strict_error(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
+    strict_error_of_text(&String::from_utf8_lossy(body))
+}
+
+/// [`strict_error`] of a text already decoded (the text [`crate::read_kept`] keeps).
+fn strict_error_of_text(text: &str) -> Option<String> {
     // webrtc-sdp refuses texts under 51 bytes before reading them: a template's length differs
     let template = (text.len() >= MIN_SDP_LEN)
-        .then(|| template(&text))
+        .then(|| template(text))
         .flatten();
     if let Some(t) = &template {
         if ACCEPTED.with(|a| a.borrow().contains(t.as_str())) {
             return None;
         }
     }
-    let verdict = parse_strictly(&text);
+    let verdict = parse_strictly(text);
     if let (None, Some(t)) = (&verdict, template) {
         ACCEPTED.with(|a| {
             let mut a = a.borrow_mut();
@@ -71,7 +75,7 @@ thread_local! {
 pub fn template(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
-    for line in text.split_inclusive('\n') {
+    for line in crate::lines_inclusive(text) {
         let (key, fields): (&str, &[(usize, Kind)]) = match line.get(..2) {
             Some("o=") => ("o=", &[(1, Kind::U64), (2, Kind::U64), (5, Kind::Address)]),
             Some("c=") => ("c=", &[(2, Kind::Address)]),
@@ -146,6 +150,15 @@ impl Kind {
 /// Checks each description that still holds its text ([`super::read_kept`]) and sets its
 /// `strict_error`. Identical texts (a retransmitted INVITE, an answer sent in 183 and again in
 /// 200) are checked once; distinct ones in parallel. The texts are dropped afterwards.
+/// [`check_all`] of one description: a message read on a worker is checked there, and a
+/// table of distinct texts and a parallel map over one of them cost more than the check of a
+/// description whose template was seen.
+pub fn check_one(d: &mut SessionDescription) {
+    if let Some(text) = d.text.take() {
+        d.strict_error = strict_error_of_text(&text);
+    }
+}
+
 pub fn check_all<'a>(descriptions: impl IntoIterator<Item = &'a mut SessionDescription>) {
     use rayon::prelude::*;
     let mut targets: Vec<(&'a mut SessionDescription, usize)> = Vec::new();
@@ -168,7 +181,7 @@ pub fn check_all<'a>(descriptions: impl IntoIterator<Item = &'a mut SessionDescr
     drop(index);
     let verdicts: Vec<Option<String>> = distinct
         .par_iter()
-        .map(|t| strict_error(t.as_bytes()))
+        .map(|t| strict_error_of_text(t))
         .collect();
     for (d, at) in targets {
         d.strict_error.clone_from(&verdicts[at]);

@@ -314,7 +314,7 @@ impl Preread {
         let mut p = Preread::new(framed, framed.ts_ns);
         if let Ok(msg) = &mut p.read {
             if let Some(sdp) = &mut msg.sdp {
-                voipscope_sdp::validate::check_all([&mut **sdp]);
+                voipscope_sdp::validate::check_one(sdp);
             }
         }
         p

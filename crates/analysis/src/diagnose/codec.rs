@@ -15,15 +15,25 @@ use voipscope_sip::Call;
 pub const MAX_HOSTS: usize = 100_000;
 
 /// Audio/video codec names of a description (telephone-event and comfort noise left out).
-fn codecs(sdp: &SessionDescription) -> BTreeSet<String> {
+/// The codec names of the media sections not refused, as written (comfort noise and DTMF
+/// events are not codecs a peer can refuse).
+fn codec_names(sdp: &SessionDescription) -> impl Iterator<Item = &str> {
     sdp.media
         .iter()
         .filter(|m| m.port != 0)
         .flat_map(|m| m.formats.iter())
         .filter_map(|f| f.name.as_deref())
-        .map(|n| n.to_ascii_uppercase())
-        .filter(|n| n != "TELEPHONE-EVENT" && n != "CN")
-        .collect()
+        .filter(|n| !n.eq_ignore_ascii_case("TELEPHONE-EVENT") && !n.eq_ignore_ascii_case("CN"))
+}
+
+fn codecs(sdp: &SessionDescription) -> BTreeSet<String> {
+    codec_names(sdp).map(|n| n.to_ascii_uppercase()).collect()
+}
+
+/// Whether `answer` names a codec `offer` does not (the sets are built only when it does:
+/// nearly every answer repeats its offer's codecs).
+fn names_a_codec_not_in(answer: &SessionDescription, offer: &SessionDescription) -> bool {
+    codec_names(answer).any(|a| !codec_names(offer).any(|o| o.eq_ignore_ascii_case(a)))
 }
 
 fn join(set: &BTreeSet<String>) -> String {
@@ -65,11 +75,12 @@ impl HostCodecs {
                 .set_of(host)
                 .map_or_else(Vec::new, |s| self.sets[usize::from(s)].to_vec());
             let before = ids.len();
-            for name in codecs(&e.sdp) {
-                let id = match self.names.iter().position(|n| *n == name) {
+            // names are kept upper case; a name is copied only the first time it is seen
+            for name in codec_names(&e.sdp) {
+                let id = match self.names.iter().position(|n| n.eq_ignore_ascii_case(name)) {
                     Some(id) => id,
                     None if self.names.len() < MAX_NAMES => {
-                        self.names.push(name);
+                        self.names.push(name.to_ascii_uppercase());
                         self.names.len() - 1
                     }
                     None => continue,
@@ -184,10 +195,14 @@ pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Findi
         for e in &c.sdp {
             match last_offer {
                 Some(o) if o.by != e.by => {
-                    let extra: BTreeSet<String> = codecs(&e.sdp)
-                        .difference(&codecs(&o.sdp))
-                        .cloned()
-                        .collect();
+                    let extra: BTreeSet<String> = if names_a_codec_not_in(&e.sdp, &o.sdp) {
+                        codecs(&e.sdp)
+                            .difference(&codecs(&o.sdp))
+                            .cloned()
+                            .collect()
+                    } else {
+                        BTreeSet::new()
+                    };
                     if !extra.is_empty() {
                         out.push(
                             Finding::new("answer-codec-not-offered", Severity::Warning)
