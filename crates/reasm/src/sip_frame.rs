@@ -38,6 +38,14 @@ pub fn content_length(headers: &[u8]) -> Option<usize> {
     while let Some(start) = next {
         next = starts.next();
         let line = &headers[start..next.map_or(headers.len(), |n| n - 1)];
+        // only a name beginning with c or l can be Content-Length or l: most lines are
+        // passed over without looking for their colon
+        if !matches!(
+            line.trim_ascii_start().first(),
+            Some(b'c' | b'C' | b'l' | b'L')
+        ) {
+            continue;
+        }
         let Some(colon) = memchr::memchr(b':', line) else {
             continue;
         };

@@ -368,7 +368,13 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
         match memchr::memchr(b':', line) {
             Some(colon) => {
                 let name_bytes = line[..colon].trim_ascii();
-                match std::str::from_utf8(name_bytes) {
+                // a slice of the message's text when it is all UTF-8 (checked once), which
+                // spares checking every name again
+                let in_text = src.text.and_then(|t| {
+                    let at = (name_bytes.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+                    t.get(at..at + name_bytes.len())
+                });
+                match in_text.map_or_else(|| std::str::from_utf8(name_bytes), Ok) {
                     Ok(name) if !name.is_empty() && name.bytes().all(is_token_byte) => {
                         let name = expand_compact(name).unwrap_or(name);
                         pending = Some(Pending {
