@@ -413,7 +413,22 @@ impl Serialize for View<'_, DtmfEvent> {
 
 /// `0x%08X`: how every output writes an SSRC.
 pub fn ssrc(v: u32) -> String {
-    format!("0x{v:08X}")
+    Ssrc(v).to_string()
+}
+
+/// An SSRC as [`ssrc`] writes it, serialized without a string of its own.
+struct Ssrc(u32);
+
+impl std::fmt::Display for Ssrc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "0x{:08X}", self.0)
+    }
+}
+
+impl Serialize for Ssrc {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 impl Serialize for View<'_, RtpStream> {
@@ -422,7 +437,7 @@ impl Serialize for View<'_, RtpStream> {
         let mut st = s.serialize_struct("RtpStream", 27)?;
         st.serialize_field("src", &Addr(&x.src))?;
         st.serialize_field("dst", &Addr(&x.dst))?;
-        st.serialize_field("ssrc", &ssrc(x.ssrc))?;
+        st.serialize_field("ssrc", &Ssrc(x.ssrc))?;
         st.serialize_field("packets", &x.packets)?;
         st.serialize_field("payload_bytes", &x.payload_bytes)?;
         st.serialize_field("call_id", &x.call_id)?;
