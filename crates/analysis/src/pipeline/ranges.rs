@@ -66,30 +66,23 @@ fn decode_range<'a>(
         decode::decode_frame(&frame, &mut out);
     }
     out.anomalies.append(&mut records.anomalies);
-    // sized first: grown as it filled, the vector was copied several times over
-    let datagrams = out
+    let sip = out
         .events
         .iter()
-        .filter(|e| matches!(e.kind, EventKind::SipDatagram { .. }))
-        .count();
-    let mut sip = Vec::with_capacity(datagrams);
-    sip.extend(
-        out.events
-            .iter()
-            .filter_map(|e| match e.kind {
-                EventKind::SipDatagram {
-                    flow,
-                    transport,
-                    data,
-                    cut,
-                } => Some(datagram(e.frame, e.ts_ns, flow, transport, data, cut, None)),
-                _ => None,
-            })
-            .map(|m| {
-                let preread = Preread::checked(&m);
-                (m, preread)
-            }),
-    );
+        .filter_map(|e| match e.kind {
+            EventKind::SipDatagram {
+                flow,
+                transport,
+                data,
+                cut,
+            } => Some(datagram(e.frame, e.ts_ns, flow, transport, data, cut, None)),
+            _ => None,
+        })
+        .map(|m| {
+            let preread = Preread::checked(&m);
+            (m, preread)
+        })
+        .collect();
     RangeOut {
         out,
         sip,
