@@ -259,7 +259,14 @@ impl Message {
             MessageKind::Request { method, .. } => method.clone(),
             MessageKind::Response { code, reason } if reason.is_empty() => code.to_compact_string(),
             MessageKind::Response { code, reason } => {
-                compact_str::format_compact!("{code} {reason}")
+                // put together by hand: format_compact took 1% of a busy capture's time
+                let mut digits = itoa::Buffer::new();
+                let digits = digits.format(*code);
+                let mut label = CompactString::with_capacity(digits.len() + 1 + reason.len());
+                label.push_str(digits);
+                label.push(' ');
+                label.push_str(reason);
+                label
             }
         }
     }
