@@ -58,21 +58,31 @@ fn word_has_special(x: u64) -> bool {
 }
 
 /// Whether a string needs escaping, read eight bytes at a time (field names and values are
-/// mostly shorter than sixteen).
-#[inline]
+/// mostly shorter than sixteen: those are read inline as two words, overlapping).
+#[inline(always)]
 fn has_special(bytes: &[u8]) -> bool {
-    if bytes.len() < 8 {
-        if bytes.len() < 4 {
-            return bytes.iter().any(|&b| special(b));
-        }
+    let n = bytes.len();
+    let word4 = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            bytes[at..at + 4].try_into().unwrap_or([0; 4]),
+        ))
+    };
+    let word8 = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]));
+    if n < 4 {
+        bytes.iter().any(|&b| special(b))
+    } else if n < 8 {
         // the first four bytes and the last four (overlapping) as one word
-        let word = |at: usize| {
-            u64::from(u32::from_le_bytes(
-                bytes[at..at + 4].try_into().unwrap_or([0; 4]),
-            ))
-        };
-        return word_has_special(word(0) | word(bytes.len() - 4) << 32);
+        word_has_special(word4(0) | word4(n - 4) << 32)
+    } else if n <= 16 {
+        word_has_special(word8(0)) || word_has_special(word8(n - 8))
+    } else {
+        has_special_long(bytes)
     }
+}
+
+/// [`has_special`] of a string longer than sixteen bytes.
+#[inline(never)]
+fn has_special_long(bytes: &[u8]) -> bool {
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
         if word_has_special(u64::from_le_bytes(w.try_into().unwrap_or([0; 8]))) {
@@ -90,13 +100,43 @@ fn has_special(bytes: &[u8]) -> bool {
 #[inline]
 fn put_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    if has_special(bytes) {
+        return put_quoted_escaped(out, bytes);
+    }
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    out.extend_from_slice(bytes);
+    out.push(b'"');
+}
+
+/// `"key":` after a comma when one is due, reserved at once: a field name never needs
+/// escaping in the records written here, but one that does is escaped as serde_json would.
+#[inline]
+fn put_key(out: &mut Vec<u8>, comma: bool, key: &str) {
+    let bytes = key.as_bytes();
     if has_special(bytes) {
-        put_escaped(out, bytes);
-    } else {
-        out.extend_from_slice(bytes);
+        if comma {
+            out.push(b',');
+        }
+        put_quoted_escaped(out, bytes);
+        out.push(b':');
+        return;
     }
+    out.reserve(bytes.len() + 4);
+    if comma {
+        out.push(b',');
+    }
+    out.push(b'"');
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\":");
+}
+
+/// The rare string that needs escaping, out of line so that the common path stays small.
+#[cold]
+#[inline(never)]
+fn put_quoted_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.push(b'"');
+    put_escaped(out, bytes);
     out.push(b'"');
 }
 
@@ -197,10 +237,10 @@ impl Compound<'_, '_> {
         }
     }
 
+    #[inline(always)]
     fn key(&mut self, key: &str) {
-        self.comma();
-        put_str(self.w.out, key);
-        self.w.out.push(b':');
+        let comma = !std::mem::replace(&mut self.first, false);
+        put_key(self.w.out, comma, key);
     }
 }
 
@@ -756,6 +796,32 @@ mod tests {
             }
         }
         same(&"é".repeat(9));
+    }
+
+    /// A struct whose field names are given at run time (derived ones never need escaping).
+    struct Fields(Vec<&'static str>);
+
+    impl serde::Serialize for Fields {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeStruct;
+            let mut st = s.serialize_struct("Fields", self.0.len())?;
+            for (i, name) in self.0.iter().enumerate() {
+                st.serialize_field(name, &i)?;
+            }
+            st.end()
+        }
+    }
+
+    #[test]
+    fn field_names_are_escaped_as_serde_json_escapes_them() {
+        for names in [
+            vec![],
+            vec!["a"],
+            vec!["quote\"d", "plain", "new\nline", "", "back\\slash"],
+            vec!["plain", "\u{1}"],
+        ] {
+            same(&Fields(names));
+        }
     }
 
     proptest! {
