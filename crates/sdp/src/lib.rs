@@ -8,6 +8,7 @@
 //! Invariant: reading never fails and never panics on what a phone sends; a strict peer's
 //! complaint is data about the description (`strict_error`), never a reason to drop it.
 
+use voipscope_wire::text::FastTrim;
 pub mod plan;
 pub mod validate;
 
@@ -237,7 +238,7 @@ fn parse_text(text: &str) -> Option<SessionDescription> {
     };
 
     for line in lines(text) {
-        let line = line.trim_end();
+        let line = line.fast_trim_end();
         // `x=value` nearly always; a spaced `x =value` is read by the general split
         let split = match line.as_bytes().get(1) {
             Some(b'=') => line.split_at_checked(1).map(|(k, v)| (k, &v[1..])),
@@ -247,7 +248,7 @@ fn parse_text(text: &str) -> Option<SessionDescription> {
             continue;
         };
         let in_media = !sdp.media.is_empty();
-        match key.trim() {
+        match key.fast_trim() {
             "v" => seen_any = true,
             "o" => {
                 seen_any = true;
@@ -323,8 +324,8 @@ fn parse_text(text: &str) -> Option<SessionDescription> {
             }
             "a" => {
                 let (name, rest) = match value.split_once(':') {
-                    Some((n, r)) => (n.trim(), r.trim()),
-                    None => (value.trim(), ""),
+                    Some((n, r)) => (n.fast_trim(), r.fast_trim()),
+                    None => (value.fast_trim(), ""),
                 };
                 if let Some(d) = Direction::from_attribute(name) {
                     if in_media {
@@ -342,7 +343,7 @@ fn parse_text(text: &str) -> Option<SessionDescription> {
                     let (Some(pt), Some(enc)) = (it.next(), it.next()) else {
                         continue;
                     };
-                    let mut enc_parts = enc.trim().split('/');
+                    let mut enc_parts = enc.fast_trim().split('/');
                     let enc_name = CompactString::from(enc_parts.next().unwrap_or(""));
                     let rate = enc_parts.next().and_then(|r| r.parse().ok());
                     if let Some(f) = sdp
@@ -381,7 +382,7 @@ fn read_media_attribute(m: &mut Media, name: &str, rest: &str) {
         "fmtp" => {
             let (pt, params) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
             if let Some(f) = m.formats.iter_mut().find(|f| f.id == pt) {
-                f.fmtp = Some(params.trim().to_string());
+                f.fmtp = Some(params.fast_trim().to_string());
             }
         }
         "ptime" => m.ptime_ms = first_word.parse::<f64>().ok().map(|p| p.round() as u32),

@@ -93,14 +93,16 @@ pub fn template(text: &str) -> Option<String> {
         let ascii = rest.is_ascii();
         while !rest.is_empty() {
             let space = if ascii {
-                rest.bytes().take_while(|&b| is_ascii_space(b)).count()
+                rest.bytes()
+                    .take_while(|&b| voipscope_wire::text::is_space(b))
+                    .count()
             } else {
                 rest.len() - rest.trim_start_matches(is_space).len()
             };
             out.push_str(&rest[..space]);
             rest = &rest[space..];
             let end = if ascii {
-                rest.bytes().position(is_ascii_space)
+                rest.bytes().position(voipscope_wire::text::is_space)
             } else {
                 rest.find(is_space)
             }
@@ -123,11 +125,6 @@ pub fn template(text: &str) -> Option<String> {
 /// What `split_whitespace` (webrtc-sdp's tokenizer) takes for a separator.
 fn is_space(c: char) -> bool {
     c.is_whitespace()
-}
-
-/// [`is_space`] of an ASCII byte: one more than `u8::is_ascii_whitespace` (vertical tab).
-fn is_ascii_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -214,13 +211,6 @@ mod tests {
         assert_eq!(strict_error(ok), None);
         let no_t = b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n";
         assert!(strict_error(no_t).is_some());
-    }
-
-    #[test]
-    fn ascii_spaces_are_the_characters_spaces() {
-        for b in 0..=0x7Fu8 {
-            assert_eq!(is_ascii_space(b), is_space(char::from(b)), "{b:#x}");
-        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! from the tokenizer, accepts what phones send, and returns `None` rather than guessing.
 
 use std::borrow::Cow;
+use voipscope_wire::text::FastTrim;
 
 /// Splits a header value at `sep` outside quotes and angle brackets (multi-valued headers),
 /// yielding trimmed, non-empty items without allocating.
@@ -51,7 +52,7 @@ impl<'a> Iterator for SplitList<'a> {
                     _ => {}
                 }
             }
-            let item = self.rest[..cut].trim();
+            let item = self.rest[..cut].fast_trim();
             self.rest = self.rest.get(cut + 1..).unwrap_or("");
             if !item.is_empty() {
                 return Some(item);
@@ -103,13 +104,15 @@ pub fn param<'a>(params: &'a str, name: &str) -> Option<&'a str> {
     if find_byte(params, b'"').is_none() {
         return split_byte(params, b';').find_map(|p| {
             let (k, v) = split_once_byte(p, b'=').unwrap_or((p, ""));
-            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+            k.fast_trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.fast_trim())
         });
     }
     for p in split_list(params, b';') {
         let (k, v) = match split_once_byte(p, b'=') {
-            Some((k, v)) => (k.trim(), v.trim()),
-            None => (p.trim(), ""),
+            Some((k, v)) => (k.fast_trim(), v.fast_trim()),
+            None => (p.fast_trim(), ""),
         };
         if k.eq_ignore_ascii_case(name) {
             return Some(v.trim_matches('"'));
@@ -129,19 +132,19 @@ pub struct NameAddr<'a> {
 
 impl<'a> NameAddr<'a> {
     pub fn parse(value: &'a str) -> Option<NameAddr<'a>> {
-        let value = value.trim();
+        let value = value.fast_trim();
         if value.is_empty() {
             return None;
         }
         if let Some(lt) = find_unquoted(value, b'<') {
             let gt = find_byte(&value[lt..], b'>').map(|i| lt + i)?;
-            let display = value[..lt].trim();
+            let display = value[..lt].fast_trim();
             let display_name = unquote(display);
-            let rest = value[gt + 1..].trim_start();
+            let rest = value[gt + 1..].fast_trim_start();
             let params = rest.strip_prefix(';').unwrap_or("");
             return Some(NameAddr {
                 display_name: (!display_name.is_empty()).then_some(display_name),
-                uri: value[lt + 1..gt].trim(),
+                uri: value[lt + 1..gt].fast_trim(),
                 params,
             });
         }
@@ -152,7 +155,7 @@ impl<'a> NameAddr<'a> {
         };
         Some(NameAddr {
             display_name: None,
-            uri: uri.trim(),
+            uri: uri.fast_trim(),
             params,
         })
     }
@@ -188,7 +191,7 @@ fn find_unquoted(s: &str, needle: u8) -> Option<usize> {
 }
 
 fn unquote(s: &str) -> Cow<'_, str> {
-    let s = s.trim();
+    let s = s.fast_trim();
     match s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
         Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
         Some(inner) => {
@@ -232,7 +235,7 @@ pub fn uri_hostport(uri: &str) -> Option<&str> {
         None => rest,
     };
     let end = after_user.find([';', '?', '>']).unwrap_or(after_user.len());
-    let hp = after_user[..end].trim();
+    let hp = after_user[..end].fast_trim();
     (!hp.is_empty()).then_some(hp)
 }
 
@@ -258,20 +261,20 @@ pub struct ViaValue<'a> {
 
 impl<'a> ViaValue<'a> {
     pub fn parse(value: &'a str) -> Option<ViaValue<'a>> {
-        let value = value.trim();
+        let value = value.fast_trim();
         // the last slash of the sent-protocol, not one inside a parameter
         let protocol_end = find_byte(value, b';').unwrap_or(value.len());
         let slash = memchr::memrchr(b'/', &value.as_bytes()[..protocol_end])?;
         // The sent-protocol may have spaces around its slashes (RFC 3261 allows LWS there).
-        let after = value[slash + 1..].trim_start();
+        let after = value[slash + 1..].fast_trim_start();
         let transport_end = after
             .find(|c: char| c.is_ascii_whitespace())
             .unwrap_or(after.len());
         let transport = &after[..transport_end];
-        let rest = after[transport_end..].trim_start();
+        let rest = after[transport_end..].fast_trim_start();
         let (sent_by, params) = match find_byte(rest, b';') {
-            Some(i) => (rest[..i].trim(), &rest[i + 1..]),
-            None => (rest.trim(), ""),
+            Some(i) => (rest[..i].fast_trim(), &rest[i + 1..]),
+            None => (rest.fast_trim(), ""),
         };
         if transport.is_empty() || sent_by.is_empty() {
             return None;
@@ -308,8 +311,8 @@ pub fn parse_reason(value: &str) -> Vec<ReasonValue> {
     split_list(value, b',')
         .filter_map(|item| {
             let (protocol, params) = match item.find(';') {
-                Some(i) => (item[..i].trim(), &item[i + 1..]),
-                None => (item.trim(), ""),
+                Some(i) => (item[..i].fast_trim(), &item[i + 1..]),
+                None => (item.fast_trim(), ""),
             };
             if protocol.is_empty() {
                 return None;
@@ -327,26 +330,26 @@ pub fn parse_reason(value: &str) -> Vec<ReasonValue> {
 
 /// `Warning: 399 host "text"`: the code and the text.
 pub fn parse_warning(value: &str) -> Option<(u16, String)> {
-    let value = value.trim();
+    let value = value.fast_trim();
     let code = value.get(..3)?.parse().ok()?;
     let text = match (value.find('"'), value.rfind('"')) {
         (Some(a), Some(b)) if b > a => value[a + 1..b].to_string(),
-        _ => value[3..].trim().to_string(),
+        _ => value[3..].fast_trim().to_string(),
     };
     Some((code, text))
 }
 
 /// `Digest realm="x", nonce="y", stale=TRUE`: the scheme and the named parameter values.
 pub fn auth_param<'a>(value: &'a str, name: &str) -> Option<&'a str> {
-    let value = value.trim();
+    let value = value.fast_trim();
     let params = match value.find(|c: char| c.is_ascii_whitespace()) {
         Some(i) => &value[i..],
         None => "",
     };
     for p in split_list(params, b',') {
         if let Some((k, v)) = p.split_once('=') {
-            if k.trim().eq_ignore_ascii_case(name) {
-                return Some(v.trim().trim_matches('"'));
+            if k.fast_trim().eq_ignore_ascii_case(name) {
+                return Some(v.fast_trim().trim_matches('"'));
             }
         }
     }
@@ -355,7 +358,7 @@ pub fn auth_param<'a>(value: &'a str, name: &str) -> Option<&'a str> {
 
 /// The host of `host`, `host:port`, `[v6]:port`, or a SIP URI (`sip:user@host:port;params`).
 pub fn host_ip(s: &str) -> Option<std::net::IpAddr> {
-    let s = s.trim().trim_start_matches('<').trim_end_matches('>');
+    let s = s.fast_trim().trim_start_matches('<').trim_end_matches('>');
     let s = s
         .strip_prefix("sips:")
         .or_else(|| s.strip_prefix("sip:"))

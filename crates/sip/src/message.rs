@@ -6,6 +6,7 @@
 //! is recorded in `rsip_rejected`, so the message is still analyzed and the count is reported.
 
 use std::net::SocketAddr;
+use voipscope_wire::text::FastTrim;
 
 use compact_str::{CompactString, ToCompactString};
 use rsip::headers::UntypedHeader;
@@ -294,7 +295,7 @@ impl Message {
 pub type ReadError = tokenizer::TokenizeError;
 
 fn number(v: Option<&str>) -> Option<u32> {
-    let v = v?.trim();
+    let v = v?.fast_trim();
     let digits = v.split(|c: char| !c.is_ascii_digit()).next()?;
     digits.parse().ok()
 }
@@ -453,7 +454,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         .and_then(|na| fields::param(na.params, "expires"))
         .and_then(|e| e.parse().ok());
     let contact = contact_value
-        .filter(|v| v.trim() != "*")
+        .filter(|v| v.fast_trim() != "*")
         .map(|_| contact_na.map_or_else(CompactString::default, |na| na.uri.into()));
 
     let requires_100rel = t

@@ -7,6 +7,7 @@
 //! Nothing here panics or trusts Content-Length; a body shorter than announced is flagged.
 
 use std::borrow::Cow;
+use voipscope_wire::text::FastTrim;
 
 /// The first line of a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,11 +218,11 @@ fn starts_with_sip(word: &str) -> bool {
 
 fn parse_start_line(line: &[u8]) -> Result<StartLine<'_>, TokenizeError> {
     let line = std::str::from_utf8(line).map_err(|_| TokenizeError::BadStartLine)?;
-    let line = line.trim();
+    let line = line.fast_trim();
     let mut parts = line.split_ascii_whitespace();
     let first = parts.next().ok_or(TokenizeError::BadStartLine)?;
     if starts_with_sip(first) {
-        let after_version = line[first.len()..].trim_start();
+        let after_version = line[first.len()..].fast_trim_start();
         let code_text = after_version.get(..3).ok_or(TokenizeError::BadStartLine)?;
         if !code_text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(TokenizeError::BadStartLine);
@@ -238,7 +239,7 @@ fn parse_start_line(line: &[u8]) -> Result<StartLine<'_>, TokenizeError> {
         return Ok(StartLine::Response {
             version: first,
             code,
-            reason: reason.trim(),
+            reason: reason.fast_trim(),
         });
     }
     if !first.bytes().all(is_token_byte) {

@@ -12,4 +12,5 @@ pub mod capture;
 pub mod decode;
 pub mod numbers;
 pub mod prefetch;
+pub mod text;
 pub mod timefmt;
