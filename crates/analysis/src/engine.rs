@@ -565,8 +565,14 @@ impl pipeline::Sink for Engine<'_> {
 
 /// The SDP body of a SIP message, found cheaply (most messages carry none).
 fn sdp_of(data: &[u8]) -> Option<voipscope_sdp::SessionDescription> {
-    let body_at = memchr::memmem::find(data, b"\r\n\r\n")
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    // built once: `memmem::find` builds a searcher per call, dearer than searching a message
+    static CRLF_CRLF: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("\r\n\r\n"));
+    static LF_LF: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("\n\n"));
+    let body_at = CRLF_CRLF
+        .find(data)
         .map(|i| i + 4)
-        .or_else(|| memchr::memmem::find(data, b"\n\n").map(|i| i + 2))?;
+        .or_else(|| LF_LF.find(data).map(|i| i + 2))?;
     voipscope_sdp::parse_embedded(&data[body_at..])
 }

@@ -3,6 +3,7 @@
 //! from the tokenizer, accepts what phones send, and returns `None` rather than guessing.
 
 use std::borrow::Cow;
+
 use voipscope_wire::text::FastTrim;
 
 /// Splits a header value at `sep` outside quotes and angle brackets (multi-valued headers),

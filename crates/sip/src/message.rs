@@ -6,7 +6,6 @@
 //! is recorded in `rsip_rejected`, so the message is still analyzed and the count is reported.
 
 use std::net::SocketAddr;
-use voipscope_wire::text::FastTrim;
 
 use compact_str::{CompactString, ToCompactString};
 use rsip::headers::UntypedHeader;
@@ -16,6 +15,7 @@ use super::fields::{self, NameAddr, ReasonValue, ViaValue};
 use super::tokenizer::{self, id, StartLine};
 use voipscope_sdp::{self as sdp, SessionDescription};
 use voipscope_wire::decode::{SipMessage, SipTransport};
+use voipscope_wire::text::FastTrim;
 
 /// Bodies longer than this are not kept as text (INFO and NOTIFY bodies are small).
 const MAX_BODY_TEXT: usize = 4096;

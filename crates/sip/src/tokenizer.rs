@@ -7,6 +7,7 @@
 //! Nothing here panics or trusts Content-Length; a body shorter than announced is flagged.
 
 use std::borrow::Cow;
+
 use voipscope_wire::text::FastTrim;
 
 /// The first line of a message.
