@@ -96,6 +96,60 @@ fn has_special_long(bytes: &[u8]) -> bool {
         ))
 }
 
+/// Room made at the end of the output for one short piece: a piece of up to [`SMALL`] bytes
+/// plus its quotes, comma and colon is written into it with fixed-size copies and the rest cut
+/// off again. `extend_from_slice` calls memcpy for every piece (three or four a field name),
+/// which cost more than the bytes of the piece: most are shorter than sixteen.
+const WINDOW: usize = 40;
+/// The longest piece written through the window.
+const SMALL: usize = 32;
+
+/// Copies `src` (at most [`SMALL`] bytes) to the start of `dst` (at least [`SMALL`] bytes) with
+/// two overlapping copies of a fixed size, which compile to a few moves.
+#[inline(always)]
+fn copy_small(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n >= 16 {
+        dst[..16].copy_from_slice(&src[..16]);
+        dst[n - 16..n].copy_from_slice(&src[n - 16..]);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..n].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..n].copy_from_slice(&src[n - 4..]);
+    } else if n > 0 {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
+    }
+}
+
+/// Appends `before`, `bytes` (at most [`SMALL`]) and `after` (each at most two bytes) through
+/// the window.
+#[inline(always)]
+fn put_small(out: &mut Vec<u8>, before: &[u8], bytes: &[u8], after: &[u8]) {
+    let at = out.len();
+    out.resize(at + WINDOW, 0);
+    let window = &mut out[at..at + WINDOW];
+    let mut i = before.len();
+    window[..i].copy_from_slice(before);
+    copy_small(&mut window[i..i + SMALL], bytes);
+    i += bytes.len();
+    window[i..i + after.len()].copy_from_slice(after);
+    out.truncate(at + i + after.len());
+}
+
+/// Appends bytes: through the window when short.
+#[inline(always)]
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.len() <= SMALL {
+        put_small(out, b"", bytes, b"");
+    } else {
+        out.extend_from_slice(bytes);
+    }
+}
+
 /// Writes `s` as a JSON string.
 #[inline]
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -103,32 +157,41 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     if has_special(bytes) {
         return put_quoted_escaped(out, bytes);
     }
+    if bytes.len() <= SMALL {
+        return put_small(out, b"\"", bytes, b"\"");
+    }
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     out.extend_from_slice(bytes);
     out.push(b'"');
 }
 
-/// `"key":` after a comma when one is due, reserved at once: a field name never needs
-/// escaping in the records written here, but one that does is escaped as serde_json would.
-#[inline]
+/// `"key":` after a comma when one is due: a field name never needs escaping in the records
+/// written here, but one that does is escaped as serde_json would.
+#[inline(always)]
 fn put_key(out: &mut Vec<u8>, comma: bool, key: &str) {
     let bytes = key.as_bytes();
-    if has_special(bytes) {
-        if comma {
-            out.push(b',');
-        }
-        put_quoted_escaped(out, bytes);
-        out.push(b':');
-        return;
+    if has_special(bytes) || bytes.len() > SMALL {
+        return put_key_slowly(out, comma, bytes);
     }
-    out.reserve(bytes.len() + 4);
+    put_small(out, if comma { b",\"" } else { b"\"" }, bytes, b"\":");
+}
+
+/// [`put_key`] of a long name or one that needs escaping.
+#[cold]
+#[inline(never)]
+fn put_key_slowly(out: &mut Vec<u8>, comma: bool, bytes: &[u8]) {
     if comma {
         out.push(b',');
     }
-    out.push(b'"');
-    out.extend_from_slice(bytes);
-    out.extend_from_slice(b"\":");
+    if has_special(bytes) {
+        put_quoted_escaped(out, bytes);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    }
+    out.push(b':');
 }
 
 /// The rare string that needs escaping, out of line so that the common path stays small.
@@ -179,12 +242,12 @@ fn put_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 fn put_int<I: itoa::Integer>(out: &mut Vec<u8>, v: I) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    put_bytes(out, itoa::Buffer::new().format(v).as_bytes());
 }
 
 fn put_f64(out: &mut Vec<u8>, v: f64) {
     if v.is_finite() {
-        out.extend_from_slice(zmij::Buffer::new().format_finite(v).as_bytes());
+        put_bytes(out, zmij::Buffer::new().format_finite(v).as_bytes());
     } else {
         out.extend_from_slice(b"null");
     }
@@ -192,7 +255,7 @@ fn put_f64(out: &mut Vec<u8>, v: f64) {
 
 fn put_f32(out: &mut Vec<u8>, v: f32) {
     if v.is_finite() {
-        out.extend_from_slice(zmij::Buffer::new().format_finite(v).as_bytes());
+        put_bytes(out, zmij::Buffer::new().format_finite(v).as_bytes());
     } else {
         out.extend_from_slice(b"null");
     }
@@ -256,8 +319,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
     type SerializeStructVariant = Compound<'a, 'o>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.out
-            .extend_from_slice(if v { b"true" } else { b"false" });
+        put_bytes(self.out, if v { b"true" } else { b"false" });
         Ok(())
     }
     integers!(|w, v| {
@@ -312,14 +374,14 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         Ok(())
     }
     fn serialize_none(self) -> Result<(), Error> {
-        self.out.extend_from_slice(b"null");
+        put_bytes(self.out, b"null");
         Ok(())
     }
     fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Error> {
         v.serialize(self)
     }
     fn serialize_unit(self) -> Result<(), Error> {
-        self.out.extend_from_slice(b"null");
+        put_bytes(self.out, b"null");
         Ok(())
     }
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
@@ -822,6 +884,33 @@ mod tests {
         ] {
             same(&Fields(names));
         }
+    }
+
+    #[test]
+    fn short_pieces_are_copied_whole_and_nothing_past_them() {
+        use super::{copy_small, SMALL, WINDOW};
+        for n in 0..=SMALL {
+            let src: Vec<u8> = (1..=n as u8).collect();
+            let mut dst = [0xAAu8; WINDOW];
+            copy_small(&mut dst, &src);
+            assert_eq!(&dst[..n], &src[..]);
+            assert!(dst[n..].iter().all(|&b| b == 0xAA), "{n}");
+        }
+    }
+
+    #[test]
+    fn names_and_values_of_every_length_are_written_as_serde_json_writes_them() {
+        let text: String = ('a'..='z').chain('A'..='Z').collect();
+        let names: Vec<&'static str> = (0..=50)
+            .map(|n| &*Box::leak(text[..n].to_string().into_boxed_str()))
+            .collect();
+        same(&Fields(names.clone()));
+        for n in names {
+            same(&n);
+            same(&[n, n]);
+        }
+        same(&[u128::MAX, 0, 7]);
+        same(&[i128::MIN, -1]);
     }
 
     proptest! {
