@@ -134,6 +134,55 @@ pub(super) struct WalkPosition {
     pub(super) frames: u64,
 }
 
+/// Cuts the capture into ranges as they are needed, each starting where [`find_sync`] finds
+/// records after `chunk_bytes` more bytes. Finding a start reads the first pages of a range:
+/// cutting the whole capture up front made the kernel map nearly all of it at once (a kernel
+/// that maps large folios whole showed the full 2.3 GB of a busy day as resident at the start).
+///
+/// [`find_sync`]: voipscope_wire::capture::scan::find_sync
+struct Plan<'p> {
+    bytes: &'p [u8],
+    /// The state a range after the first assumes.
+    lead: &'p FormatState,
+    /// The state the first range starts in (taken by it).
+    first: Option<FormatState>,
+    start: usize,
+    cand: usize,
+    chunk_bytes: usize,
+    done: bool,
+}
+
+impl Plan<'_> {
+    /// The next range: start, end and the state assumed at its start.
+    fn next(&mut self) -> Option<(usize, usize, FormatState)> {
+        if self.done {
+            return None;
+        }
+        while self.cand < self.bytes.len() {
+            match voipscope_wire::capture::scan::find_sync(
+                self.lead,
+                self.bytes,
+                self.cand,
+                self.cand.saturating_add(self.chunk_bytes),
+            ) {
+                Some(next) => {
+                    let range = (self.start, next, self.assumed());
+                    self.start = next;
+                    self.cand = next.saturating_add(self.chunk_bytes);
+                    return Some(range);
+                }
+                None => self.cand = self.cand.saturating_add(self.chunk_bytes),
+            }
+        }
+        self.done = true;
+        Some((self.start, self.bytes.len(), self.assumed()))
+    }
+
+    fn assumed(&mut self) -> FormatState {
+        self.first.take().unwrap_or_else(|| self.lead.clone())
+    }
+}
+
 /// Decodes the records of `bytes` from `at.pos`: ranges start at guessed record boundaries and
 /// are walked and decoded in parallel; before a range is consumed, the walk of the range before
 /// it must have ended exactly where it began, with the same format state. When a guess was
@@ -158,47 +207,31 @@ pub(super) fn run_ranges<'a>(
     let pool: EventPool<'a> = EventPool(std::sync::Mutex::new(Vec::new()));
     loop {
         let lead = leading_state(bytes, pos, &st);
-        let mut plan: Vec<(usize, usize, FormatState)> = Vec::new();
-        let mut start = pos;
-        let mut cand = pos.saturating_add(chunk_bytes);
-        while cand < bytes.len() {
-            match voipscope_wire::capture::scan::find_sync(
-                &lead,
-                bytes,
-                cand,
-                cand.saturating_add(chunk_bytes),
-            ) {
-                Some(next) => {
-                    let assumed = if start == pos {
-                        st.clone()
-                    } else {
-                        lead.clone()
-                    };
-                    plan.push((start, next, assumed));
-                    start = next;
-                    cand = next.saturating_add(chunk_bytes);
-                }
-                None => cand = cand.saturating_add(chunk_bytes),
-            }
-        }
-        let assumed = if start == pos {
-            st.clone()
-        } else {
-            lead.clone()
+        let mut plan = Plan {
+            bytes,
+            lead: &lead,
+            first: Some(st.clone()),
+            start: pos,
+            cand: pos.saturating_add(chunk_bytes),
+            chunk_bytes,
+            done: false,
         };
-        plan.push((start, bytes.len(), assumed));
-
         let mut expected = (pos, st.clone());
         let mut mismatch = false;
-        // each range's result, put there by whichever thread decoded it
-        let slots: Vec<Slot<'a>> = plan.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        // the results of the ranges in flight, each in slot `index % ring`: a range's slot is
+        // taken again only after its result was consumed
+        let ring = in_flight.max(1);
+        let slots: Vec<Slot<'a>> = (0..ring).map(|_| std::sync::Mutex::new(None)).collect();
         let cancelled = std::sync::atomic::AtomicBool::new(false);
         rayon::scope(|scope| {
             let mut spawned = 0;
-            for (k, slot) in slots.iter().enumerate() {
-                while spawned < plan.len() && spawned < k + in_flight.max(1) {
-                    let (a, b, s) = &plan[spawned];
-                    let (slot, pool, cancelled) = (&slots[spawned], &pool, &cancelled);
+            let mut k = 0;
+            loop {
+                while spawned < k + ring {
+                    let Some((a, b, s)) = plan.next() else {
+                        break;
+                    };
+                    let (slot, pool, cancelled) = (&slots[spawned % ring], &pool, &cancelled);
                     scope.spawn(move |_| {
                         if cancelled.load(std::sync::atomic::Ordering::Relaxed) {
                             return;
@@ -206,7 +239,7 @@ pub(super) fn run_ranges<'a>(
                         // a panic is handed to the consumer, which would otherwise wait for
                         // this range for ever
                         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            decode_range(bytes, *a, *b, at_eof, s, pool)
+                            decode_range(bytes, a, b, at_eof, &s, pool)
                         }));
                         if let Ok(mut slot) = slot.lock() {
                             *slot = Some(r);
@@ -214,6 +247,11 @@ pub(super) fn run_ranges<'a>(
                     });
                     spawned += 1;
                 }
+                if k == spawned {
+                    break;
+                }
+                let slot = &slots[k % ring];
+                k += 1;
                 let r = match wait_for(slot) {
                     Ok(r) => r,
                     Err(panic) => {
@@ -321,5 +359,41 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         assert!(run.join().is_err(), "the panic did not reach the caller");
+    }
+
+    /// Ranges are cut one at a time, each reading only the bytes near its start, and together
+    /// they cover the capture without gap or overlap.
+    #[test]
+    fn ranges_are_cut_as_they_are_needed_and_cover_the_capture() {
+        let sample = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../samples/basic-call.pcap"
+        ))
+        .expect("sample capture");
+        let (state, header_len) =
+            voipscope_wire::capture::read_file_header("basic-call.pcap", &sample).unwrap();
+        let lead = super::leading_state(&sample, header_len, &state);
+        let chunk_bytes = 2048;
+        let mut plan = super::Plan {
+            bytes: &sample,
+            lead: &lead,
+            first: Some(state.clone()),
+            start: header_len,
+            cand: header_len + chunk_bytes,
+            chunk_bytes,
+            done: false,
+        };
+        let mut end = header_len;
+        let mut ranges = 0;
+        while let Some((a, b, _)) = plan.next() {
+            assert_eq!(a, end, "a gap or an overlap");
+            // the next range's start is looked for no further than one chunk past this one's end
+            assert!(plan.done || plan.cand <= b + chunk_bytes);
+            assert!(b - a >= chunk_bytes || b == sample.len());
+            end = b;
+            ranges += 1;
+        }
+        assert_eq!(end, sample.len());
+        assert!(ranges > 5, "{ranges} ranges");
     }
 }
