@@ -90,8 +90,10 @@ fn transaction_key(m: &Message) -> FxHasher {
     h
 }
 
-fn message_key(m: &Message) -> u64 {
-    let mut h = transaction_key(m);
+/// The message's key: its transaction's (`transaction`, from [`transaction_key`]) and what
+/// tells its messages apart.
+fn message_key(m: &Message, transaction: FxHasher) -> u64 {
+    let mut h = transaction;
     match &m.kind {
         MessageKind::Request { method, .. } => {
             2u8.hash(&mut h);
@@ -128,8 +130,9 @@ impl RetransmissionDetector {
     /// Records `m` (with a hash of its bytes) and says whether it repeats a message seen before.
     pub fn classify(&mut self, m: &Message, content: u64) -> Repeat {
         self.purge(m.ts_ns);
-        let tx = transaction_key(m).finish();
-        let key = message_key(m);
+        let transaction = transaction_key(m);
+        let tx = transaction.clone().finish();
+        let key = message_key(m, transaction);
         let request_repeats = self.request_repeats.get(&tx).map_or(0, |r| r.1);
         let content = content as u32;
         let now = Seen {
