@@ -176,7 +176,6 @@ pub fn run(
         Input::Stream { reader, gzip } => {
             let mut feed = capture::feed::Feed::spawn(reader, name);
             let mut buf = Vec::new();
-            let mut total = 0u64;
             // bytes of the input before `buf`'s first one
             let mut drained = 0u64;
             feed.fill(&mut buf, 32, 32)?;
@@ -222,7 +221,6 @@ pub fn run(
                         &|_, _| {},
                     )
                 });
-                total += (at.pos - from) as u64;
                 if eof {
                     if let Some(why) = damage.take() {
                         stage.anomalies.extend([Anomaly::new(
@@ -244,7 +242,10 @@ pub fn run(
                 stage.byte_base = drained;
                 at.pos = 0;
             }
-            (container, gzip, total)
+            // every byte the input gave, the file header and an unread tail included, as the
+            // size of a mapped file counts them
+            let read = drained + buf.len() as u64;
+            (container, gzip, read)
         }
     };
     let (counters, streams, sip_messages, sip_by_transport, anomalies) = stage.finish();
