@@ -172,7 +172,7 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 fn put_key(out: &mut Vec<u8>, comma: bool, key: &str) {
     let bytes = key.as_bytes();
     if has_special(bytes) || bytes.len() > SMALL {
-        return put_key_slowly(out, comma, bytes);
+        return put_key_slowly(out, comma, key);
     }
     put_small(out, if comma { b",\"" } else { b"\"" }, bytes, b"\":");
 }
@@ -180,17 +180,11 @@ fn put_key(out: &mut Vec<u8>, comma: bool, key: &str) {
 /// [`put_key`] of a long name or one that needs escaping.
 #[cold]
 #[inline(never)]
-fn put_key_slowly(out: &mut Vec<u8>, comma: bool, bytes: &[u8]) {
+fn put_key_slowly(out: &mut Vec<u8>, comma: bool, key: &str) {
     if comma {
         out.push(b',');
     }
-    if has_special(bytes) {
-        put_quoted_escaped(out, bytes);
-    } else {
-        out.push(b'"');
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-    }
+    put_str(out, key);
     out.push(b':');
 }
 

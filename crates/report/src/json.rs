@@ -432,27 +432,28 @@ impl Serialize for View<'_, DtmfEvent> {
 
 /// `0x%08X`: how every output writes an SSRC.
 pub fn ssrc(v: u32) -> String {
-    Ssrc(v).to_string()
+    Ssrc(v).with_text(|text| text.to_string())
 }
 
 /// An SSRC as [`ssrc`] writes it, serialized without a string of its own.
 struct Ssrc(u32);
 
-impl std::fmt::Display for Ssrc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "0x{:08X}", self.0)
-    }
-}
-
-impl Serialize for Ssrc {
-    /// `0x` and eight upper-case hex digits, as `Display` writes them, without core::fmt.
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl Ssrc {
+    /// Calls `f` with `0x` and eight upper-case hex digits, put together without core::fmt.
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
         let mut text = *b"0x00000000";
         for (i, digit) in text[2..].iter_mut().enumerate() {
             *digit = HEX[((self.0 >> (28 - 4 * i)) & 0xF) as usize];
         }
-        s.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
+        // only ASCII was written
+        f(std::str::from_utf8(&text).unwrap_or_default())
+    }
+}
+
+impl Serialize for Ssrc {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.with_text(|text| s.serialize_str(text))
     }
 }
 
@@ -592,6 +593,7 @@ mod tests {
                 serde_json::to_string(&Ssrc(v)).unwrap(),
                 serde_json::to_string(&format!("0x{v:08X}")).unwrap()
             );
+            assert_eq!(ssrc(v), format!("0x{v:08X}"));
         }
     }
 
