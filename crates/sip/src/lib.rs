@@ -387,7 +387,9 @@ impl SipTracker {
     /// The batch is emptied; the last one is filed by [`SipTracker::flush`].
     pub fn push_batch(&mut self, batch: &mut Vec<Unfiled>) {
         let pending = std::mem::take(&mut self.pending);
-        let batch = std::mem::take(batch);
+        // the next batch gets the room of this one: grown from empty, it was copied as it grew
+        let room = batch.capacity();
+        let batch = std::mem::replace(batch, Vec::with_capacity(room));
         let (read, ()) = rayon::join(
             || read_batch(batch),
             || {

@@ -131,31 +131,38 @@ fn eq_ignore_ascii_case(a: &[u8], b: &[u8]) -> bool {
         let upper = from_a & !past_z & !x & (ONES * 0x80);
         x | (upper >> 2)
     }
-    fn word(s: &[u8], at: usize, width: usize) -> u64 {
-        let mut w = [0u8; 8];
-        w[..width].copy_from_slice(&s[at..at + width]);
-        u64::from_le_bytes(w)
+    // fixed-width loads: a copy of a variable width was a call to memcpy per comparison
+    fn word8(s: &[u8], at: usize) -> u64 {
+        s.get(at..at + 8)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u64::from_le_bytes)
+    }
+    fn word4(s: &[u8], at: usize) -> u64 {
+        s.get(at..at + 4)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, |w| u64::from(u32::from_le_bytes(w)))
     }
     let n = a.len();
     if n != b.len() {
         return false;
     }
-    let same = |at: usize, width: usize| lower(word(a, at, width)) == lower(word(b, at, width));
+    let same8 = |at: usize| lower(word8(a, at)) == lower(word8(b, at));
+    let same4 = |at: usize| lower(word4(a, at)) == lower(word4(b, at));
     if n < 4 {
         return a.eq_ignore_ascii_case(b);
     }
     if n < 8 {
         // the first four bytes and the last four, overlapping
-        return same(0, 4) && same(n - 4, 4);
+        return same4(0) && same4(n - 4);
     }
     let mut at = 0;
     while at + 8 < n {
-        if !same(at, 8) {
+        if !same8(at) {
             return false;
         }
         at += 8;
     }
-    same(n - 8, 8)
+    same8(n - 8)
 }
 
 /// Positions in [`KNOWN`], for [`Tokenized::known`].

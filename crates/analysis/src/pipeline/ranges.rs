@@ -66,23 +66,30 @@ fn decode_range<'a>(
         decode::decode_frame(&frame, &mut out);
     }
     out.anomalies.append(&mut records.anomalies);
-    let sip = out
+    // counted first: grown as they came, the large entries were copied at every doubling
+    let datagrams = out
         .events
         .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::SipDatagram {
-                flow,
-                transport,
-                data,
-                cut,
-            } => Some(datagram(e.frame, e.ts_ns, flow, transport, data, cut, None)),
-            _ => None,
-        })
-        .map(|m| {
-            let preread = Preread::checked(&m);
-            (m, preread)
-        })
-        .collect();
+        .filter(|e| matches!(e.kind, EventKind::SipDatagram { .. }))
+        .count();
+    let mut sip = Vec::with_capacity(datagrams);
+    sip.extend(
+        out.events
+            .iter()
+            .filter_map(|e| match e.kind {
+                EventKind::SipDatagram {
+                    flow,
+                    transport,
+                    data,
+                    cut,
+                } => Some(datagram(e.frame, e.ts_ns, flow, transport, data, cut, None)),
+                _ => None,
+            })
+            .map(|m| {
+                let preread = Preread::checked(&m);
+                (m, preread)
+            }),
+    );
     RangeOut {
         out,
         sip,
