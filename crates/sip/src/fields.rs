@@ -375,8 +375,12 @@ pub fn host_ip(s: &str) -> Option<std::net::IpAddr> {
     if let Some(rest) = s.strip_prefix('[') {
         return rest.split(']').next()?.parse().ok();
     }
-    if let Ok(ip) = s.parse() {
-        return Some(ip);
+    // with one colon it is a host and a port: never an address by itself (an IPv6 address has
+    // two colons at least), so the failing parse of the whole is spared
+    if s.bytes().filter(|&b| b == b':').count() != 1 {
+        if let Ok(ip) = s.parse() {
+            return Some(ip);
+        }
     }
     s.rsplit_once(':').and_then(|(h, _)| h.parse().ok())
 }
@@ -421,6 +425,37 @@ mod tests {
         );
         assert_eq!(host_ip("10.0.0.1"), "10.0.0.1".parse().ok());
         assert_eq!(host_ip("sip:alice@example.com"), None);
+    }
+
+    /// Skipping the parse of a host with one colon changes no answer: the same as parsing it.
+    #[test]
+    fn hosts_with_one_colon_are_never_addresses() {
+        fn by_parsing_first(s: &str) -> Option<std::net::IpAddr> {
+            if let Ok(ip) = s.parse() {
+                return Some(ip);
+            }
+            s.rsplit_once(':').and_then(|(h, _)| h.parse().ok())
+        }
+        for s in [
+            "::",
+            "::1",
+            "1::",
+            ":1",
+            "1:",
+            ":",
+            "1.2.3.4:",
+            ":5060",
+            "1.2.3.4:5060",
+            "fe80::1:5",
+            "a:b",
+            "::ffff:1.2.3.4",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1.2.3.4",
+            "",
+        ] {
+            assert_eq!(host_ip(s), by_parsing_first(s), "{s}");
+        }
     }
 
     #[test]
