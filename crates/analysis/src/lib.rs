@@ -170,8 +170,11 @@ fn run(
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let pool = &pool;
         let finish_pool = &finish_pool;
+        // records wait for the writer in few hand-overs (each of at most 32 records)
+        let (to_writer, from_finisher) = std::sync::mpsc::sync_channel(4);
+        let writer = scope.spawn(move || finish::write(sink, from_finisher));
         let finisher =
-            scope.spawn(move || finish::Finisher::new(sink, finish_pool, opts.lang).run(rx));
+            scope.spawn(move || finish::Finisher::new(to_writer, finish_pool, opts.lang).run(rx));
         let mut engine = engine::Engine::new(
             tx.clone(),
             opts.jitter_buffer_ms(),
@@ -206,7 +209,10 @@ fn run(
             Err(e) => Err(e),
         };
         drop(tx);
-        let written = match finisher.join() {
+        if let Err(panic) = finisher.join() {
+            std::panic::resume_unwind(panic);
+        }
+        let written = match writer.join() {
             Ok(w) => w,
             Err(panic) => std::panic::resume_unwind(panic),
         };
