@@ -7,7 +7,7 @@ use clap::Parser;
 /// glibc's allocator spent a quarter of the SIP stage consolidating free lists (measured with
 /// perf on benches/sip.rs); mimalloc does not. Its version 3 frees memory allocated on another
 /// thread for less (a message is read on a worker and freed after its call is written, on the
-/// finisher): on the 300,000-call capture it took 4-9 % less CPU time than version 2 in five
+/// writer): on the 300,000-call capture it took 4-9 % less CPU time than version 2 in five
 /// runs side by side, for 58-59 against 57 MiB of heap. (Version 2 was chosen before the heap
 /// diet of the streaming release, when it held 75 against 82 MiB.)
 #[global_allocator]

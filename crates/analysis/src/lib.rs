@@ -184,7 +184,7 @@ fn run(
         let run = pipeline::run(path, input, &opts.pipeline, pool, &mut engine);
         // in the analysis' own pool: its parallel parts must not wait on the global pool, whose
         // workers may all be waiting on analyses (a batch reads each capture twice for its
-        // report's message texts, the second analysis started from the first's finisher)
+        // report's message texts, the second analysis started from the first's writer)
         let end = pool.install(|| engine.finish());
         let result = match run {
             Ok(run) => {
