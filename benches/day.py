@@ -3,7 +3,7 @@
 
 usage: benches/day.py [--total-calls 300000] [--calls 1000] [--runs 3] [--tshark] [--ingest]
 
-Builds the release binary, writes the capture with `voipscope synth` once (kept in $TMPDIR),
+Builds the binary as installed (the `dist` profile), writes the capture with `voipscope synth` once (kept in $TMPDIR),
 reads it once to warm the page cache, then runs `voipscope analyze --format jsonl` on it
 (--runs times: the fastest is shown, and every run's time and heap after it) and checks that every call and stream of the capture's truth
 file is in the output. Prints seconds, MB/s, packets/s, the peak of the heap (RssAnon, sampled
@@ -54,8 +54,8 @@ def main():
     ap.add_argument('--ingest', action='store_true')
     a = ap.parse_args()
     features = ['--features', 'sql'] if a.ingest else []
-    subprocess.run(['cargo', 'build', '--release', '--quiet'] + features, cwd=ROOT, check=True)
-    exe = os.path.join(ROOT, 'target', 'release', 'voipscope')
+    subprocess.run(['cargo', 'build', '--profile', 'dist', '--quiet'] + features, cwd=ROOT, check=True)
+    exe = os.path.join(ROOT, 'target', 'dist', 'voipscope')
     tmp = tempfile.gettempdir()
     cap = os.path.join(tmp, f'voipscope-day-{a.total_calls}-{a.calls}.pcap')
     if not os.path.exists(cap):

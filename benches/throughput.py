@@ -3,7 +3,7 @@
 
 usage: benches/throughput.py [--size 1G] [--calls 200] [--runs 3] [--no-tshark]
 
-Builds the release binary, writes the capture with `voipscope synth` (once; kept in
+Builds the binary as installed (the `dist` profile), writes the capture with `voipscope synth` (once; kept in
 $TMPDIR), reads it once to warm the page cache, then times `voipscope analyze` on 1 and 2
 threads and `tshark -q -z rtp,streams` on the same file. Prints MB/s, packets/s and peak
 memory (peak RSS of the process, from getrusage) for each; the best of --runs is kept.
@@ -28,8 +28,8 @@ def main():
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--no-tshark', action='store_true')
     a = ap.parse_args()
-    subprocess.run(['cargo', 'build', '--release', '--quiet'], cwd=ROOT, check=True)
-    exe = os.path.join(ROOT, 'target', 'release', 'voipscope')
+    subprocess.run(['cargo', 'build', '--profile', 'dist', '--quiet'], cwd=ROOT, check=True)
+    exe = os.path.join(ROOT, 'target', 'dist', 'voipscope')
     cap = os.path.join(tempfile.gettempdir(), f'voipscope-throughput-{a.size}-{a.calls}.pcap')
     if not os.path.exists(cap):
         subprocess.run([exe, 'synth', '-o', cap, '--size', a.size, '--calls', a.calls], check=True)
