@@ -170,7 +170,7 @@ fn run(
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let pool = &pool;
         let finish_pool = &finish_pool;
-        // records wait for the writer in few hand-overs (each of at most 32 records)
+        // records wait for the writer in few hand-overs (each of finish::RECORDS_TOGETHER)
         let (to_writer, from_finisher) = std::sync::mpsc::sync_channel(4);
         let writer = scope.spawn(move || finish::write(sink, from_finisher));
         let finisher =

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use voipscope_wire::decode::classify::is_token_byte;
 use voipscope_wire::text::FastTrim;
 
 /// The first line of a message.
@@ -272,25 +273,6 @@ fn text(bytes: &[u8]) -> Cow<'_, str> {
 
 fn trim_line_end(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-fn is_token_byte(b: u8) -> bool {
-    /// RFC 3261 `token` characters, by byte: letters, digits and `-.!%*_+`'~`.
-    const TOKEN: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            table[b] = c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-                );
-            b += 1;
-        }
-        table
-    };
-    TOKEN[usize::from(b)]
 }
 
 fn starts_with_sip(word: &str) -> bool {
@@ -583,14 +565,6 @@ mod tests {
             let upper = a.to_ascii_uppercase();
             prop_assert!(eq_ignore_ascii_case(&a, &upper));
         });
-    }
-
-    #[test]
-    fn token_bytes_are_those_of_the_grammar() {
-        for b in 0..=255u8 {
-            let expected = b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b);
-            assert_eq!(is_token_byte(b), expected, "{b:#x}");
-        }
     }
 
     #[test]

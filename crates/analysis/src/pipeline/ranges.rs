@@ -159,7 +159,26 @@ struct Plan<'p> {
     done: bool,
 }
 
-impl Plan<'_> {
+impl<'p> Plan<'p> {
+    /// The ranges from `start`: the first assumes `first`, those after it `lead`.
+    fn new(
+        bytes: &'p [u8],
+        lead: &'p FormatState,
+        first: FormatState,
+        start: usize,
+        chunk_bytes: usize,
+    ) -> Plan<'p> {
+        Plan {
+            bytes,
+            lead,
+            first: Some(first),
+            start,
+            cand: start.saturating_add(chunk_bytes),
+            chunk_bytes,
+            done: false,
+        }
+    }
+
     /// The next range: start, end and the state assumed at its start.
     fn next(&mut self) -> Option<(usize, usize, FormatState)> {
         if self.done {
@@ -214,15 +233,7 @@ pub(super) fn run_ranges<'a>(
     let pool: EventPool<'a> = EventPool(std::sync::Mutex::new(Vec::new()));
     loop {
         let lead = leading_state(bytes, pos, &st);
-        let mut plan = Plan {
-            bytes,
-            lead: &lead,
-            first: Some(st.clone()),
-            start: pos,
-            cand: pos.saturating_add(chunk_bytes),
-            chunk_bytes,
-            done: false,
-        };
+        let mut plan = Plan::new(bytes, &lead, st.clone(), pos, chunk_bytes);
         let mut expected = (pos, st.clone());
         let mut mismatch = false;
         // the results of the ranges in flight, each in slot `index % ring`: a range's slot is
@@ -381,15 +392,7 @@ mod tests {
             voipscope_wire::capture::read_file_header("basic-call.pcap", &sample).unwrap();
         let lead = super::leading_state(&sample, header_len, &state);
         let chunk_bytes = 2048;
-        let mut plan = super::Plan {
-            bytes: &sample,
-            lead: &lead,
-            first: Some(state.clone()),
-            start: header_len,
-            cand: header_len + chunk_bytes,
-            chunk_bytes,
-            done: false,
-        };
+        let mut plan = super::Plan::new(&sample, &lead, state.clone(), header_len, chunk_bytes);
         let mut end = header_len;
         let mut ranges = 0;
         while let Some((a, b, _)) = plan.next() {
