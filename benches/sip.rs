@@ -14,7 +14,7 @@ use voipscope::SipMessage;
 
 /// The binary's allocator, so the figure is the binary's.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: voipscope::allocator::Allocator = voipscope::allocator::Allocator;
 
 fn framed_messages() -> Vec<SipMessage> {
     let path = std::env::temp_dir().join("voipscope-bench-sip.pcap");

@@ -9,6 +9,8 @@
 //! This crate is the `voipscope` command line (`main.rs`, over [`report`] and [`analysis`]) and,
 //! for tests, benchmarks and fuzzing, the crates under one name.
 
+pub mod allocator;
+
 pub use voipscope_analysis as analysis;
 pub use voipscope_analysis::{correlate, diagnose, pipeline};
 pub use voipscope_reasm as reasm;

@@ -11,7 +11,7 @@ use clap::Parser;
 /// runs side by side, for 58-59 against 57 MiB of heap. (Version 2 was chosen before the heap
 /// diet of the streaming release, when it held 75 against 82 MiB.)
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: voipscope::allocator::Allocator = voipscope::allocator::Allocator;
 
 /// mimalloc asks for transparent huge pages, so each of its regions the analysis touches is
 /// resident (and zeroed) 2 MiB at a time: on the 1 GB benchmark capture that made the
