@@ -18,6 +18,7 @@ pub mod live;
 pub mod message;
 pub mod method;
 pub mod other;
+pub mod plain;
 pub mod q850;
 pub mod registrations;
 pub mod status;

@@ -12,6 +12,7 @@ use rsip::headers::UntypedHeader;
 use serde::Serialize;
 
 use super::fields::{self, NameAddr, ReasonValue, ViaValue};
+use super::plain;
 use super::tokenizer::{self, id, StartLine};
 use voipscope_sdp::{self as sdp, SessionDescription};
 use voipscope_wire::decode::{SipMessage, SipTransport};
@@ -317,7 +318,8 @@ fn read_via(value: &str, typed: bool, rsip_rejected: &mut HeaderSet) -> Option<V
         sent_by: ours.sent_by.into(),
         branch: ours.branch().map(CompactString::from),
     };
-    if typed {
+    // a plain value is one rsip accepts, with our branch (crate::plain)
+    if typed && !plain::is_plain_via(first) {
         match rsip::headers::typed::Via::try_from(rsip::headers::Via::new(first)) {
             Ok(t) => {
                 if let Some(b) = t.branch() {
@@ -404,7 +406,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         && to_value.as_ref().is_some_and(|na| na.tag().is_none());
     let kind = match &t.start {
         StartLine::Request { method, uri, .. } => {
-            if typed && rsip::Uri::try_from(*uri).is_err() {
+            if typed && !plain::is_plain_uri(uri) && rsip::Uri::try_from(*uri).is_err() {
                 rsip_rejected.push("Request-URI");
             }
             MessageKind::Request {
