@@ -221,7 +221,8 @@ pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
-        let end = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest.len(), |i| i + 1);
+        let end =
+            voipscope_wire::find::find_byte(b'\n', rest.as_bytes()).map_or(rest.len(), |i| i + 1);
         let (line, next) = rest.split_at(end);
         rest = next;
         Some(line)

@@ -31,7 +31,7 @@ impl<'a> Iterator for SplitList<'a> {
             // next one; only the rest needs the byte-by-byte state.
             let plain = memchr::memchr2(b'"', b'<', self.rest.as_bytes()).is_none();
             let bytes = if plain {
-                cut = memchr::memchr(self.sep, self.rest.as_bytes()).unwrap_or(cut);
+                cut = find_byte(self.rest, self.sep).unwrap_or(cut);
                 &[][..]
             } else {
                 self.rest.as_bytes()
@@ -62,18 +62,12 @@ impl<'a> Iterator for SplitList<'a> {
     }
 }
 
-/// Where the ASCII byte `b` first is in `s`, found with memchr: `str::find(char)` searches
-/// one call at a time with more setup than these short values take to read (5% of the
-/// instructions of a busy capture went to it). An ASCII byte is always a char boundary.
-/// Below sixteen bytes (a tag, a parameter) a plain loop, which compiles inline, costs less
-/// than the call.
+/// Where the ASCII byte `b` first is in `s` ([`voipscope_wire::find`]): `str::find(char)`
+/// searches one call at a time with more setup than these short values take to read (5% of
+/// the instructions of a busy capture went to it). An ASCII byte is always a char boundary.
 fn find_byte(s: &str, b: u8) -> Option<usize> {
     debug_assert!(b.is_ascii());
-    if s.len() < 16 {
-        s.bytes().position(|c| c == b)
-    } else {
-        memchr::memchr(b, s.as_bytes())
-    }
+    voipscope_wire::find::find_byte(b, s.as_bytes())
 }
 
 /// `s.split_once(b)` for an ASCII byte.

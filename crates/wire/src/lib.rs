@@ -10,6 +10,7 @@
 pub mod anomaly;
 pub mod capture;
 pub mod decode;
+pub mod find;
 pub mod numbers;
 pub mod prefetch;
 pub mod text;

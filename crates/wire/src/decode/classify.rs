@@ -89,7 +89,7 @@ pub fn looks_like_sip_start(data: &[u8]) -> bool {
         return false;
     }
     let window = &data[..data.len().min(MAX_START_LINE)];
-    let Some(eol) = memchr::memchr(b'\n', window) else {
+    let Some(eol) = crate::find::find_byte(b'\n', window) else {
         return false;
     };
     let mut line = &window[..eol];
@@ -99,7 +99,7 @@ pub fn looks_like_sip_start(data: &[u8]) -> bool {
     if line.len() < 13 || !line[line.len() - 8..].eq_ignore_ascii_case(b" SIP/2.0") {
         return false;
     }
-    let Some(sp) = memchr::memchr(b' ', line) else {
+    let Some(sp) = crate::find::find_byte(b' ', line) else {
         return false;
     };
     sp > 0 && line[..sp].iter().all(|&b| is_token_byte(b))
