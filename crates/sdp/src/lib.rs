@@ -16,6 +16,7 @@ use std::sync::LazyLock;
 use compact_str::CompactString;
 use memchr::memmem;
 use serde::Serialize;
+use voipscope_wire::find::{before_byte, split_once_byte};
 use voipscope_wire::text::FastTrim;
 
 /// Direction attribute of a media section (RFC 3264 section 5.1); `sendrecv` when absent.
@@ -261,7 +262,7 @@ fn parse_text(text: &str) -> Option<SessionDescription> {
         // `x=value` nearly always; a spaced `x =value` is read by the general split
         let split = match line.as_bytes().get(1) {
             Some(b'=') => line.split_at_checked(1).map(|(k, v)| (k, &v[1..])),
-            _ => line.split_once('='),
+            _ => split_once_byte(line, b'='),
         };
         let Some((key, value)) = split else {
             continue;
@@ -279,7 +280,7 @@ fn parse_text(text: &str) -> Option<SessionDescription> {
             "c" => {
                 let addr = value.split_ascii_whitespace().nth(2).map(|a| {
                     // Multicast addresses carry /ttl/count suffixes.
-                    CompactString::from(a.split('/').next().unwrap_or(a))
+                    CompactString::from(before_byte(a, b'/'))
                 });
                 if in_media {
                     media_address = addr;
@@ -300,7 +301,7 @@ fn parse_text(text: &str) -> Option<SessionDescription> {
                 let kind = CompactString::from(parts.next().unwrap_or(""));
                 let port = parts
                     .next()
-                    .and_then(|p| p.split('/').next())
+                    .map(|p| before_byte(p, b'/'))
                     .and_then(|p| p.parse().ok())
                     .unwrap_or(0);
                 let proto = CompactString::from(parts.next().unwrap_or(""));
@@ -342,7 +343,7 @@ fn parse_text(text: &str) -> Option<SessionDescription> {
                 });
             }
             "a" => {
-                let (name, rest) = match value.split_once(':') {
+                let (name, rest) = match split_once_byte(value, b':') {
                     Some((n, r)) => (n.fast_trim(), r.fast_trim()),
                     None => (value.fast_trim(), ""),
                 };

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use voipscope_wire::find::{before_byte, split_once_byte};
 use voipscope_wire::text::FastTrim;
 
 /// Splits a header value at `sep` outside quotes and angle brackets (multi-valued headers),
@@ -68,16 +69,6 @@ impl<'a> Iterator for SplitList<'a> {
 fn find_byte(s: &str, b: u8) -> Option<usize> {
     debug_assert!(b.is_ascii());
     voipscope_wire::find::find_byte(b, s.as_bytes())
-}
-
-/// `s.split_once(b)` for an ASCII byte.
-fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    find_byte(s, b).map(|i| (&s[..i], &s[i + 1..]))
-}
-
-/// `s.split(b).next()`: the text before the first ASCII byte `b`, or all of it.
-fn before_byte(s: &str, b: u8) -> &str {
-    find_byte(s, b).map_or(s, |i| &s[..i])
 }
 
 /// `s.split(b)` for an ASCII byte.

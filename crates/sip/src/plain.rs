@@ -5,6 +5,8 @@
 //! still goes through it and is counted when rejected. The tests check the claim against
 //! rsip itself on generated values of every shape the forms allow.
 
+use voipscope_wire::find::split_once_byte;
+
 /// `SIP/2.0/UDP host[:port](;name[=value])*` with transport UDP, TCP or TLS, one space, an
 /// IPv4 address or a host name, and token parameters: rsip accepts it and reads the same
 /// `branch` as [`crate::fields::ViaValue::branch`].
@@ -18,7 +20,7 @@ pub fn is_plain_via(value: &str) -> bool {
     else {
         return false;
     };
-    let (host_port, params) = rest.split_once(';').unwrap_or((rest, ""));
+    let (host_port, params) = split_once_byte(rest, b';').unwrap_or((rest, ""));
     is_host_port(host_port) && is_params(params)
 }
 
@@ -28,7 +30,7 @@ pub fn is_plain_uri(uri: &str) -> bool {
     let Some(rest) = uri.strip_prefix("sip:") else {
         return false;
     };
-    let host_port = match rest.split_once('@') {
+    let host_port = match split_once_byte(rest, b'@') {
         Some((user, host_port)) => {
             if user.is_empty()
                 || !user
@@ -47,7 +49,7 @@ pub fn is_plain_uri(uri: &str) -> bool {
 /// An IPv4 address or a host name of letters, digits, dots and dashes (starting with a
 /// letter or digit), then an optional port of one to five digits.
 fn is_host_port(s: &str) -> bool {
-    let (host, port) = match s.split_once(':') {
+    let (host, port) = match split_once_byte(s, b':') {
         Some((host, port)) => (host, Some(port)),
         None => (s, None),
     };
@@ -78,7 +80,7 @@ fn is_params(s: &str) -> bool {
             })
     };
     s.is_empty()
-        || s.split(';').all(|p| match p.split_once('=') {
+        || s.split(';').all(|p| match split_once_byte(p, b'=') {
             Some((name, value)) => token(name) && token(value),
             None => token(p),
         })

@@ -42,6 +42,23 @@ pub fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
     memchr::memchr(needle, &haystack[at..]).map(|i| at + i)
 }
 
+/// `s.split_once(b)` for an ASCII byte `b` (always a char boundary).
+#[inline]
+pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    debug_assert!(b.is_ascii());
+    let i = find_byte(b, s.as_bytes())?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+/// `s.split(b).next()` for an ASCII byte `b`: the text before the first `b`, or all of it.
+#[inline]
+pub fn before_byte(s: &str, b: u8) -> &str {
+    debug_assert!(b.is_ascii());
+    find_byte(b, s.as_bytes())
+        .and_then(|i| s.get(..i))
+        .unwrap_or(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +107,15 @@ mod tests {
                 assert_eq!(find_byte(b'\n', &hay), Some(at), "len {len} at {at}");
             }
             assert_eq!(find_byte(b'\n', &vec![b'a'; len]), None, "len {len}");
+        }
+    }
+
+    proptest! {
+        /// The text splits as the standard library splits it, around non-ASCII text too.
+        #[test]
+        fn splits_as_str_does(s in "[a-z=;:/é ]{0,40}", b in prop_oneof![Just(b'='), Just(b';'), Just(b':'), Just(b'/')]) {
+            prop_assert_eq!(split_once_byte(&s, b), s.split_once(char::from(b)));
+            prop_assert_eq!(before_byte(&s, b), s.split(char::from(b)).next().unwrap());
         }
     }
 }
