@@ -158,10 +158,10 @@ fn run(
     sink: &mut (dyn RecordSink + Send),
     on_sip: &mut (dyn FnMut(&SipMessage) + Send),
 ) -> Result<(), AnalyzeError> {
-    let pool = opts.pipeline.pool(path)?;
+    let pool = opts.pipeline.pool(path, "decode")?;
     // the finisher has workers of its own: with one thread, the in-order stage would hold the
     // only worker while it waits for the finisher to take a batch
-    let finish_pool = opts.pipeline.pool(path)?;
+    let finish_pool = opts.pipeline.pool(path, "finish")?;
     std::thread::scope(|scope| {
         // one sweep's batch waits while the finisher works on the last: a retired call's
         // messages are held until written, and each batch in flight held as much as a tenth
@@ -172,9 +172,15 @@ fn run(
         let finish_pool = &finish_pool;
         // records wait for the writer in few hand-overs (each of finish::RECORDS_TOGETHER)
         let (to_writer, from_finisher) = std::sync::mpsc::sync_channel(4);
-        let writer = scope.spawn(move || finish::write(sink, from_finisher));
-        let finisher =
-            scope.spawn(move || finish::Finisher::new(to_writer, finish_pool, opts.lang).run(rx));
+        let named = |name: &str| std::thread::Builder::new().name(name.to_string());
+        let writer = named("vs-writer")
+            .spawn_scoped(scope, move || finish::write(sink, from_finisher))
+            .map_err(|e| CaptureError::Io(path.to_string(), e))?;
+        let finisher = named("vs-finisher")
+            .spawn_scoped(scope, move || {
+                finish::Finisher::new(to_writer, finish_pool, opts.lang).run(rx)
+            })
+            .map_err(|e| CaptureError::Io(path.to_string(), e))?;
         let mut engine = engine::Engine::new(
             tx.clone(),
             opts.jitter_buffer_ms(),

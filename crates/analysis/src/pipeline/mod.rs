@@ -100,10 +100,13 @@ impl PipelineOptions {
         }
     }
 
-    /// A pool of [`PipelineOptions::thread_count`] workers.
-    pub fn pool(&self, name: &str) -> Result<rayon::ThreadPool, CaptureError> {
+    /// A pool of [`PipelineOptions::thread_count`] workers, named `vs-{role}-{i}` (so that
+    /// `top -H`, perf and `/proc/<pid>/task` tell the stages apart); `name` is the input's,
+    /// for the error.
+    pub fn pool(&self, name: &str, role: &'static str) -> Result<rayon::ThreadPool, CaptureError> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(self.thread_count())
+            .thread_name(move |i| format!("vs-{role}-{i}"))
             .build()
             .map_err(|e| CaptureError::Io(name.to_string(), std::io::Error::other(e)))
     }
