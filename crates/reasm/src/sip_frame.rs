@@ -28,7 +28,7 @@ fn content_length_line(line: &[u8]) -> Option<Option<usize>> {
     ) {
         return None;
     }
-    let colon = find_byte(b':', line)?;
+    let colon = find_byte(line, b':')?;
     let name = line[..colon].trim_ascii();
     if !(name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l")) {
         return None;
@@ -50,7 +50,7 @@ fn content_length_line(line: &[u8]) -> Option<Option<usize>> {
 /// over every line of every message cost 2% of a busy capture's time. `None` while the blank
 /// line has not arrived.
 fn headers_and_length(data: &[u8]) -> Option<(usize, Option<usize>)> {
-    let mut nl = find_byte(b'\n', data)?;
+    let mut nl = find_byte(data, b'\n')?;
     let mut length = None;
     let mut found = false;
     loop {
@@ -61,7 +61,7 @@ fn headers_and_length(data: &[u8]) -> Option<(usize, Option<usize>)> {
             Some(b'\r') if data.get(start + 1) == Some(&b'\n') => return Some((start + 2, length)),
             _ => {}
         }
-        let end = find_byte(b'\n', &data[start..]).map(|i| start + i);
+        let end = find_byte(&data[start..], b'\n').map(|i| start + i);
         if !found {
             if let Some(value) = content_length_line(&data[start..end.unwrap_or(data.len())]) {
                 found = true;

@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use compact_str::CompactString;
 use memchr::memmem;
 use serde::Serialize;
-use voipscope_wire::find::{before_byte, split_once_byte};
+use voipscope_wire::find::{before_byte, find_byte, split_once_byte};
 use voipscope_wire::text::FastTrim;
 
 /// Direction attribute of a media section (RFC 3264 section 5.1); `sendrecv` when absent.
@@ -222,8 +222,7 @@ pub(crate) fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
-        let end =
-            voipscope_wire::find::find_byte(b'\n', rest.as_bytes()).map_or(rest.len(), |i| i + 1);
+        let end = find_byte(rest, b'\n').map_or(rest.len(), |i| i + 1);
         let (line, next) = rest.split_at(end);
         rest = next;
         Some(line)

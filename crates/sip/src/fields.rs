@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use voipscope_wire::find::{before_byte, split_once_byte};
+use voipscope_wire::find::{before_byte, find_byte, split_once_byte};
 use voipscope_wire::text::FastTrim;
 
 /// Splits a header value at `sep` outside quotes and angle brackets (multi-valued headers),
@@ -61,14 +61,6 @@ impl<'a> Iterator for SplitList<'a> {
             }
         }
     }
-}
-
-/// Where the ASCII byte `b` first is in `s` ([`voipscope_wire::find`]): `str::find(char)`
-/// searches one call at a time with more setup than these short values take to read (5% of
-/// the instructions of a busy capture went to it). An ASCII byte is always a char boundary.
-fn find_byte(s: &str, b: u8) -> Option<usize> {
-    debug_assert!(b.is_ascii());
-    voipscope_wire::find::find_byte(b, s.as_bytes())
 }
 
 /// `s.split(b)` for an ASCII byte.

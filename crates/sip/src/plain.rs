@@ -5,6 +5,7 @@
 //! still goes through it and is counted when rejected. The tests check the claim against
 //! rsip itself on generated values of every shape the forms allow.
 
+use voipscope_wire::decode::classify::is_token_byte;
 use voipscope_wire::find::split_once_byte;
 
 /// `SIP/2.0/UDP host[:port](;name[=value])*` with transport UDP, TCP or TLS, one space, an
@@ -74,10 +75,8 @@ fn is_host_port(s: &str) -> bool {
 fn is_params(s: &str) -> bool {
     let token = |t: &str| {
         !t.is_empty()
-            && t.bytes().all(|b| {
-                b.is_ascii_alphanumeric()
-                    || matches!(b, b'.' | b'-' | b'_' | b'!' | b'%' | b'*' | b'+' | b'~')
-            })
+            && t.bytes()
+                .all(|b| is_token_byte(b) && !matches!(b, b'`' | b'\''))
     };
     s.is_empty()
         || s.split(';').all(|p| match split_once_byte(p, b'=') {

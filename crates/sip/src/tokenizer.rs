@@ -397,7 +397,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
         bytes: data,
         text: std::str::from_utf8(data).ok(),
     };
-    let first_end = find_byte(b'\n', data).unwrap_or(data.len());
+    let first_end = find_byte(data, b'\n').unwrap_or(data.len());
     let start_line = trim_line_end(&data[..first_end]);
     // a slice of the message's text when it is all UTF-8, checked once
     let start_line = match src.text {
@@ -416,7 +416,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
 
     while pos < data.len() {
         let rest = &data[pos..];
-        let line_len = find_byte(b'\n', rest);
+        let line_len = find_byte(rest, b'\n');
         let raw = &rest[..line_len.unwrap_or(rest.len())];
         let next = pos + line_len.map_or(rest.len(), |n| n + 1);
         let line = trim_line_end(raw);
@@ -436,7 +436,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
             continue;
         }
         flush(src, &mut pending, &mut headers, &mut first);
-        match find_byte(b':', line) {
+        match find_byte(line, b':') {
             Some(colon) => {
                 let name_bytes = line[..colon].trim_ascii();
                 // a slice of the message's text when it is all UTF-8 (checked once), which

@@ -8,9 +8,11 @@
 /// Bytes read inline before the search is handed to memchr.
 const NEAR: usize = 64;
 
-/// The position of the first `needle` in `haystack`, as `memchr::memchr`.
+/// The position of the first `needle` in `haystack` (bytes or text), as `memchr::memchr`.
+/// In text, an ASCII `needle` is always at a char boundary.
 #[inline]
-pub fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
+pub fn find_byte(haystack: impl AsRef<[u8]>, needle: u8) -> Option<usize> {
+    let haystack = haystack.as_ref();
     let near = haystack.len().min(NEAR);
     let mut at = 0;
     #[cfg(target_arch = "x86_64")]
@@ -46,7 +48,7 @@ pub fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
 #[inline]
 pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
     debug_assert!(b.is_ascii());
-    let i = find_byte(b, s.as_bytes())?;
+    let i = find_byte(s, b)?;
     Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
@@ -54,9 +56,7 @@ pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
 #[inline]
 pub fn before_byte(s: &str, b: u8) -> &str {
     debug_assert!(b.is_ascii());
-    find_byte(b, s.as_bytes())
-        .and_then(|i| s.get(..i))
-        .unwrap_or(s)
+    find_byte(s, b).and_then(|i| s.get(..i)).unwrap_or(s)
 }
 
 #[cfg(test)]
@@ -82,7 +82,7 @@ mod tests {
                     hay[p] = needle;
                 }
             }
-            prop_assert_eq!(find_byte(needle, &hay), memchr::memchr(needle, &hay));
+            prop_assert_eq!(find_byte(&hay, needle), memchr::memchr(needle, &hay));
         }
 
         #[test]
@@ -92,7 +92,7 @@ mod tests {
             from in 0usize..300,
         ) {
             let hay = &hay[from.min(hay.len())..];
-            prop_assert_eq!(find_byte(needle, hay), memchr::memchr(needle, hay));
+            prop_assert_eq!(find_byte(hay, needle), memchr::memchr(needle, hay));
         }
     }
 
@@ -102,11 +102,11 @@ mod tests {
             for at in 0..len {
                 let mut hay = vec![b'a'; len];
                 hay[at] = b'\n';
-                assert_eq!(find_byte(b'\n', &hay), Some(at), "len {len} at {at}");
+                assert_eq!(find_byte(&hay, b'\n'), Some(at), "len {len} at {at}");
                 hay[len - 1] = b'\n';
-                assert_eq!(find_byte(b'\n', &hay), Some(at), "len {len} at {at}");
+                assert_eq!(find_byte(&hay, b'\n'), Some(at), "len {len} at {at}");
             }
-            assert_eq!(find_byte(b'\n', &vec![b'a'; len]), None, "len {len}");
+            assert_eq!(find_byte(vec![b'a'; len], b'\n'), None, "len {len}");
         }
     }
 

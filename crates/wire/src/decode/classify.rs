@@ -2,6 +2,8 @@
 //! start line, STUN by its magic cookie, DTLS and ZRTP by their headers, RTCP and RTP by header
 //! shape (RFC 7983's first-byte ranges, RTCP's packet types 192..=223 in the second byte).
 
+use crate::find::find_byte;
+
 /// The class of one payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PayloadClass {
@@ -89,7 +91,7 @@ pub fn looks_like_sip_start(data: &[u8]) -> bool {
         return false;
     }
     let window = &data[..data.len().min(MAX_START_LINE)];
-    let Some(eol) = crate::find::find_byte(b'\n', window) else {
+    let Some(eol) = find_byte(window, b'\n') else {
         return false;
     };
     let mut line = &window[..eol];
@@ -99,7 +101,7 @@ pub fn looks_like_sip_start(data: &[u8]) -> bool {
     if line.len() < 13 || !line[line.len() - 8..].eq_ignore_ascii_case(b" SIP/2.0") {
         return false;
     }
-    let Some(sp) = crate::find::find_byte(b' ', line) else {
+    let Some(sp) = find_byte(line, b' ') else {
         return false;
     };
     sp > 0 && line[..sp].iter().all(|&b| is_token_byte(b))
