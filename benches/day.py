@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """An operator's busy day: 300,000 calls of 0.2 s talk, 1,000 at a time (2.3 GB).
 
-usage: benches/day.py [--total-calls 300000] [--calls 1000] [--runs 3] [--tshark] [--ingest]
+usage: benches/day.py [--total-calls 300000] [--calls 1000] [--runs 3] [--tshark] [--ingest] [--pgo]
 
-Builds the binary as installed (the `dist` profile), writes the capture with `voipscope synth` once (kept in $TMPDIR),
+Builds the binary as installed (the `dist` profile; with --pgo, the profile-guided build of
+benches/pgo.py), writes the capture with `voipscope synth` once (kept in $TMPDIR),
 reads it once to warm the page cache, then runs `voipscope analyze --format jsonl` on it
 (--runs times: the fastest is shown, and every run's time and heap after it) and checks that every call and stream of the capture's truth
 file is in the output. Prints seconds, MB/s, packets/s, the peak of the heap (RssAnon, sampled
@@ -52,10 +53,18 @@ def main():
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--tshark', action='store_true')
     ap.add_argument('--ingest', action='store_true')
+    ap.add_argument('--pgo', action='store_true')
     a = ap.parse_args()
-    features = ['--features', 'sql'] if a.ingest else []
-    subprocess.run(['cargo', 'build', '--profile', 'dist', '--quiet'] + features, cwd=ROOT, check=True)
-    exe = os.path.join(ROOT, 'target', 'dist', 'voipscope')
+    if a.pgo:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import pgo
+        exe = pgo.build(features=['sql'] if a.ingest else [],
+                        log=lambda m: print(m, file=sys.stderr))
+    else:
+        features = ['--features', 'sql'] if a.ingest else []
+        subprocess.run(['cargo', 'build', '--profile', 'dist', '--quiet'] + features, cwd=ROOT,
+                       check=True)
+        exe = os.path.join(ROOT, 'target', 'dist', 'voipscope')
     tmp = tempfile.gettempdir()
     cap = os.path.join(tmp, f'voipscope-day-{a.total_calls}-{a.calls}.pcap')
     if not os.path.exists(cap):

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Throughput of voipscope and tshark on one large synthetic capture.
 
-usage: benches/throughput.py [--size 1G] [--calls 200] [--runs 3] [--no-tshark]
+usage: benches/throughput.py [--size 1G] [--calls 200] [--runs 3] [--no-tshark] [--pgo]
 
-Builds the binary as installed (the `dist` profile), writes the capture with `voipscope synth` (once; kept in
+Builds the binary as installed (the `dist` profile; with --pgo, the profile-guided build of
+benches/pgo.py), writes the capture with `voipscope synth` (once; kept in
 $TMPDIR), reads it once to warm the page cache, then times `voipscope analyze` on 1 and 2
 threads and `tshark -q -z rtp,streams` on the same file. Prints MB/s, packets/s and peak
 memory (peak RSS of the process, from getrusage) for each; the best of --runs is kept.
@@ -27,9 +28,15 @@ def main():
     ap.add_argument('--calls', default='200')
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--no-tshark', action='store_true')
+    ap.add_argument('--pgo', action='store_true')
     a = ap.parse_args()
-    subprocess.run(['cargo', 'build', '--profile', 'dist', '--quiet'], cwd=ROOT, check=True)
-    exe = os.path.join(ROOT, 'target', 'dist', 'voipscope')
+    if a.pgo:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import pgo
+        exe = pgo.build(log=lambda m: print(m, file=sys.stderr))
+    else:
+        subprocess.run(['cargo', 'build', '--profile', 'dist', '--quiet'], cwd=ROOT, check=True)
+        exe = os.path.join(ROOT, 'target', 'dist', 'voipscope')
     cap = os.path.join(tempfile.gettempdir(), f'voipscope-throughput-{a.size}-{a.calls}.pcap')
     if not os.path.exists(cap):
         subprocess.run([exe, 'synth', '-o', cap, '--size', a.size, '--calls', a.calls], check=True)

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""A profile-guided build of voipscope: the `dist` binary, compiled again with what a training
+run measured (which branches are taken, which calls are hot), so the compiler lays out and
+inlines for the work the tool really does.
+
+usage: benches/pgo.py [--install] [--features F] [--quick] [--profile dist|release]
+
+1. builds the `dist` binary instrumented (`-Cprofile-generate`, in target/pgo-generate);
+2. trains it: `voipscope synth` writes an operator's busy hour (20,000 calls of 0.2 s talk,
+   1,000 at a time) and an RTP-heavy capture (200 MB, 200 calls at a time); the instrumented
+   binary analyzes both as JSON lines and as text, and runs every command on the teaching
+   captures of samples/ (and `analyze` on ../shared/captures when it is beside the repository);
+   `--quick` trains on a tenth of the two generated captures;
+3. merges the counts with llvm-profdata (the `llvm-tools` component of rustup when installed,
+   else the newest LLVM of the system: Debian's `llvm-19` reads rustc 1.95's counts);
+4. builds the binary with them (`-Cprofile-use`, in target/pgo), or installs it (`--install`);
+5. checks that the new binary writes the same bytes as the instrumented one on every training
+   run: two compilations of the same code must agree, or the build fails.
+
+Prints the binary's path last. The code is the same; only the machine code differs, so every
+output is the same bytes (step 5, and the tests of a plain build cover the rest).
+"""
+import argparse, glob, hashlib, os, re, shutil, subprocess, sys, tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def host_triple():
+    out = subprocess.run(['rustc', '-vV'], capture_output=True, text=True, check=True).stdout
+    return re.search(r'^host: (\S+)', out, re.M).group(1)
+
+
+def find_profdata():
+    """llvm-profdata: rustup's own (matches rustc's LLVM), else the newest one installed."""
+    sysroot = subprocess.run(['rustc', '--print', 'sysroot'], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    own = os.path.join(sysroot, 'lib', 'rustlib', host_triple(), 'bin', 'llvm-profdata')
+    if os.path.exists(own):
+        return own
+    versioned = sorted(glob.glob('/usr/lib/llvm-*/bin/llvm-profdata'),
+                       key=lambda p: int(re.search(r'llvm-(\d+)', p).group(1)))
+    if versioned:
+        return versioned[-1]
+    if shutil.which('llvm-profdata'):
+        return shutil.which('llvm-profdata')
+    sys.exit('pgo: no llvm-profdata: `rustup component add llvm-tools`, or install LLVM '
+             '(Debian: `apt-get install llvm-19`)')
+
+
+def cargo_build(rustflags, target_dir, features, install, profile):
+    env = dict(os.environ)
+    env['RUSTFLAGS'] = (env.get('RUSTFLAGS', '') + ' ' + rustflags).strip()
+    # with --target, RUSTFLAGS reach only the target's code, not build scripts and proc macros
+    # (which would otherwise write counts of their own while the build runs)
+    common = ['--profile', profile, '--target', host_triple(), '--quiet'] + features
+    if install:
+        cmd = ['cargo', 'install', '--path', '.', '--force', '--target-dir', target_dir] + common
+    else:
+        cmd = ['cargo', 'build', '--target-dir', target_dir] + common
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+    return os.path.join(ROOT, target_dir, host_triple(), profile, 'voipscope')
+
+
+def training_runs(exe, work, quick):
+    """The commands of the training, as (name, argv); captures are written first."""
+    scale = 10 if quick else 1
+    day = os.path.join(work, 'day.pcap')
+    rtp = os.path.join(work, 'rtp.pcap')
+    env = dict(os.environ, LLVM_PROFILE_FILE=os.path.join(work, 'synth-%p.profraw'))
+    subprocess.run([exe, 'synth', '-o', day, '--calls', '1000', '--call-seconds', '0.2',
+                    '--total-calls', str(20000 // scale), '--size', '20G'], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([exe, 'synth', '-o', rtp, '--size', f'{200 // scale}M', '--calls', '200'],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+    runs = []
+    for cap in (day, rtp):
+        name = os.path.basename(cap)
+        runs.append((f'{name} jsonl', [exe, 'analyze', cap, '--format', 'jsonl']))
+        runs.append((f'{name} text', [exe, 'analyze', cap]))
+    samples = sorted(glob.glob(os.path.join(ROOT, 'samples', '*.pcap')))
+    for cap in samples:
+        name = os.path.basename(cap)
+        runs.append((f'{name} json', [exe, 'analyze', cap, '--format', 'json']))
+        for command in (['calls'], ['rtp'], ['explain'], ['ladder'],
+                        ['ladder', '--format', 'svg', '--call', '1']):
+            runs.append((f'{name} {" ".join(command)}', [exe, command[0], cap] + command[1:]))
+    runs.append(('samples report', [exe, 'batch', os.path.join(ROOT, 'samples'), '-o',
+                                    os.path.join(work, 'reports'), '--force']))
+    shared = os.path.join(os.path.dirname(ROOT), 'shared', 'captures')
+    for cap in sorted(glob.glob(os.path.join(shared, '*.pcap*'))):
+        runs.append((f'shared {os.path.basename(cap)}', [exe, 'analyze', cap, '--format', 'json']))
+    return runs
+
+
+def digest_of(argv, profile_file):
+    """The md5 of what argv writes to stdout (its exit code too: a refused capture counts)."""
+    env = dict(os.environ, LLVM_PROFILE_FILE=profile_file)
+    p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return hashlib.md5(p.stdout).hexdigest(), p.returncode
+
+
+def build(install=False, features=(), quick=False, log=print, profile='dist'):
+    profdata_tool = find_profdata()
+    features = ['--features', ','.join(features)] if features else []
+    work = tempfile.mkdtemp(prefix='voipscope-pgo-')
+    raw = os.path.join(work, 'raw')
+    log(f'pgo: instrumented {profile} build (target/pgo-generate)')
+    generate = cargo_build(f'-Cprofile-generate={raw}', 'target/pgo-generate', features, False,
+                           profile)
+    runs = training_runs(generate, work, quick)
+    assert len({name for name, _ in runs}) == len(runs), 'two training runs of one name'
+    log(f'pgo: training: {len(runs)} runs')
+    trained = {}
+    for name, argv in runs:
+        # one file of counts per process; llvm-profdata adds them up
+        trained[name] = digest_of(argv, os.path.join(raw, 'voipscope-%p.profraw'))
+        if name.startswith('samples report'):
+            shutil.rmtree(os.path.join(work, 'reports'), ignore_errors=True)
+    counts = sorted(glob.glob(os.path.join(raw, '*.profraw')))
+    if not counts:
+        sys.exit('pgo: the training wrote no counts')
+    merged = os.path.join(work, 'merged.profdata')
+    subprocess.run([profdata_tool, 'merge', '-o', merged] + counts, check=True)
+    # named by its content: cargo rebuilds when RUSTFLAGS change, not when a file they name does
+    with open(merged, 'rb') as f:
+        tag = hashlib.sha256(f.read()).hexdigest()[:16]
+    os.makedirs(os.path.join(ROOT, 'target', 'pgo-profiles'), exist_ok=True)
+    counts_file = os.path.join(ROOT, 'target', 'pgo-profiles', f'voipscope-{tag}.profdata')
+    shutil.copyfile(merged, counts_file)
+    log(f'pgo: optimized build with {os.path.relpath(counts_file, ROOT)}')
+    exe = cargo_build(f'-Cprofile-use={counts_file}', 'target/pgo', features, install, profile)
+    if install:
+        exe = shutil.which('voipscope') or exe
+    differ = []
+    for name, argv in runs:
+        argv = [exe] + argv[1:]
+        if digest_of(argv, os.devnull) != trained[name]:
+            differ.append(name)
+        if name.startswith('samples report'):
+            shutil.rmtree(os.path.join(work, 'reports'), ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
+    if differ:
+        sys.exit('pgo: the optimized binary wrote other bytes than the instrumented one: '
+                 + ', '.join(differ))
+    log(f'pgo: the optimized binary wrote the same bytes on all {len(runs)} training runs')
+    return exe
+
+
+def main():
+    ap = argparse.ArgumentParser(description='a profile-guided build of voipscope')
+    ap.add_argument('--install', action='store_true', help='cargo install the result')
+    ap.add_argument('--features', action='append', default=[], help='cargo features (sql, cluster)')
+    ap.add_argument('--quick', action='store_true', help='train on a tenth of the captures')
+    ap.add_argument('--profile', default='dist', choices=['dist', 'release'],
+                    help='cargo profile (CI checks this script with the quicker release)')
+    a = ap.parse_args()
+    print(build(a.install, a.features, a.quick, log=lambda m: print(m, file=sys.stderr),
+                profile=a.profile))
+
+
+if __name__ == '__main__':
+    main()
