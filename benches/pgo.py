@@ -5,15 +5,17 @@ inlines for the work the tool really does.
 
 usage: benches/pgo.py [--install] [--features F] [--quick] [--profile dist|release]
 
-1. builds the `dist` binary instrumented (`-Cprofile-generate`, in target/pgo-generate);
+1. builds the `dist` binary instrumented (`-Cprofile-generate`, in target/pgo-generate, or
+   pgo-generate in $CARGO_TARGET_DIR);
 2. trains it: `voipscope synth` writes an operator's busy hour (20,000 calls of 0.2 s talk,
    1,000 at a time) and an RTP-heavy capture (200 MB, 200 calls at a time); the instrumented
    binary analyzes both as JSON lines and as text, and runs every command on the teaching
    captures of samples/ (and `analyze` on ../shared/captures when it is beside the repository);
    `--quick` trains on a tenth of the two generated captures;
 3. merges the counts with llvm-profdata (the `llvm-tools` component of rustup when installed,
-   else the newest LLVM of the system: Debian's `llvm-19` reads rustc 1.95's counts);
-4. builds the binary with them (`-Cprofile-use`, in target/pgo), or installs it (`--install`);
+   else the newest LLVM of the system that reads them: Debian's `llvm-19` reads rustc 1.95's);
+4. builds the binary with them (`-Cprofile-use`, in target/pgo likewise), or installs it
+   (`--install`);
 5. checks that the new binary writes the same bytes as the instrumented one on every training
    run: two compilations of the same code must agree, or the build fails.
 
@@ -23,6 +25,8 @@ output is the same bytes (step 5, and the tests of a plain build cover the rest)
 import argparse, glob, hashlib, os, re, shutil, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# beside the plain builds: $CARGO_TARGET_DIR when set, else target/
+TARGET = os.path.join(ROOT, os.environ.get('CARGO_TARGET_DIR', 'target'))
 
 
 def host_triple():
@@ -30,24 +34,30 @@ def host_triple():
     return re.search(r'^host: (\S+)', out, re.M).group(1)
 
 
-def find_profdata():
-    """llvm-profdata: rustup's own (matches rustc's LLVM), else the newest one installed."""
+def profdata_tools():
+    """llvm-profdata candidates: rustup's own (rustc's LLVM), then the system's, newest first."""
     sysroot = subprocess.run(['rustc', '--print', 'sysroot'], capture_output=True, text=True,
                              check=True).stdout.strip()
-    own = os.path.join(sysroot, 'lib', 'rustlib', host_triple(), 'bin', 'llvm-profdata')
-    if os.path.exists(own):
-        return own
-    versioned = sorted(glob.glob('/usr/lib/llvm-*/bin/llvm-profdata'),
-                       key=lambda p: int(re.search(r'llvm-(\d+)', p).group(1)))
-    if versioned:
-        return versioned[-1]
-    if shutil.which('llvm-profdata'):
-        return shutil.which('llvm-profdata')
-    sys.exit('pgo: no llvm-profdata: `rustup component add llvm-tools`, or install LLVM '
-             '(Debian: `apt-get install llvm-19`)')
+    tools = [os.path.join(sysroot, 'lib', 'rustlib', host_triple(), 'bin', 'llvm-profdata')]
+    tools += sorted(glob.glob('/usr/lib/llvm-*/bin/llvm-profdata'),
+                    key=lambda p: -int(re.search(r'llvm-(\d+)', p).group(1)))
+    tools += [shutil.which('llvm-profdata') or '']
+    return [t for t in tools if os.path.exists(t)]
 
 
-def cargo_build(rustflags, target_dir, features, install, profile):
+def merge(counts, merged):
+    """Merges the counts with the first llvm-profdata that reads them: one older than rustc's
+    LLVM may not know its format (Debian's LLVM 14 refuses rustc 1.95's; 19 reads them)."""
+    for tool in profdata_tools():
+        done = subprocess.run([tool, 'merge', '-o', merged] + counts, capture_output=True)
+        if done.returncode == 0:
+            return tool
+    sys.exit('pgo: no llvm-profdata here reads these counts: `rustup component add '
+             'llvm-tools`, or install a recent LLVM (Debian: `apt-get install llvm-19`)')
+
+
+def cargo_build(rustflags, name, features, install, profile):
+    target_dir = os.path.join(TARGET, name)
     env = dict(os.environ)
     env['RUSTFLAGS'] = (env.get('RUSTFLAGS', '') + ' ' + rustflags).strip()
     # with --target, RUSTFLAGS reach only the target's code, not build scripts and proc macros
@@ -58,7 +68,7 @@ def cargo_build(rustflags, target_dir, features, install, profile):
     else:
         cmd = ['cargo', 'build', '--target-dir', target_dir] + common
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)
-    return os.path.join(ROOT, target_dir, host_triple(), profile, 'voipscope')
+    return os.path.join(target_dir, host_triple(), profile, 'voipscope')
 
 
 def training_runs(exe, work, quick):
@@ -100,12 +110,11 @@ def digest_of(argv, profile_file):
 
 
 def build(install=False, features=(), quick=False, log=print, profile='dist'):
-    profdata_tool = find_profdata()
     features = ['--features', ','.join(features)] if features else []
     work = tempfile.mkdtemp(prefix='voipscope-pgo-')
     raw = os.path.join(work, 'raw')
-    log(f'pgo: instrumented {profile} build (target/pgo-generate)')
-    generate = cargo_build(f'-Cprofile-generate={raw}', 'target/pgo-generate', features, False,
+    log(f'pgo: instrumented {profile} build ({os.path.join(TARGET, "pgo-generate")})')
+    generate = cargo_build(f'-Cprofile-generate={raw}', 'pgo-generate', features, False,
                            profile)
     runs = training_runs(generate, work, quick)
     assert len({name for name, _ in runs}) == len(runs), 'two training runs of one name'
@@ -120,15 +129,15 @@ def build(install=False, features=(), quick=False, log=print, profile='dist'):
     if not counts:
         sys.exit('pgo: the training wrote no counts')
     merged = os.path.join(work, 'merged.profdata')
-    subprocess.run([profdata_tool, 'merge', '-o', merged] + counts, check=True)
+    log(f'pgo: merged by {merge(counts, merged)}')
     # named by its content: cargo rebuilds when RUSTFLAGS change, not when a file they name does
     with open(merged, 'rb') as f:
         tag = hashlib.sha256(f.read()).hexdigest()[:16]
-    os.makedirs(os.path.join(ROOT, 'target', 'pgo-profiles'), exist_ok=True)
-    counts_file = os.path.join(ROOT, 'target', 'pgo-profiles', f'voipscope-{tag}.profdata')
+    os.makedirs(os.path.join(TARGET, 'pgo-profiles'), exist_ok=True)
+    counts_file = os.path.join(TARGET, 'pgo-profiles', f'voipscope-{tag}.profdata')
     shutil.copyfile(merged, counts_file)
-    log(f'pgo: optimized build with {os.path.relpath(counts_file, ROOT)}')
-    exe = cargo_build(f'-Cprofile-use={counts_file}', 'target/pgo', features, install, profile)
+    log(f'pgo: optimized build with {counts_file}')
+    exe = cargo_build(f'-Cprofile-use={counts_file}', 'pgo', features, install, profile)
     if install:
         exe = shutil.which('voipscope') or exe
     differ = []
