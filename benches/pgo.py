@@ -137,9 +137,9 @@ def build(install=False, features=(), quick=False, log=print, profile='dist'):
     counts_file = os.path.join(TARGET, 'pgo-profiles', f'voipscope-{tag}.profdata')
     shutil.copyfile(merged, counts_file)
     log(f'pgo: optimized build with {counts_file}')
+    # with an explicit target directory, `cargo install` leaves the binary it copies there too:
+    # the check reads that one, not whichever `voipscope` comes first on PATH
     exe = cargo_build(f'-Cprofile-use={counts_file}', 'pgo', features, install, profile)
-    if install:
-        exe = shutil.which('voipscope') or exe
     differ = []
     for name, argv in runs:
         argv = [exe] + argv[1:]
