@@ -94,24 +94,42 @@ def training_runs(exe, work, quick):
         for command in (['calls'], ['rtp'], ['explain'], ['ladder'],
                         ['ladder', '--format', 'svg', '--call', '1']):
             runs.append((f'{name} {" ".join(command)}', [exe, command[0], cap] + command[1:]))
+    # what it writes into work/out (the reports) is compared too
     runs.append(('samples report', [exe, 'batch', os.path.join(ROOT, 'samples'), '-o',
-                                    os.path.join(work, 'reports'), '--force']))
+                                    os.path.join(work, 'out'), '--force']))
     shared = os.path.join(os.path.dirname(ROOT), 'shared', 'captures')
     for cap in sorted(glob.glob(os.path.join(shared, '*.pcap*'))):
         runs.append((f'shared {os.path.basename(cap)}', [exe, 'analyze', cap, '--format', 'json']))
     return runs
 
 
-def digest_of(argv, profile_file):
-    """The md5 of what argv writes to stdout (its exit code too: a refused capture counts)."""
+def digest_of(argv, profile_file, out_dir):
+    """The md5 of what argv writes to stdout and into out_dir (which it empties afterwards),
+    with its exit code: a refused capture counts too."""
     env = dict(os.environ, LLVM_PROFILE_FILE=profile_file)
     p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    return hashlib.md5(p.stdout).hexdigest(), p.returncode
+    md5 = hashlib.md5(p.stdout)
+    for d, dirs, files in sorted(os.walk(out_dir)):
+        dirs.sort()
+        for f in sorted(files):
+            path = os.path.join(d, f)
+            md5.update(os.path.relpath(path, out_dir).encode() + b'\0')
+            with open(path, 'rb') as fh:
+                md5.update(fh.read())
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return md5.hexdigest(), p.returncode
 
 
 def build(install=False, features=(), quick=False, log=print, profile='dist'):
-    features = ['--features', ','.join(features)] if features else []
     work = tempfile.mkdtemp(prefix='voipscope-pgo-')
+    try:
+        return build_in(work, install, features, quick, log, profile)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def build_in(work, install, features, quick, log, profile):
+    features = ['--features', ','.join(features)] if features else []
     raw = os.path.join(work, 'raw')
     log(f'pgo: instrumented {profile} build ({os.path.join(TARGET, "pgo-generate")})')
     generate = cargo_build(f'-Cprofile-generate={raw}', 'pgo-generate', features, False,
@@ -120,11 +138,10 @@ def build(install=False, features=(), quick=False, log=print, profile='dist'):
     assert len({name for name, _ in runs}) == len(runs), 'two training runs of one name'
     log(f'pgo: training: {len(runs)} runs')
     trained = {}
+    out = os.path.join(work, 'out')
     for name, argv in runs:
         # one file of counts per process; llvm-profdata adds them up
-        trained[name] = digest_of(argv, os.path.join(raw, 'voipscope-%p.profraw'))
-        if name.startswith('samples report'):
-            shutil.rmtree(os.path.join(work, 'reports'), ignore_errors=True)
+        trained[name] = digest_of(argv, os.path.join(raw, 'voipscope-%p.profraw'), out)
     counts = sorted(glob.glob(os.path.join(raw, '*.profraw')))
     if not counts:
         sys.exit('pgo: the training wrote no counts')
@@ -142,12 +159,8 @@ def build(install=False, features=(), quick=False, log=print, profile='dist'):
     exe = cargo_build(f'-Cprofile-use={counts_file}', 'pgo', features, install, profile)
     differ = []
     for name, argv in runs:
-        argv = [exe] + argv[1:]
-        if digest_of(argv, os.devnull) != trained[name]:
+        if digest_of([exe] + argv[1:], os.devnull, out) != trained[name]:
             differ.append(name)
-        if name.startswith('samples report'):
-            shutil.rmtree(os.path.join(work, 'reports'), ignore_errors=True)
-    shutil.rmtree(work, ignore_errors=True)
     if differ:
         sys.exit('pgo: the optimized binary wrote other bytes than the instrumented one: '
                  + ', '.join(differ))
