@@ -16,6 +16,8 @@ dataset (once), then counts its calls and streams with `voipscope sql` against t
 """
 import argparse, json, os, subprocess, sys, tempfile, threading, time
 
+import pgo  # beside this file
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -55,16 +57,7 @@ def main():
     ap.add_argument('--ingest', action='store_true')
     ap.add_argument('--pgo', action='store_true')
     a = ap.parse_args()
-    if a.pgo:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import pgo
-        exe = pgo.build(features=['sql'] if a.ingest else [],
-                        log=lambda m: print(m, file=sys.stderr))
-    else:
-        features = ['--features', 'sql'] if a.ingest else []
-        subprocess.run(['cargo', 'build', '--profile', 'dist', '--quiet'] + features, cwd=ROOT,
-                       check=True)
-        exe = os.path.join(ROOT, 'target', 'dist', 'voipscope')
+    exe = pgo.benchmarked_binary(a.pgo, ['sql'] if a.ingest else [])
     tmp = tempfile.gettempdir()
     cap = os.path.join(tmp, f'voipscope-day-{a.total_calls}-{a.calls}.pcap')
     if not os.path.exists(cap):

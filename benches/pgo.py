@@ -22,13 +22,14 @@ usage: benches/pgo.py [--install] [--features F] [--quick] [--profile dist|relea
 Prints the binary's path last. The code is the same; only the machine code differs, so every
 output is the same bytes (step 5, and the tests of a plain build cover the rest).
 """
-import argparse, glob, hashlib, os, re, shutil, subprocess, sys, tempfile
+import argparse, functools, glob, hashlib, os, re, shutil, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # beside the plain builds: $CARGO_TARGET_DIR when set, else target/
 TARGET = os.path.join(ROOT, os.environ.get('CARGO_TARGET_DIR', 'target'))
 
 
+@functools.cache
 def host_triple():
     out = subprocess.run(['rustc', '-vV'], capture_output=True, text=True, check=True).stdout
     return re.search(r'^host: (\S+)', out, re.M).group(1)
@@ -166,6 +167,16 @@ def build_in(work, install, features, quick, log, profile):
                  + ', '.join(differ))
     log(f'pgo: the optimized binary wrote the same bytes on all {len(runs)} training runs')
     return exe
+
+
+def benchmarked_binary(pgo, features=()):
+    """The binary the benchmarks time: the profile-guided build, else the plain `dist` one."""
+    if pgo:
+        return build(features=features, log=lambda m: print(m, file=sys.stderr))
+    features = ['--features', ','.join(features)] if features else []
+    subprocess.run(['cargo', 'build', '--profile', 'dist', '--quiet'] + features, cwd=ROOT,
+                   check=True)
+    return os.path.join(TARGET, 'dist', 'voipscope')
 
 
 def main():

@@ -11,6 +11,8 @@ memory (peak RSS of the process, from getrusage) for each; the best of --runs is
 """
 import argparse, json, os, resource, shutil, subprocess, sys, tempfile, time
 
+import pgo  # beside this file
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def run_child(cmd):
@@ -30,13 +32,7 @@ def main():
     ap.add_argument('--no-tshark', action='store_true')
     ap.add_argument('--pgo', action='store_true')
     a = ap.parse_args()
-    if a.pgo:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import pgo
-        exe = pgo.build(log=lambda m: print(m, file=sys.stderr))
-    else:
-        subprocess.run(['cargo', 'build', '--profile', 'dist', '--quiet'], cwd=ROOT, check=True)
-        exe = os.path.join(ROOT, 'target', 'dist', 'voipscope')
+    exe = pgo.benchmarked_binary(a.pgo)
     cap = os.path.join(tempfile.gettempdir(), f'voipscope-throughput-{a.size}-{a.calls}.pcap')
     if not os.path.exists(cap):
         subprocess.run([exe, 'synth', '-o', cap, '--size', a.size, '--calls', a.calls], check=True)
