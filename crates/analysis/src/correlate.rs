@@ -90,19 +90,14 @@ impl std::ops::DerefMut for CallRecord {
 }
 
 /// Every media endpoint the call's SDP named: (address, who named it, when).
-pub fn endpoints_of(call: &Call) -> Vec<(SocketAddr, Side, i64)> {
-    let mut out = Vec::new();
-    for e in &call.sdp {
-        for m in &e.sdp.media {
-            let Some(ip) = m.address.as_deref().and_then(|a| a.parse::<IpAddr>().ok()) else {
-                continue;
-            };
-            if m.port != 0 && !ip.is_unspecified() {
-                out.push((SocketAddr::new(ip, m.port), e.by, e.ts_ns));
-            }
-        }
-    }
-    out
+pub fn endpoints_of(call: &Call) -> impl Iterator<Item = (SocketAddr, Side, i64)> + '_ {
+    call.sdp.iter().flat_map(|e| {
+        e.sdp.media.iter().filter_map(move |m| {
+            let ip = m.address.as_deref()?.parse::<IpAddr>().ok()?;
+            (m.port != 0 && !ip.is_unspecified())
+                .then(|| (SocketAddr::new(ip, m.port), e.by, e.ts_ns))
+        })
+    })
 }
 
 /// Ties one stream to its call: `by_dst` when the call's SDP named the stream's destination,
@@ -131,14 +126,15 @@ pub fn tie(
     } else {
         (End::Destination, s.dst)
     };
-    let named: Vec<SocketAddr> = endpoints_of(&call.call)
-        .into_iter()
-        .filter(|(_, side, _)| Some(*side) != named_by)
-        .map(|(a, _, _)| a)
-        .collect();
+    let named = || {
+        endpoints_of(&call.call)
+            .filter(|(_, side, _)| Some(*side) != named_by)
+            .map(|(a, _, _)| a)
+    };
     // a peer may send from another port than it receives on (non-symmetric RTP); only a
-    // different address is worth reporting
-    if !named.is_empty() && !named.iter().any(|a| a.ip() == other_addr.ip()) {
+    // different address is worth reporting (and the list is made only then: nearly never)
+    if named().next().is_some() && !named().any(|a| a.ip() == other_addr.ip()) {
+        let named = named().collect();
         call.media.unexpected_endpoints.push(UnexpectedEndpoint {
             stream: s.number,
             end: other_end,

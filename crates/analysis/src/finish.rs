@@ -294,8 +294,14 @@ impl<'s> Finisher<'s> {
         }
         for s in started {
             for a in &s.accounts {
-                let account = self.accounts.entry(a.to_string()).or_default();
-                account.live.insert(s.log, s.start_ns);
+                // the key is copied only for an account not seen before
+                if let Some(account) = self.accounts.get_mut(a.as_str()) {
+                    account.live.insert(s.log, s.start_ns);
+                } else {
+                    let mut account = Account::default();
+                    account.live.insert(s.log, s.start_ns);
+                    self.accounts.insert(a.to_string(), account);
+                }
             }
         }
         for b in bound {

@@ -9,7 +9,11 @@ use voipscope_wire::timefmt::TimeBase;
 fn payload_names(s: &RtpStream) -> String {
     s.payload_types
         .iter()
-        .map(|p| p.name.clone().unwrap_or_else(|| format!("PT{}", p.pt)))
+        .map(|p| {
+            p.name
+                .as_deref()
+                .map_or_else(|| format!("PT{}", p.pt), str::to_string)
+        })
         .collect::<Vec<_>>()
         .join(",")
 }

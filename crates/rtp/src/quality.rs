@@ -24,20 +24,26 @@ pub struct CodecConstants {
 
 /// The constants for a codec name (as in `a=rtpmap` or the static payload table).
 pub fn constants(codec: &str) -> CodecConstants {
-    let c = codec.to_ascii_uppercase();
-    if c.starts_with("G729") {
+    // case-insensitive without a copy: once per stream
+    let starts = |prefix: &str| {
+        codec
+            .as_bytes()
+            .get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+    };
+    if starts("G729") {
         CodecConstants {
             ie: 11.0,
             bpl: 19.0,
             source: "G.113 Table I.3: G.729A with VAD",
         }
-    } else if c.starts_with("G723") {
+    } else if starts("G723") {
         CodecConstants {
             ie: 15.0,
             bpl: 16.1,
             source: "G.113 Table I.3: G.723.1 6.3 kbit/s with VAD",
         }
-    } else if c == "PCMU" || c == "PCMA" {
+    } else if codec.eq_ignore_ascii_case("PCMU") || codec.eq_ignore_ascii_case("PCMA") {
         CodecConstants {
             ie: 0.0,
             bpl: 25.1,

@@ -235,12 +235,6 @@ impl Rfc3550State {
             jitter_ms,
         }
     }
-
-    /// Lost packets and loss bursts, for the quality estimate.
-    pub fn loss_and_bursts(&self) -> (u64, u64) {
-        let f = self.summary(0);
-        (f.lost, f.loss_bursts.iter().sum())
-    }
 }
 
 /// The `rfc3550` figures of a stream.

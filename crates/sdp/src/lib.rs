@@ -61,7 +61,7 @@ pub struct Format {
     pub clock_rate: Option<u32>,
     /// `a=fmtp` parameters, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fmtp: Option<String>,
+    pub fmtp: Option<CompactString>,
 }
 
 /// One `m=` section.
@@ -308,21 +308,25 @@ fn parse_text(text: &str) -> Option<SessionDescription> {
                     .as_bytes()
                     .windows(3)
                     .any(|w| w.eq_ignore_ascii_case(b"RTP"));
-                let formats = parts
-                    .map(|f| {
-                        let fixed = if rtp {
-                            f.parse::<u8>().ok().and_then(static_payload)
-                        } else {
-                            None
-                        };
-                        Format {
-                            id: f.into(),
-                            name: fixed.map(|(n, _)| CompactString::const_new(n)),
-                            clock_rate: fixed.map(|(_, r)| r),
-                            fmtp: None,
-                        }
-                    })
-                    .collect();
+                // as many as there are, so the list is never grown or shrunk
+                let mut formats = Vec::with_capacity(parts.clone().count());
+                formats.extend(parts.map(|f| {
+                    let fixed = if rtp {
+                        f.parse::<u8>().ok().and_then(static_payload)
+                    } else {
+                        None
+                    };
+                    Format {
+                        id: f.into(),
+                        name: fixed.map(|(n, _)| CompactString::const_new(n)),
+                        clock_rate: fixed.map(|(_, r)| r),
+                        fmtp: None,
+                    }
+                }));
+                if sdp.media.capacity() == 0 {
+                    // nearly every description has one media line
+                    sdp.media.reserve_exact(1);
+                }
                 sdp.media.push(Media {
                     kind,
                     port,
@@ -401,7 +405,7 @@ fn read_media_attribute(m: &mut Media, name: &str, rest: &str) {
         "fmtp" => {
             let (pt, params) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
             if let Some(f) = m.formats.iter_mut().find(|f| f.id == pt) {
-                f.fmtp = Some(params.fast_trim().to_string());
+                f.fmtp = Some(params.fast_trim().into());
             }
         }
         "ptime" => m.ptime_ms = first_word.parse::<f64>().ok().map(|p| p.round() as u32),
@@ -443,10 +447,9 @@ impl Media {
         self.formats
             .iter()
             .find(|f| {
-                !matches!(
-                    f.name.as_deref().map(str::to_ascii_lowercase).as_deref(),
-                    Some("telephone-event") | Some("cn")
-                )
+                !f.name.as_deref().is_some_and(|n| {
+                    n.eq_ignore_ascii_case("telephone-event") || n.eq_ignore_ascii_case("cn")
+                })
             })
             .or(self.formats.first())
     }

@@ -15,7 +15,7 @@ pub const MAX_PLANNED_ENDPOINTS: usize = 200_000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlannedFormat {
     pub pt: u8,
-    pub name: String,
+    pub name: compact_str::CompactString,
     pub clock_rate: Option<u32>,
 }
 
@@ -111,7 +111,7 @@ impl MediaPlan {
                 };
                 let planned = PlannedFormat {
                     pt,
-                    name: name.to_string(),
+                    name: name.into(),
                     clock_rate: f.clock_rate,
                 };
                 match e.formats.iter_mut().find(|x| x.pt == pt) {

@@ -25,26 +25,23 @@ pub fn strict_error(body: &[u8]) -> Option<String> {
 
 /// [`strict_error`] of a text already decoded (the text [`crate::read_kept`] keeps).
 fn strict_error_of_text(text: &str) -> Option<String> {
-    // webrtc-sdp refuses texts under 51 bytes before reading them: a template's length differs
-    let template = (text.len() >= MIN_SDP_LEN)
-        .then(|| template(text))
-        .flatten();
-    if let Some(t) = &template {
-        if ACCEPTED.with(|a| a.borrow().contains(t.as_str())) {
+    ACCEPTED.with(|accepted| {
+        let (accepted, template) = &mut *accepted.borrow_mut();
+        // webrtc-sdp refuses texts under 51 bytes before reading them: a template's length
+        // differs
+        let templated = text.len() >= MIN_SDP_LEN && template_into(text, template);
+        if templated && accepted.contains(template.as_str()) {
             return None;
         }
-    }
-    let verdict = parse_strictly(text);
-    if let (None, Some(t)) = (&verdict, template) {
-        ACCEPTED.with(|a| {
-            let mut a = a.borrow_mut();
-            if a.len() >= MAX_TEMPLATES {
-                a.clear();
+        let verdict = parse_strictly(text);
+        if verdict.is_none() && templated {
+            if accepted.len() >= MAX_TEMPLATES {
+                accepted.clear();
             }
-            a.insert(t.into_boxed_str());
-        });
-    }
-    verdict
+            accepted.insert(template.as_str().into());
+        }
+        verdict
+    })
 }
 
 fn parse_strictly(text: &str) -> Option<String> {
@@ -61,7 +58,9 @@ const MIN_SDP_LEN: usize = 51;
 const MAX_TEMPLATES: usize = 256;
 
 thread_local! {
-    static ACCEPTED: RefCell<FxHashSet<Box<str>>> = RefCell::new(FxHashSet::default());
+    /// The accepted templates, and the one being written (its room kept from one description
+    /// to the next).
+    static ACCEPTED: RefCell<(FxHashSet<Box<str>>, String)> = RefCell::default();
 }
 
 /// The description with the values webrtc-sdp only checks for form put to fixed ones: the
@@ -73,7 +72,14 @@ thread_local! {
 /// keeps the type). Whitespace is kept, so every token stays where it was. `None` when the
 /// text has none of these lines.
 pub fn template(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
+    template_into(text, &mut out).then_some(out)
+}
+
+/// [`template`] written into `out` (emptied first); false when the text has none of the lines.
+fn template_into(text: &str, out: &mut String) -> bool {
+    out.clear();
+    out.reserve(text.len());
     let mut changed = false;
     for line in crate::lines_inclusive(text) {
         let (key, fields): (&str, &[(usize, Kind)]) = match line.get(..2) {
@@ -113,13 +119,13 @@ pub fn template(text: &str) -> Option<String> {
                 break;
             }
             let kind = fields.iter().find(|(i, _)| *i == index).map(|(_, k)| *k);
-            if !kind.is_some_and(|k| k.put_canonical(token, &mut out)) {
+            if !kind.is_some_and(|k| k.put_canonical(token, out)) {
                 out.push_str(token);
             }
             index += 1;
         }
     }
-    changed.then_some(out)
+    changed
 }
 
 /// What `split_whitespace` (webrtc-sdp's tokenizer) takes for a separator.

@@ -70,7 +70,7 @@ pub struct MessageRef {
     pub duplicate: bool,
     /// Codec, media address and direction of each media section, when the message has SDP.
     pub sdp: Option<String>,
-    pub user_agent: Option<String>,
+    pub user_agent: Option<CompactString>,
 }
 
 /// A dialog of the call: one per To tag in the responses to the first INVITE (forking).
@@ -89,7 +89,7 @@ pub struct SdpEvent {
     pub ts_ns: i64,
     pub by: Side,
     /// The method or status that carried it.
-    pub carried_by: String,
+    pub carried_by: CompactString,
     pub sdp: SessionDescription,
 }
 
@@ -277,7 +277,7 @@ pub fn sdp_brief(sdp: &SessionDescription) -> String {
 pub(crate) fn message_ref(mut e: Entry) -> MessageRef {
     // through the box: moving the message out of it would copy all of it
     let m = &mut *e.msg;
-    let user_agent = m.software.take().map(String::from);
+    let user_agent = m.software.take();
     MessageRef {
         frame: m.frame,
         frames: std::mem::take(&mut m.frames),
@@ -370,11 +370,12 @@ pub fn build(number: usize, log: CallIdLog) -> Option<Call> {
     let mut callee_ua: Option<String> = None;
     let mut last_ts = invite_ts;
     // CSeqs of INVITEs outside a dialog: the first and its retries (after 401/407).
-    let mut initial_cseqs: Vec<u32> = Vec::new();
+    // in place: a call has one or two of each
+    let mut initial_cseqs: smallvec::SmallVec<[u32; 4]> = smallvec::SmallVec::new();
 
     // Entries whose SDP is an offer or answer of the call, and who sent it; the SDP moves
     // into the call once the entries are no longer borrowed.
-    let mut sdp_at: Vec<(usize, Side)> = Vec::new();
+    let mut sdp_at: smallvec::SmallVec<[(usize, Side); 4]> = smallvec::SmallVec::new();
 
     for (i, e) in entries.iter().enumerate() {
         let m = &e.msg;
@@ -559,7 +560,7 @@ pub fn build(number: usize, log: CallIdLog) -> Option<Call> {
                     frame: m.frame,
                     ts_ns: m.ts_ns,
                     by,
-                    carried_by: m.label().into(),
+                    carried_by: m.label(),
                     sdp: *sdp,
                 });
                 // the ladder's SDP summary is read from the event's copy

@@ -631,7 +631,9 @@ impl SipTracker {
         self.slots[slot] = Some(LiveLog {
             log: CallIdLog {
                 call_id: msg.call_id.to_string(),
-                entries: Vec::new(),
+                // a call's seven or so messages in one allocation (a vector grown by pushing
+                // took two: room for four, then eight); 16 bytes each
+                entries: Vec::with_capacity(if msg.method() == Some("INVITE") { 8 } else { 0 }),
                 dropped: 0,
             },
             seq: self.next_seq,

@@ -220,7 +220,7 @@ pub struct Message {
     pub contact: Option<CompactString>,
     pub contact_expires: Option<u32>,
     /// User-Agent, else Server: the sender's software.
-    pub software: Option<Box<str>>,
+    pub software: Option<CompactString>,
     pub expires: Option<u32>,
     /// Boxed, as [`Message::rare`]: most messages carry no SDP.
     pub sdp: Option<Box<SessionDescription>>,
@@ -307,8 +307,11 @@ fn owned(v: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn boxed(v: Option<&str>) -> Option<Box<str>> {
-    v.map(str::trim).filter(|s| !s.is_empty()).map(Box::from)
+/// A value of up to 24 bytes kept in place (`Asterisk PBX 16.2.1`), a longer one on the heap.
+fn compact(v: Option<&str>) -> Option<CompactString> {
+    v.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(CompactString::from)
 }
 
 fn read_via(value: &str, typed: bool, rsip_rejected: &mut HeaderSet) -> Option<Via> {
@@ -549,7 +552,7 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
         via,
         contact,
         contact_expires,
-        software: boxed(t.known(id::USER_AGENT)).or_else(|| boxed(t.known(id::SERVER))),
+        software: compact(t.known(id::USER_AGENT)).or_else(|| compact(t.known(id::SERVER))),
         expires: number(t.known(id::EXPIRES)),
         sdp: sdp.map(Box::new),
         requires_100rel,

@@ -197,11 +197,15 @@ pub mod id {
     pub const P_ASSERTED_IDENTITY: u8 = 25;
 }
 
+/// The header fields of a message, in place up to sixteen (a typical message has ten or
+/// so): a list on the heap per message was one of the five allocations reading one made.
+pub type HeaderList<'a> = smallvec::SmallVec<[HeaderField<'a>; 16]>;
+
 /// A message split into its parts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tokenized<'a> {
     pub start: StartLine<'a>,
-    pub headers: Vec<HeaderField<'a>>,
+    pub headers: HeaderList<'a>,
     /// For each name of [`KNOWN`], 1 + the index of its first header, or 0.
     first: [u32; KNOWN.len()],
     pub body: &'a [u8],
@@ -352,7 +356,7 @@ impl<'a> Source<'a> {
 fn flush<'a>(
     src: Source<'a>,
     pending: &mut Option<Pending<'a>>,
-    headers: &mut Vec<HeaderField<'a>>,
+    headers: &mut HeaderList<'a>,
     first: &mut [u32; KNOWN.len()],
 ) {
     if let Some(p) = pending.take() {
@@ -406,7 +410,7 @@ pub fn tokenize(data: &[u8]) -> Result<Tokenized<'_>, TokenizeError> {
     };
     let start = parse_start_line(start_line.ok_or(TokenizeError::BadStartLine)?)?;
 
-    let mut headers: Vec<HeaderField<'_>> = Vec::with_capacity(16);
+    let mut headers = HeaderList::new();
     let mut first = [0u32; KNOWN.len()];
     let mut bad_header_lines = 0u32;
     let mut pos = (first_end + 1).min(data.len());

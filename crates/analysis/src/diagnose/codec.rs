@@ -71,9 +71,11 @@ impl HostCodecs {
                 self.v4.clear();
                 self.v6.clear();
             }
-            let mut ids: Vec<u16> = self
-                .set_of(host)
-                .map_or_else(Vec::new, |s| self.sets[usize::from(s)].to_vec());
+            // in place: a description nearly always names a set this host already has
+            let mut ids: smallvec::SmallVec<[u16; 8]> =
+                self.set_of(host).map_or_else(Default::default, |s| {
+                    smallvec::SmallVec::from_slice(&self.sets[usize::from(s)])
+                });
             let before = ids.len();
             // names are kept upper case; a name is copied only the first time it is seen
             for name in codec_names(&e.sdp) {
@@ -93,7 +95,7 @@ impl HostCodecs {
                 continue;
             }
             ids.sort_unstable();
-            let Some(set) = self.intern(ids) else {
+            let Some(set) = self.intern(&ids) else {
                 continue;
             };
             match host {
@@ -114,8 +116,8 @@ impl HostCodecs {
         }
     }
 
-    fn intern(&mut self, ids: Vec<u16>) -> Option<u16> {
-        if let Some(&n) = self.set_index.get(ids.as_slice()) {
+    fn intern(&mut self, ids: &[u16]) -> Option<u16> {
+        if let Some(&n) = self.set_index.get(ids) {
             return Some(n);
         }
         if self.sets.len() >= MAX_SETS {
@@ -225,13 +227,16 @@ pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Findi
             }
         }
         // RTP whose payload type no SDP of the call named
-        let negotiated: BTreeSet<u8> = c
+        let mut negotiated = PayloadTypes::default();
+        for pt in c
             .sdp
             .iter()
             .flat_map(|e| e.sdp.media.iter())
             .flat_map(|m| m.formats.iter())
-            .filter_map(|f| f.id.parse().ok())
-            .collect();
+            .filter_map(|f| f.id.parse::<u8>().ok())
+        {
+            negotiated.insert(pt);
+        }
         if negotiated.is_empty() {
             return;
         }
@@ -246,7 +251,7 @@ pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Findi
             for p in s
                 .payload_types
                 .iter()
-                .filter(|p| !negotiated.contains(&p.pt))
+                .filter(|p| !negotiated.contains(p.pt))
             {
                 out.push(
                     Finding::new("rtp-payload-not-negotiated", Severity::Warning)
@@ -255,8 +260,8 @@ pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Findi
                             txt!(lang, format!("Stream {} sends payload type {} that no SDP negotiated", si + 1, p.pt), format!("Stream {} sendet Payload-Typ {}, den kein SDP ausgehandelt hat", si + 1, p.pt)),
                             txt!(
                                 lang,
-                                format!("{} packets of stream {} ({} -> {}) carry payload type {}, but the call's SDP named only {}. The receiver may play noise or nothing.", p.packets, si + 1, s.src, s.dst, p.pt, negotiated.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")),
-                                format!("{} Pakete von Stream {} ({} -> {}) tragen Payload-Typ {}, das SDP des Anrufs nannte aber nur {}. Der Empfänger spielt dann Rauschen oder nichts.", p.packets, si + 1, s.src, s.dst, p.pt, negotiated.iter().map(u8::to_string).collect::<Vec<_>>().join(", "))
+                                format!("{} packets of stream {} ({} -> {}) carry payload type {}, but the call's SDP named only {}. The receiver may play noise or nothing.", p.packets, si + 1, s.src, s.dst, p.pt, negotiated.iter().map(|pt| pt.to_string()).collect::<Vec<_>>().join(", ")),
+                                format!("{} Pakete von Stream {} ({} -> {}) tragen Payload-Typ {}, das SDP des Anrufs nannte aber nur {}. Der Empfänger spielt dann Rauschen oder nichts.", p.packets, si + 1, s.src, s.dst, p.pt, negotiated.iter().map(|pt| pt.to_string()).collect::<Vec<_>>().join(", "))
                             ),
                             txt!(lang, "Check the sender's codec and DTMF payload type settings against its SDP.".to_string(), "Codec- und DTMF-Payload-Einstellungen des Senders mit seinem SDP vergleichen.".to_string()),
                         )
@@ -265,5 +270,28 @@ pub fn call(c: &CallRecord, facts: &CallFacts<'_>, ctx: Ctx, out: &mut Vec<Findi
                 );
             }
         }
+    }
+}
+
+/// A set of RTP payload types, in place (once per call, where a tree set was two allocations).
+#[derive(Default)]
+struct PayloadTypes([u64; 4]);
+
+impl PayloadTypes {
+    fn insert(&mut self, pt: u8) {
+        self.0[usize::from(pt / 64)] |= 1 << (pt % 64);
+    }
+
+    fn contains(&self, pt: u8) -> bool {
+        self.0[usize::from(pt / 64)] & (1 << (pt % 64)) != 0
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+
+    /// In ascending order, as a tree set gave them.
+    fn iter(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..=u8::MAX).filter(|&pt| self.contains(pt))
     }
 }

@@ -89,7 +89,7 @@ fn participants(messages: &[MessageRef]) -> Vec<Participant> {
         }
         if let Some(ua) = &m.user_agent {
             if let Some(p) = out.iter_mut().find(|p| p.socket == m.src) {
-                p.software.get_or_insert_with(|| ua.clone());
+                p.software.get_or_insert_with(|| ua.to_string());
             }
         }
     }

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::dtmf::DtmfEvent;
@@ -16,7 +17,7 @@ use crate::wireshark::WiresharkFigures;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PayloadType {
     pub pt: u8,
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     pub packets: u64,
     /// The stream's first packet of this type (evidence; not in the JSON).
     #[serde(skip)]
@@ -108,7 +109,7 @@ pub struct RtpStream {
     pub call_number: Option<usize>,
     pub direction: Option<Direction>,
     /// The main payload (not telephone-event or comfort noise).
-    pub codec: Option<String>,
+    pub codec: Option<CompactString>,
     pub payload_types: Vec<PayloadType>,
     /// The clock of our figures (0: unknown), and where it came from.
     pub clock_rate: u32,

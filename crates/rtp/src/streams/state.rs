@@ -3,6 +3,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use compact_str::CompactString;
+
 use super::payload::{payload_info, CurrentPayload, PayloadInfo};
 use super::record::{ClockSource, Encryption, PayloadType, RtpStream};
 use super::table::Settings;
@@ -343,15 +345,14 @@ impl StreamState {
             .iter()
             .filter(|p| !p.event && !p.comfort_noise)
             .max_by_key(|p| p.packets);
-        let codec = main.and_then(|p| p.name.as_deref().map(str::to_string));
+        let codec = main.and_then(|p| p.name.as_deref().map(CompactString::from));
         let audio_packets = main.map_or(0, |p| p.packets);
         let quality = (audio_packets > 0 && clock_rate > 0).then(|| {
-            let (lost, bursts) = self.rfc.loss_and_bursts();
             quality::estimate(
                 codec.as_deref().unwrap_or(""),
                 rfc.expected,
-                lost,
-                bursts,
+                rfc.lost,
+                rfc.loss_bursts.iter().sum(),
                 self.late,
                 jitter_buffer_ms,
             )
@@ -373,7 +374,7 @@ impl StreamState {
                 .iter()
                 .map(|p| PayloadType {
                     pt: p.pt,
-                    name: p.name.as_deref().map(str::to_string),
+                    name: p.name.as_deref().map(CompactString::from),
                     packets: p.packets,
                     first_frame: p.first_frame,
                 })
