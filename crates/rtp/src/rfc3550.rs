@@ -231,7 +231,7 @@ impl Rfc3550State {
             duplicates: self.duplicates,
             out_of_order: self.out_of_order,
             restarts: self.restarts,
-            loss_bursts: judged.bursts.to_vec(),
+            loss_bursts: judged.bursts,
             jitter_ms,
         }
     }
@@ -252,7 +252,7 @@ pub struct Rfc3550Figures {
     /// Sequence restarts (a jump confirmed by the next packet, A.1).
     pub restarts: u64,
     /// Runs of consecutive missing packets by length: [1, 2, ..., 9, 10 or more].
-    pub loss_bursts: Vec<u64>,
+    pub loss_bursts: [u64; BURST_BUCKETS],
     /// Interarrival jitter (RFC 3550 6.4.1) at the end of the stream.
     pub jitter_ms: f64,
 }

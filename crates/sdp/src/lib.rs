@@ -192,6 +192,16 @@ pub fn read_kept(body: &[u8]) -> Option<SessionDescription> {
     Some(sdp)
 }
 
+/// Reads a body as [`read_kept`] does and strictly checks it at once, from the same text: a
+/// message read on a worker is checked there, and keeping a copy of the text for later cost an
+/// allocation per description.
+pub fn read_and_check(body: &[u8]) -> Option<SessionDescription> {
+    let text = text_of(embedded(body)?);
+    let mut sdp = parse_text(&text)?;
+    sdp.strict_error = validate::strict_error_of_text(&text);
+    Some(sdp)
+}
+
 /// Reads and strictly checks one body at once (tests and fuzzing).
 pub fn read_checked(body: &[u8]) -> Option<SessionDescription> {
     let mut sdp = read_kept(body)?;

@@ -24,7 +24,7 @@ pub fn strict_error(body: &[u8]) -> Option<String> {
 }
 
 /// [`strict_error`] of a text already decoded (the text [`crate::read_kept`] keeps).
-fn strict_error_of_text(text: &str) -> Option<String> {
+pub(crate) fn strict_error_of_text(text: &str) -> Option<String> {
     ACCEPTED.with(|accepted| {
         let (accepted, template) = &mut *accepted.borrow_mut();
         // webrtc-sdp refuses texts under 51 bytes before reading them: a template's length
@@ -166,18 +166,17 @@ impl Kind {
     }
 }
 
-/// Checks each description that still holds its text ([`super::read_kept`]) and sets its
-/// `strict_error`. Identical texts (a retransmitted INVITE, an answer sent in 183 and again in
-/// 200) are checked once; distinct ones in parallel. The texts are dropped afterwards.
-/// [`check_all`] of one description: a message read on a worker is checked there, and a
-/// table of distinct texts and a parallel map over one of them cost more than the check of a
-/// description whose template was seen.
+/// [`check_all`] of one description (a table of distinct texts and a parallel map over one of
+/// them cost more than the check of a description whose template was seen).
 pub fn check_one(d: &mut SessionDescription) {
     if let Some(text) = d.text.take() {
         d.strict_error = strict_error_of_text(&text);
     }
 }
 
+/// Checks each description that still holds its text ([`super::read_kept`]) and sets its
+/// `strict_error`. Identical texts (a retransmitted INVITE, an answer sent in 183 and again in
+/// 200) are checked once; distinct ones in parallel. The texts are dropped afterwards.
 pub fn check_all<'a>(descriptions: impl IntoIterator<Item = &'a mut SessionDescription>) {
     use rayon::prelude::*;
     let mut targets: Vec<(&'a mut SessionDescription, usize)> = Vec::new();

@@ -312,13 +312,12 @@ impl Preread {
     /// Reads the message and strictly checks its SDP ([`voipscope_sdp::validate`]) at once:
     /// the check costs several times our own reading, so it belongs on the worker too.
     pub fn checked(framed: &SipMessage) -> Preread {
-        let mut p = Preread::new(framed, framed.ts_ns);
-        if let Ok(msg) = &mut p.read {
-            if let Some(sdp) = &mut msg.sdp {
-                voipscope_sdp::validate::check_one(sdp);
-            }
+        Preread {
+            frame: framed.frame,
+            read: message::read_and_check(framed).map(Box::new),
+            fingerprint: transaction::fingerprint(&framed.data),
+            active: framed.ts_ns,
         }
-        p
     }
 
     /// Workers number frames from their range's start; the in-order stage knows the true

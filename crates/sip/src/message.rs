@@ -396,8 +396,18 @@ fn read_credentials(value: &str, proxy: bool, rsip_rejected: &mut HeaderSet) -> 
     }
 }
 
-/// Reads one framed SIP message.
+/// Reads one framed SIP message; its SDP keeps its text for the strict check, which runs later
+/// ([`voipscope_sdp::validate::check_all`]).
 pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
+    read_with(msg, false)
+}
+
+/// [`read`], with the SDP strictly checked at once ([`voipscope_sdp::read_and_check`]).
+pub fn read_and_check(msg: &SipMessage) -> Result<Message, ReadError> {
+    read_with(msg, true)
+}
+
+fn read_with(msg: &SipMessage, check_sdp_now: bool) -> Result<Message, ReadError> {
     let t = tokenizer::tokenize(&msg.data)?;
     let mut rsip_rejected = HeaderSet::default();
     let mut missing = HeaderSet::default();
@@ -490,7 +500,11 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
             .is_some_and(|p| p.eq_ignore_ascii_case("multipart/"))
     });
     let sdp = if is_sdp || multipart || (content_type.is_none() && t.body.starts_with(b"v=0")) {
-        sdp::read_kept(t.body)
+        if check_sdp_now {
+            sdp::read_and_check(t.body)
+        } else {
+            sdp::read_kept(t.body)
+        }
     } else {
         None
     };
@@ -516,7 +530,8 @@ pub fn read(msg: &SipMessage) -> Result<Message, ReadError> {
 
     let rare = Rare {
         contacts,
-        body_type: body_text.as_ref().and(owned(content_type)),
+        // only with a body kept as text (`and` would copy the type of every SDP message too)
+        body_type: body_text.as_ref().and_then(|_| owned(content_type)),
         body_text,
         reasons: t
             .all_known(id::REASON)
@@ -585,7 +600,7 @@ mod tests {
 
     #[test]
     fn reads_an_invite() {
-        let m = read(&framed(
+        let invite = framed(
             b"INVITE sip:bob@10.0.0.2 SIP/2.0\r\n\
 Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKabc;rport\r\n\
 From: \"Alice\" <sip:alice@10.0.0.1>;tag=1\r\n\
@@ -593,8 +608,8 @@ To: <sip:bob@10.0.0.2>\r\n\
 Call-ID: c1\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.1>;expires=60\r\n\
 User-Agent: Phone 1.0\r\nContent-Type: application/sdp\r\nContent-Length: 61\r\n\r\n\
 v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
-        ))
-        .unwrap();
+        );
+        let m = read(&invite).unwrap();
         assert_eq!(m.label(), "INVITE");
         assert_eq!(m.call_id, "c1");
         assert_eq!((m.cseq, m.cseq_method.as_str()), (1, "INVITE"));
@@ -615,6 +630,10 @@ v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
         voipscope_sdp::validate::check_one(&mut sdp);
         // no o=, s= or t= line: we read it, a strict peer would not
         assert!(sdp.strict_error.is_some(), "{sdp:?}");
+        // checked at once, as a worker reads a datagram: the same verdict, no text kept
+        let at_once = read_and_check(&invite).unwrap().sdp.unwrap();
+        assert_eq!(at_once.strict_error, sdp.strict_error);
+        assert!(at_once.text.is_none());
         assert!(m.missing.is_empty());
         assert!(m.rsip_rejected.is_empty(), "{:?}", m.rsip_rejected);
     }

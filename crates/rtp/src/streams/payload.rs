@@ -1,7 +1,7 @@
 //! What a stream's payload type is: name, clock rate and kind (audio, event, comfort noise)
 //! from the media plan when it names the endpoint, else from the static payload table.
 
-use std::sync::Arc;
+use compact_str::CompactString;
 
 use super::record::ClockSource;
 use super::state::StreamKey;
@@ -13,7 +13,8 @@ use voipscope_sdp::plan::MediaPlan;
 #[derive(Clone, Debug)]
 pub(super) struct PayloadInfo {
     pub(super) pt: u8,
-    pub(super) name: Option<Arc<str>>,
+    /// In place: codec names are short.
+    pub(super) name: Option<CompactString>,
     /// The rate Wireshark uses (0: none, as for telephone-event).
     pub(super) wireshark_clock: u32,
     /// The rate we use, and where it came from.
@@ -68,18 +69,18 @@ pub(super) fn payload_info(
             f.clock_rate
                 .unwrap_or_else(|| clock::wireshark_dynamic(&f.name))
         };
-        info.name = Some(Arc::from(f.name.as_str()));
+        info.name = Some(f.name.clone());
         return info;
     }
     if let Some((name, rate)) = voipscope_sdp::static_payload(pt) {
-        info.name = Some(Arc::from(name));
+        info.name = Some(CompactString::const_new(name));
         info.clock = Some(rate);
         info.clock_source = ClockSource::StaticPayloadType;
         info.wireshark_clock = clock::wireshark_static(pt);
     } else if pt >= 96 && (pt == 101 || dtmf::looks_like_event(h_payload)) {
         // Wireshark's default rtpevent payload type is 101; others by their shape.
         info.event = true;
-        info.name = Some(Arc::from("telephone-event"));
+        info.name = Some(CompactString::const_new("telephone-event"));
         info.clock = Some(8000);
         info.clock_source = ClockSource::EventDefault;
     } else {

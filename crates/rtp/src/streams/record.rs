@@ -110,7 +110,8 @@ pub struct RtpStream {
     pub direction: Option<Direction>,
     /// The main payload (not telephone-event or comfort noise).
     pub codec: Option<CompactString>,
-    pub payload_types: Vec<PayloadType>,
+    /// In place up to two (the codec and telephone-event, nearly always).
+    pub payload_types: smallvec::SmallVec<[PayloadType; 2]>,
     /// The clock of our figures (0: unknown), and where it came from.
     pub clock_rate: u32,
     pub clock_source: ClockSource,
