@@ -18,14 +18,13 @@ static GLOBAL: voipscope::allocator::Allocator = voipscope::allocator::Allocator
 /// resident heap 66-76 MB for 31 MB allocated. Without them it is 37-40 MB, at a cost within
 /// this machine's noise (best of 9: 0.485 against 0.502 s, medians equal).
 ///
-/// mimalloc also keeps freed pages 10 ms (arenas 100 ms) before giving them back; with calls
-/// finished and freed all the time, the 30,000-call capture held 130 MiB resident for 80 MB
-/// allocated. Given back at once it holds about 95 MiB, in the same time. (Version 2, after
-/// the heap diet of the streaming release: 57 MiB at once, 63 after 1 ms, 76 after 10 ms;
-/// no measurable change in time.) Version 3 on 60,000 calls, six interleaved runs each: at
-/// once, 59 MiB peak anonymous memory and 124,000 page faults; after 10 ms, 62.5 MiB and 1.5 %
-/// faster; after 25 ms, 64.8 MiB (over the 64 MiB the busy day may use) and 4 % faster; never,
-/// 91 MiB and 12 % faster. Refaulting freed pages is what the memory limit costs.
+/// mimalloc also keeps freed pages a while before giving them back; with calls finished and
+/// freed all the time, the resident heap grew to several times what was allocated (30,000
+/// calls: 130 MiB for 80 MB). Pages given back at once are faulted in again as soon as they
+/// are reused: on the busy day (300,000 calls) 640,000 page faults and 2.4 s of system time.
+/// After 10 ms: 390,000-400,000 faults, 1.3 s, 5 % less time, for a peak heap of 56-57 MiB
+/// against 54-55 (60,000 calls: 56.8 against 54.3 MiB; after 25 ms 58.2, 50 ms 59.0, never
+/// 91), well under the 64 MiB the busy day may use.
 fn tune_allocator() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and changes only this process's page
@@ -39,7 +38,7 @@ fn tune_allocator() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: mi_option_set stores an integer option; mimalloc reads it at its next purge.
         unsafe {
-            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10);
         }
     }
 }
