@@ -23,8 +23,8 @@ static GLOBAL: voipscope::allocator::Allocator = voipscope::allocator::Allocator
 /// calls: 130 MiB for 80 MB). Pages given back at once are faulted in again as soon as they
 /// are reused: on the busy day (300,000 calls) 640,000 page faults and 2.4 s of system time.
 /// After 10 ms: 390,000-400,000 faults, 1.3 s, 5 % less time, for a peak heap of 56-57 MiB
-/// against 54-55 (60,000 calls: 56.8 against 54.3 MiB; after 25 ms 58.2, 50 ms 59.0, never
-/// 91), well under the 64 MiB the busy day may use.
+/// against 54-55 (60,000 calls: 56.8 against 54.3 MiB; after 25 ms 58.2, 50 ms 59.0), well
+/// under the 64 MiB the busy day may use.
 fn tune_allocator() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and changes only this process's page

@@ -210,7 +210,10 @@ proptest! {
     #[test]
     fn any_sdp(data in proptest::collection::vec(any::<u8>(), 0..2000)) {
         let _ = voipscope::sdp::parse(&data);
-        let _ = voipscope::sdp::read_checked(&data);
+        // checked later in a batch (TCP messages) or at once on a worker (datagrams): one verdict
+        let later = voipscope::sdp::read_checked(&data);
+        let at_once = voipscope::sdp::read_and_check(&data);
+        prop_assert_eq!(later.map(|d| d.strict_error), at_once.map(|d| d.strict_error));
     }
 
     #[test]

@@ -12,5 +12,9 @@ fuzz_target!(|data: &[u8]| {
         let _ = voipscope::sip::calls::sdp_brief(&d);
     }
     let _ = sdp::parse_embedded(data);
-    let _ = sdp::read_checked(data);
+    // checked later in a batch or at once on a worker: one verdict
+    assert_eq!(
+        sdp::read_checked(data).map(|d| d.strict_error),
+        sdp::read_and_check(data).map(|d| d.strict_error)
+    );
 });

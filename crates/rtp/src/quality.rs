@@ -24,20 +24,14 @@ pub struct CodecConstants {
 
 /// The constants for a codec name (as in `a=rtpmap` or the static payload table).
 pub fn constants(codec: &str) -> CodecConstants {
-    // case-insensitive without a copy: once per stream
-    let starts = |prefix: &str| {
-        codec
-            .as_bytes()
-            .get(..prefix.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
-    };
-    if starts("G729") {
+    use voipscope_wire::text::starts_with_ignore_ascii_case as starts;
+    if starts(codec, "G729") {
         CodecConstants {
             ie: 11.0,
             bpl: 19.0,
             source: "G.113 Table I.3: G.729A with VAD",
         }
-    } else if starts("G723") {
+    } else if starts(codec, "G723") {
         CodecConstants {
             ie: 15.0,
             bpl: 16.1,

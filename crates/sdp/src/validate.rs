@@ -166,14 +166,6 @@ impl Kind {
     }
 }
 
-/// [`check_all`] of one description (a table of distinct texts and a parallel map over one of
-/// them cost more than the check of a description whose template was seen).
-pub fn check_one(d: &mut SessionDescription) {
-    if let Some(text) = d.text.take() {
-        d.strict_error = strict_error_of_text(&text);
-    }
-}
-
 /// Checks each description that still holds its text ([`super::read_kept`]) and sets its
 /// `strict_error`. Identical texts (a retransmitted INVITE, an answer sent in 183 and again in
 /// 200) are checked once; distinct ones in parallel. The texts are dropped afterwards.

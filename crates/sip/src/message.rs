@@ -495,10 +495,8 @@ fn read_with(msg: &SipMessage, check_sdp_now: bool) -> Result<Message, ReadError
             .windows(15)
             .any(|w| w.eq_ignore_ascii_case(b"application/sdp"))
     });
-    let multipart = content_type.is_some_and(|c| {
-        c.get(..10)
-            .is_some_and(|p| p.eq_ignore_ascii_case("multipart/"))
-    });
+    let multipart = content_type
+        .is_some_and(|c| voipscope_wire::text::starts_with_ignore_ascii_case(c, "multipart/"));
     let sdp = if is_sdp || multipart || (content_type.is_none() && t.body.starts_with(b"v=0")) {
         if check_sdp_now {
             sdp::read_and_check(t.body)
@@ -627,7 +625,7 @@ v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
         assert!(m.rare.is_none());
         let mut sdp = m.sdp.unwrap();
         assert_eq!(sdp.media[0].direction, voipscope_sdp::Direction::Recvonly);
-        voipscope_sdp::validate::check_one(&mut sdp);
+        voipscope_sdp::validate::check_all([&mut *sdp]);
         // no o=, s= or t= line: we read it, a strict peer would not
         assert!(sdp.strict_error.is_some(), "{sdp:?}");
         // checked at once, as a worker reads a datagram: the same verdict, no text kept

@@ -9,6 +9,15 @@ pub fn is_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 
+/// Whether `s` starts with `prefix`, ASCII letters compared without case (without the lowercase
+/// copy `to_ascii_lowercase().starts_with(..)` makes).
+#[inline]
+pub fn starts_with_ignore_ascii_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
 /// `s.trim_end()`.
 #[inline]
 pub fn trim_end(s: &str) -> &str {
@@ -106,6 +115,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_prefix_is_found_as_with_a_lowercase_copy(s in "[a-zA-Z/é-]{0,12}", p in "[a-zA-Z/-]{0,6}") {
+            prop_assert_eq!(
+                starts_with_ignore_ascii_case(&s, &p),
+                s.to_ascii_lowercase().starts_with(&p.to_ascii_lowercase())
+            );
+        }
+
         #[test]
         fn any_text_is_trimmed_as_the_standard_library_trims(s in "\\PC*|[ \\t\\r\\n\\u{0B}\\u{0C}\\u{A0}a]*") {
             prop_assert_eq!(trim(&s), s.trim());

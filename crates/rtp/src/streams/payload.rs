@@ -49,11 +49,7 @@ pub(super) fn payload_info(
         packets: 0,
     };
     if let Some(f) = planned {
-        let event = f
-            .name
-            .as_bytes()
-            .get(..15)
-            .is_some_and(|p| p.eq_ignore_ascii_case(b"telephone-event"));
+        let event = voipscope_wire::text::starts_with_ignore_ascii_case(&f.name, "telephone-event");
         info.event = event;
         info.comfort_noise |= f.name.eq_ignore_ascii_case("CN");
         info.clock = f.clock_rate.or_else(|| {

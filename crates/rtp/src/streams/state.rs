@@ -3,8 +3,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use compact_str::CompactString;
-
 use super::payload::{payload_info, CurrentPayload, PayloadInfo};
 use super::record::{ClockSource, Encryption, PayloadType, RtpStream};
 use super::table::Settings;
@@ -345,7 +343,7 @@ impl StreamState {
             .iter()
             .filter(|p| !p.event && !p.comfort_noise)
             .max_by_key(|p| p.packets);
-        let codec = main.and_then(|p| p.name.as_deref().map(CompactString::from));
+        let codec = main.and_then(|p| p.name.clone());
         let audio_packets = main.map_or(0, |p| p.packets);
         let quality = (audio_packets > 0 && clock_rate > 0).then(|| {
             quality::estimate(
@@ -374,7 +372,7 @@ impl StreamState {
                 .iter()
                 .map(|p| PayloadType {
                     pt: p.pt,
-                    name: p.name.as_deref().map(CompactString::from),
+                    name: p.name.clone(),
                     packets: p.packets,
                     first_frame: p.first_frame,
                 })
